@@ -1,0 +1,118 @@
+//! The command line (pinned: scripts and cron lines depend on it).
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+const EXIT_STATUS: &str = "\
+Exit status:
+  0  everything asked for was done (also when there was nothing to do)
+  1  an unexpected failure
+  2  bad command line or configuration
+  3  a session id that is in neither store
+  4  the opencode store is missing or unreadable";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "session-export",
+    version,
+    about = "Turn opencode sessions into analytics documents",
+    after_help = EXIT_STATUS,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub store: StoreArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// opencode's data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// opencode's database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build exactly the documents `export` would send and print them; send nothing, change no state
+    ///
+    /// One session id prints one JSON object; anything else prints JSON Lines
+    /// (one compact document per line).
+    #[command(after_help = EXIT_STATUS)]
+    DryRun(ExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Sessions to export, whatever their todo state
+    #[arg(value_name = "SESSION_ID", required_unless_present = "all_complete")]
+    pub ids: Vec<String>,
+
+    /// Every top-level session whose todos are all completed or cancelled (or that has none)
+    #[arg(long, conflicts_with = "ids")]
+    pub all_complete: bool,
+
+    #[command(flatten)]
+    pub select: SelectArgs,
+
+    #[command(flatten)]
+    pub content: ContentArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SelectArgs {
+    /// Only sessions updated since WHEN: a duration back from now (36h, 7d, 2w),
+    /// a date (2026-11-01, local time) or a timestamp (2026-11-01T12:00:00Z)
+    #[arg(long, value_name = "WHEN", requires = "all_complete")]
+    pub since: Option<String>,
+
+    /// Only sessions of this project: an opencode project id, or a directory
+    /// (sessions run in it or below it)
+    #[arg(long, value_name = "ID|DIR", requires = "all_complete")]
+    pub project: Option<String>,
+
+    /// Also select subagent (child) sessions on their own
+    #[arg(long, requires = "all_complete")]
+    pub include_subagents: bool,
+
+    /// Treat a session with open todos as ended once it has not changed for
+    /// this long (crash, closed terminal), e.g. 12h or 7d [default: never]
+    #[arg(long, value_name = "DURATION", requires = "all_complete")]
+    pub abandoned_after: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ContentArgs {
+    /// Include the full transcript with parts as `messagesJson` (may hold secrets)
+    #[arg(long, overrides_with = "no_include_messages")]
+    pub include_messages: bool,
+
+    /// Leave the transcript out [default]
+    #[arg(long, overrides_with = "include_messages")]
+    pub no_include_messages: bool,
+
+    /// Include the todo list as `todosJson` [default]
+    #[arg(long, overrides_with = "no_include_todos")]
+    pub include_todos: bool,
+
+    /// Leave the todo list out
+    #[arg(long, overrides_with = "include_todos")]
+    pub no_include_todos: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,322 @@
+//! The analytics document: one per session, in the shape the Convex schema
+//! pins (see `backend/convex/schema.ts`).
+
+use crate::store::{Message, SessionContent, SessionInfo, Todo};
+use serde::Serialize;
+
+/// Bumped when a field changes meaning or type.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Document {
+    pub schema_version: u32,
+    pub session_id: String,
+    pub device_id: String,
+    pub hostname: String,
+    pub opencode_version: String,
+    pub plugin_version: String,
+    pub project_directory: String,
+    pub project_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_session_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub archived_at: Option<i64>,
+    pub exported_at: i64,
+    pub message_count: u64,
+    pub user_message_count: u64,
+    pub assistant_message_count: u64,
+    pub agents_used: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub primary_agent: Option<String>,
+    pub models_used: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub primary_model: Option<String>,
+    pub tokens: TokenTotals,
+    pub cost: f64,
+    pub error_count: u64,
+    pub todo_stats: TodoStats,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code_changes: Option<CodeChanges>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subagents: Option<Subagents>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub messages_json: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub todos_json: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenTotals {
+    pub input: u64,
+    pub output: u64,
+    pub reasoning: u64,
+    pub cache_read: u64,
+    pub cache_write: u64,
+}
+
+impl TokenTotals {
+    fn add(&mut self, o: &TokenTotals) {
+        self.input += o.input;
+        self.output += o.output;
+        self.reasoning += o.reasoning;
+        self.cache_read += o.cache_read;
+        self.cache_write += o.cache_write;
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct TodoStats {
+    pub total: u64,
+    pub completed: u64,
+    pub cancelled: u64,
+    /// `pending` and `in_progress`.
+    pub pending: u64,
+}
+
+impl TodoStats {
+    pub fn of(todos: &[Todo]) -> TodoStats {
+        let mut s = TodoStats {
+            total: todos.len() as u64,
+            ..TodoStats::default()
+        };
+        for t in todos {
+            match t.status.as_str() {
+                "completed" => s.completed += 1,
+                "cancelled" => s.cancelled += 1,
+                "pending" | "in_progress" => s.pending += 1,
+                _ => {}
+            }
+        }
+        s
+    }
+
+    /// No todo is still open.
+    pub fn all_done(&self) -> bool {
+        self.pending == 0
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CodeChanges {
+    pub additions: u64,
+    pub deletions: u64,
+    pub files_changed: u64,
+}
+
+/// What a session's subagents (all descendants) did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Subagents {
+    pub session_count: u64,
+    pub message_count: u64,
+    pub cost: f64,
+    pub tokens: TokenTotals,
+}
+
+/// Counts over one session's messages.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Stats {
+    pub messages: u64,
+    pub user: u64,
+    pub assistant: u64,
+    /// Agent names in order of first use, with how often each was used.
+    pub agents: Vec<(String, u64)>,
+    /// "provider/model" of assistant messages, in order of first use.
+    pub models: Vec<(String, u64)>,
+    pub tokens: TokenTotals,
+    pub cost: f64,
+    pub errors: u64,
+}
+
+impl Stats {
+    pub fn of(messages: &[Message]) -> Stats {
+        let mut s = Stats::default();
+        for m in messages {
+            let meta = &m.meta;
+            s.messages += 1;
+            if let Some(agent) = meta.agent() {
+                bump(&mut s.agents, agent);
+            }
+            match meta.role.as_str() {
+                "user" => s.user += 1,
+                "assistant" => {
+                    s.assistant += 1;
+                    if let Some(model) = meta.model() {
+                        bump(&mut s.models, &model);
+                    }
+                    if let Some(t) = &meta.tokens {
+                        let cache = t.cache.unwrap_or_default();
+                        s.tokens.add(&TokenTotals {
+                            input: t.input,
+                            output: t.output,
+                            reasoning: t.reasoning,
+                            cache_read: cache.read,
+                            cache_write: cache.write,
+                        });
+                    }
+                    s.cost += meta.cost;
+                    if meta.error.is_some() {
+                        s.errors += 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+        s
+    }
+}
+
+fn bump(counts: &mut Vec<(String, u64)>, name: &str) {
+    match counts.iter_mut().find(|(n, _)| n == name) {
+        Some((_, c)) => *c += 1,
+        None => counts.push((name.to_string(), 1)),
+    }
+}
+
+/// The most frequent name; ties go to the one used first.
+fn most_used(counts: &[(String, u64)]) -> Option<String> {
+    let mut best: Option<&(String, u64)> = None;
+    for e in counts {
+        if best.is_none_or(|b| e.1 > b.1) {
+            best = Some(e);
+        }
+    }
+    best.map(|(n, _)| n.clone())
+}
+
+/// Who is exporting, and when.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    pub device_id: String,
+    pub hostname: String,
+    pub exported_at: i64,
+}
+
+/// What to put into the document besides the summary.
+#[derive(Debug, Clone, Copy)]
+pub struct Content {
+    pub messages: bool,
+    pub todos: bool,
+}
+
+/// Build the document of `info` from its content and the stats of all its
+/// descendants (subagent sessions at any depth).
+pub fn build(
+    info: &SessionInfo,
+    content: &SessionContent,
+    descendants: &[Stats],
+    origin: &Origin,
+    include: Content,
+) -> Document {
+    let stats = Stats::of(&content.messages);
+    let subagents = (!descendants.is_empty()).then(|| {
+        let mut r = Subagents {
+            session_count: descendants.len() as u64,
+            ..Subagents::default()
+        };
+        for d in descendants {
+            r.message_count += d.messages;
+            r.cost += d.cost;
+            r.tokens.add(&d.tokens);
+        }
+        r
+    });
+    let messages_json = include.messages.then(|| {
+        let transcript: Vec<&serde_json::Value> = content
+            .messages
+            .iter()
+            .filter_map(|m| m.transcript.as_ref())
+            .collect();
+        serde_json::to_string(&transcript).expect("a JSON value serializes")
+    });
+    Document {
+        schema_version: SCHEMA_VERSION,
+        session_id: info.id.clone(),
+        device_id: origin.device_id.clone(),
+        hostname: origin.hostname.clone(),
+        opencode_version: info.version.clone(),
+        plugin_version: env!("CARGO_PKG_VERSION").to_string(),
+        project_directory: info.directory.clone(),
+        project_id: info.project_id.clone(),
+        parent_session_id: info.parent_id.clone(),
+        // The title is written from the first prompt: content, so it
+        // travels only with the messages.
+        title: include
+            .messages
+            .then(|| info.title.clone())
+            .filter(|t| !t.is_empty()),
+        created_at: info.time_created,
+        updated_at: info.time_updated,
+        archived_at: info.time_archived,
+        exported_at: origin.exported_at,
+        message_count: stats.messages,
+        user_message_count: stats.user,
+        assistant_message_count: stats.assistant,
+        agents_used: stats.agents.iter().map(|(n, _)| n.clone()).collect(),
+        primary_agent: most_used(&stats.agents),
+        models_used: stats.models.iter().map(|(n, _)| n.clone()).collect(),
+        primary_model: most_used(&stats.models),
+        tokens: stats.tokens,
+        cost: stats.cost,
+        error_count: stats.errors,
+        todo_stats: TodoStats::of(&content.todos),
+        code_changes: info.summary.map(|s| CodeChanges {
+            additions: s.additions,
+            deletions: s.deletions,
+            files_changed: s.files,
+        }),
+        subagents,
+        messages_json,
+        todos_json: include
+            .todos
+            .then(|| serde_json::to_string(&content.todos).expect("todos serialize")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ties_go_to_the_first_used() {
+        let c = vec![("build".into(), 2), ("plan".into(), 2), ("x".into(), 1)];
+        assert_eq!(most_used(&c).as_deref(), Some("build"));
+        let c = vec![("build".into(), 1), ("plan".into(), 2)];
+        assert_eq!(most_used(&c).as_deref(), Some("plan"));
+        assert_eq!(most_used(&[]), None);
+    }
+
+    #[test]
+    fn in_progress_counts_as_pending_and_unknown_only_in_total() {
+        let todo = |s: &str| Todo {
+            id: None,
+            content: String::new(),
+            status: s.into(),
+            priority: String::new(),
+        };
+        let s = TodoStats::of(&[
+            todo("pending"),
+            todo("in_progress"),
+            todo("completed"),
+            todo("cancelled"),
+            todo("weird"),
+        ]);
+        assert_eq!(
+            s,
+            TodoStats {
+                total: 5,
+                completed: 1,
+                cancelled: 1,
+                pending: 2
+            }
+        );
+        assert!(!s.all_done());
+    }
+}

@@ -1,0 +1,30 @@
+use clap::Parser;
+use session_export::app::{self, Io};
+use session_export::cli::Cli;
+use session_export::error::{Error, exit};
+use std::io::Write;
+
+fn main() {
+    let cli = Cli::parse();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut err = std::io::stderr();
+    let result = app::run(
+        &cli,
+        &mut Io {
+            out: &mut out,
+            err: &mut err,
+        },
+    )
+    .and_then(|code| out.flush().map(|()| code).map_err(Error::Output));
+    let code = match result {
+        Ok(code) => code,
+        // `session-export dry-run --all-complete | head` is not a failure.
+        Err(Error::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => exit::OK,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            e.exit_code()
+        }
+    };
+    std::process::exit(code);
+}

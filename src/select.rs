@@ -1,0 +1,122 @@
+//! Which sessions `--all-complete` picks, and how sessions relate.
+
+use crate::cli::SelectArgs;
+use crate::document::TodoStats;
+use crate::error::Error;
+use crate::store::SessionInfo;
+use crate::when;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+/// The sessions of a store, with parent/child links.
+pub struct Catalog {
+    pub sessions: Vec<SessionInfo>,
+    by_id: HashMap<String, usize>,
+    children: HashMap<String, Vec<usize>>,
+}
+
+impl Catalog {
+    pub fn new(mut sessions: Vec<SessionInfo>) -> Catalog {
+        // Oldest first: a backfill reads like the history it replays.
+        sessions.sort_by(|a, b| (a.time_created, &a.id).cmp(&(b.time_created, &b.id)));
+        let by_id = sessions
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id.clone(), i))
+            .collect();
+        let mut children: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, s) in sessions.iter().enumerate() {
+            if let Some(p) = &s.parent_id {
+                children.entry(p.clone()).or_default().push(i);
+            }
+        }
+        Catalog {
+            sessions,
+            by_id,
+            children,
+        }
+    }
+
+    pub fn get(&self, id: &str) -> Option<&SessionInfo> {
+        self.by_id.get(id).map(|&i| &self.sessions[i])
+    }
+
+    /// All sessions below `id` (children, their children, ...), each once.
+    pub fn descendants(&self, id: &str) -> Vec<&SessionInfo> {
+        let mut out = Vec::new();
+        let mut seen = HashSet::from([id]);
+        let mut queue = vec![id];
+        while let Some(cur) = queue.pop() {
+            for &i in self.children.get(cur).into_iter().flatten() {
+                let s = &self.sessions[i];
+                if seen.insert(&s.id) {
+                    out.push(s);
+                    queue.push(&s.id);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The `--all-complete` filter.
+#[derive(Debug)]
+pub struct Selection {
+    since_ms: Option<i64>,
+    project: Option<String>,
+    project_dir: Option<PathBuf>,
+    include_subagents: bool,
+    /// Sessions not updated since this time count as ended.
+    abandoned_before_ms: Option<i64>,
+}
+
+impl Selection {
+    pub fn new(args: &SelectArgs, now: jiff::Timestamp) -> Result<Selection, Error> {
+        let since_ms = args
+            .since
+            .as_deref()
+            .map(|s| when::parse_since(s, now))
+            .transpose()?;
+        let abandoned_before_ms = args
+            .abandoned_after
+            .as_deref()
+            .map(|s| when::parse_duration("--abandoned-after", s))
+            .transpose()?
+            .map(|d| now.as_millisecond() - d.as_millis() as i64);
+        let project_dir = args.project.as_deref().map(|p| {
+            let p = Path::new(p);
+            p.canonicalize()
+                .or_else(|_| std::path::absolute(p))
+                .unwrap_or_else(|_| p.to_path_buf())
+        });
+        Ok(Selection {
+            since_ms,
+            project: args.project.clone(),
+            project_dir,
+            include_subagents: args.include_subagents,
+            abandoned_before_ms,
+        })
+    }
+
+    pub fn matches(&self, s: &SessionInfo, todos: &TodoStats) -> bool {
+        if s.parent_id.is_some() && !self.include_subagents {
+            return false;
+        }
+        if self.since_ms.is_some_and(|t| s.time_updated < t) {
+            return false;
+        }
+        if let Some(p) = &self.project {
+            let in_dir = self
+                .project_dir
+                .as_ref()
+                .is_some_and(|d| Path::new(&s.directory).starts_with(d));
+            if s.project_id != *p && !in_dir {
+                return false;
+            }
+        }
+        todos.all_done()
+            || self
+                .abandoned_before_ms
+                .is_some_and(|t| s.time_updated <= t)
+    }
+}

@@ -1,0 +1,138 @@
+//! Reading opencode's local store: the SQLite database (opencode >= 1.2) and
+//! the JSON files (opencode <= 1.1.x), merged by session id with the DB winning.
+
+mod json;
+mod model;
+mod sqlite;
+
+pub use model::{Message, MessageMeta, ModelRef, Part, SessionInfo, Source, Summary, Todo, Tokens};
+
+use crate::error::Error;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Which parts of a session to load besides the message metadata.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Want {
+    /// Keep each message's raw JSON and its parts (for `messagesJson`).
+    pub transcript: bool,
+}
+
+/// Everything read for one session.
+#[derive(Debug, Default)]
+pub struct SessionContent {
+    /// Messages in the order opencode created them (`time.created`, then id).
+    pub messages: Vec<Message>,
+    pub todos: Vec<Todo>,
+}
+
+/// A warning the reader met while listing or reading, reported to the user
+/// on stderr without stopping the run.
+#[derive(Debug)]
+pub struct Warning(pub String);
+
+/// The merged view of both stores of one opencode data dir.
+pub struct Store {
+    data_dir: PathBuf,
+    db: Option<sqlite::Db>,
+    json: Option<json::JsonStore>,
+}
+
+impl Store {
+    /// Open the store under `data_dir`. `db` is the database file (it may
+    /// not exist when only the JSON store is there; `db_explicit` says the
+    /// user named it, in which case it must exist).
+    pub fn open(data_dir: &Path, db: &Path, db_explicit: bool) -> Result<Store, Error> {
+        if !data_dir.is_dir() {
+            return Err(Error::MissingDataDir(data_dir.to_path_buf()));
+        }
+        let db = if db.exists() {
+            Some(sqlite::Db::open(db)?)
+        } else if db_explicit {
+            return Err(Error::MissingDb(db.to_path_buf()));
+        } else {
+            None
+        };
+        let json = json::JsonStore::open(data_dir);
+        if db.is_none() && json.is_none() {
+            return Err(Error::NoStore(data_dir.to_path_buf()));
+        }
+        Ok(Store {
+            data_dir: data_dir.to_path_buf(),
+            db,
+            json,
+        })
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// Every session of both stores, each exactly once (the DB's copy wins).
+    pub fn sessions(&mut self, warnings: &mut Vec<Warning>) -> Result<Vec<SessionInfo>, Error> {
+        let mut out = match &mut self.db {
+            Some(db) => db.sessions()?,
+            None => Vec::new(),
+        };
+        if let Some(json) = &self.json {
+            let mut seen: std::collections::HashSet<String> =
+                out.iter().map(|s| s.id.clone()).collect();
+            for info in json.sessions(warnings) {
+                if seen.insert(info.id.clone()) {
+                    out.push(info);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Todos of every session that has any, by session id.
+    pub fn todos_by_session(
+        &mut self,
+        sessions: &[SessionInfo],
+        warnings: &mut Vec<Warning>,
+    ) -> Result<HashMap<String, Vec<Todo>>, Error> {
+        let mut out = match &mut self.db {
+            Some(db) => db.all_todos()?,
+            None => HashMap::new(),
+        };
+        if let Some(json) = &self.json {
+            for s in sessions.iter().filter(|s| s.source == Source::Json) {
+                match json.todos(&s.id) {
+                    Ok(t) if !t.is_empty() => {
+                        out.insert(s.id.clone(), t);
+                    }
+                    Ok(_) => {}
+                    Err(e) => warnings.push(Warning(e.to_string())),
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Read one session's messages (and todos) from the store it lives in.
+    pub fn content(&mut self, info: &SessionInfo, want: Want) -> Result<SessionContent, Error> {
+        match info.source {
+            Source::Db => self
+                .db
+                .as_mut()
+                .expect("a DB session comes from an open DB")
+                .content(&info.id, want),
+            Source::Json => self
+                .json
+                .as_ref()
+                .expect("a JSON session comes from an open JSON store")
+                .content(&info.id, want),
+        }
+    }
+
+    /// Whether what was read so far is still a consistent snapshot; see
+    /// [`sqlite::Db::revalidate`]. Returns false when the store changed under
+    /// us and the reads since the last call must be repeated.
+    pub fn revalidate(&mut self) -> Result<bool, Error> {
+        match &mut self.db {
+            Some(db) => db.revalidate(),
+            None => Ok(true),
+        }
+    }
+}

@@ -1,0 +1,347 @@
+//! opencode's SQLite store (opencode >= 1.2).
+//!
+//! The database must never be modified, not even its `-wal`/`-shm` files,
+//! and rows that sit only in an uncheckpointed WAL must be read. SQLite's
+//! usual read-only open does neither reliably: a reader writes its read mark
+//! into `-shm`, and opening a WAL database that has no `-wal` creates one.
+//! So the file is opened in one of these ways:
+//!
+//! * `-wal` and `-shm` exist (opencode running, or it crashed): read-only
+//!   with `readonly_shm=1`, which reads the WAL through the existing index
+//!   without writing to it.
+//! * no `-wal` (opencode closed it cleanly, everything is in the main file):
+//!   `immutable=1`, and before a document is emitted the file's size and
+//!   mtime are checked; if opencode checkpointed into it meanwhile, the store
+//!   is reopened and the document read again ([`Db::revalidate`]).
+//! * a `-wal` without `-shm` (a copied store): both files are copied into a
+//!   private temporary directory and read there.
+//! * a database not in WAL mode: plain read-only.
+//!
+//! All reads of a run happen in one read transaction, so counts are
+//! consistent while opencode writes.
+
+use super::model::{MessageMeta, SessionInfo, Source, Summary, Todo};
+use super::{Message, SessionContent, Want};
+use crate::error::Error;
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+pub struct Db {
+    path: PathBuf,
+    conn: Connection,
+    /// Set when the main file is read with `immutable=1`: its size and mtime
+    /// when it was opened.
+    immutable_stamp: Option<(u64, SystemTime)>,
+    session_cols: SessionCols,
+    part_time: bool,
+    /// Keeps the private copy alive for the `-wal` without `-shm` case.
+    _copy: Option<tempfile::TempDir>,
+}
+
+/// Optional `session` columns: old databases lack some of them.
+#[derive(Debug, Default)]
+struct SessionCols {
+    time_archived: bool,
+    summary: bool,
+}
+
+impl Db {
+    pub fn open(path: &Path) -> Result<Db, Error> {
+        let db_err = |source| Error::Db {
+            path: path.to_path_buf(),
+            source,
+        };
+        let (conn, immutable_stamp, copy) = open_conn(path).map_err(db_err)?;
+        let mut db = Db {
+            path: path.to_path_buf(),
+            conn,
+            immutable_stamp,
+            session_cols: SessionCols::default(),
+            part_time: false,
+            _copy: copy,
+        };
+        db.inspect().map_err(db_err)?;
+        Ok(db)
+    }
+
+    fn err(&self, source: rusqlite::Error) -> Error {
+        Error::Db {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// Begin the run's read transaction and learn which columns exist.
+    fn inspect(&mut self) -> rusqlite::Result<()> {
+        self.conn.busy_timeout(Duration::from_secs(5))?;
+        self.conn.execute_batch("BEGIN")?;
+        let session = columns(&self.conn, "session")?;
+        if session.is_empty() {
+            return Err(rusqlite::Error::InvalidParameterName(
+                "no `session` table: not an opencode database".into(),
+            ));
+        }
+        self.session_cols = SessionCols {
+            time_archived: session.iter().any(|c| c == "time_archived"),
+            summary: session.iter().any(|c| c == "summary_additions"),
+        };
+        self.part_time = columns(&self.conn, "part")?
+            .iter()
+            .any(|c| c == "time_created");
+        Ok(())
+    }
+
+    pub fn sessions(&mut self) -> Result<Vec<SessionInfo>, Error> {
+        let cols = &self.session_cols;
+        let sql = format!(
+            "SELECT id, project_id, parent_id, directory, title, version, time_created, time_updated, {}, {} FROM session",
+            if cols.time_archived {
+                "time_archived"
+            } else {
+                "NULL"
+            },
+            if cols.summary {
+                "summary_additions, summary_deletions, summary_files"
+            } else {
+                "NULL, NULL, NULL"
+            },
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                let summary = match (
+                    r.get::<_, Option<i64>>(9)?,
+                    r.get::<_, Option<i64>>(10)?,
+                    r.get::<_, Option<i64>>(11)?,
+                ) {
+                    (None, None, None) => None,
+                    (a, d, f) => Some(Summary {
+                        additions: nonneg(a),
+                        deletions: nonneg(d),
+                        files: nonneg(f),
+                    }),
+                };
+                Ok(SessionInfo {
+                    id: r.get(0)?,
+                    project_id: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                    parent_id: r.get::<_, Option<String>>(2)?.filter(|p| !p.is_empty()),
+                    directory: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                    title: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
+                    version: r.get::<_, Option<String>>(5)?.unwrap_or_default(),
+                    time_created: r.get::<_, Option<i64>>(6)?.unwrap_or(0),
+                    time_updated: r.get::<_, Option<i64>>(7)?.unwrap_or(0),
+                    time_archived: r.get(8)?,
+                    summary,
+                    source: Source::Db,
+                })
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>());
+        rows.map_err(|e| self.err(e))
+    }
+
+    pub fn all_todos(&mut self) -> Result<HashMap<String, Vec<Todo>>, Error> {
+        let mut out: HashMap<String, Vec<Todo>> = HashMap::new();
+        let mut stmt = self
+            .conn
+            .prepare("SELECT session_id, content, status, priority FROM todo ORDER BY session_id, position")
+            .map_err(|e| self.err(e))?;
+        let mut rows = stmt.query([]).map_err(|e| self.err(e))?;
+        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+            let sid: String = r.get(0).map_err(|e| self.err(e))?;
+            out.entry(sid)
+                .or_default()
+                .push(todo_from_row(r, 1).map_err(|e| self.err(e))?);
+        }
+        Ok(out)
+    }
+
+    pub fn content(&mut self, session_id: &str, want: Want) -> Result<SessionContent, Error> {
+        self.read_content(session_id, want).map_err(|e| self.err(e))
+    }
+
+    fn read_content(&self, session_id: &str, want: Want) -> rusqlite::Result<SessionContent> {
+        let mut parts = if want.transcript {
+            self.parts(session_id)?
+        } else {
+            HashMap::new()
+        };
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, data FROM message WHERE session_id = ?1 ORDER BY time_created, id",
+        )?;
+        let mut rows = stmt.query([session_id])?;
+        let mut messages = Vec::new();
+        while let Some(r) = rows.next()? {
+            let id: String = r.get(0)?;
+            let data = r.get_ref(1)?.as_bytes()?;
+            let meta: MessageMeta = serde_json::from_slice(data).map_err(|e| bad_json(&id, e))?;
+            let transcript = if want.transcript {
+                let mut info: serde_json::Map<String, serde_json::Value> =
+                    serde_json::from_slice(data).map_err(|e| bad_json(&id, e))?;
+                info.insert("id".into(), id.clone().into());
+                info.insert("sessionID".into(), session_id.into());
+                let parts = parts.remove(&id).unwrap_or_default();
+                Some(serde_json::json!({ "info": info, "parts": parts }))
+            } else {
+                None
+            };
+            messages.push(Message { meta, transcript });
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT content, status, priority FROM todo WHERE session_id = ?1 ORDER BY position",
+        )?;
+        let todos = stmt
+            .query_map([session_id], |r| todo_from_row(r, 0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(SessionContent { messages, todos })
+    }
+
+    /// All parts of a session by message id, in creation order.
+    fn parts(&self, session_id: &str) -> rusqlite::Result<HashMap<String, Vec<serde_json::Value>>> {
+        let sql = if self.part_time {
+            "SELECT id, message_id, data FROM part WHERE session_id = ?1 ORDER BY message_id, time_created, id"
+        } else {
+            "SELECT id, message_id, data FROM part WHERE session_id = ?1 ORDER BY message_id, id"
+        };
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let mut rows = stmt.query([session_id])?;
+        let mut out: HashMap<String, Vec<serde_json::Value>> = HashMap::new();
+        while let Some(r) = rows.next()? {
+            let id: String = r.get(0)?;
+            let message_id: String = r.get(1)?;
+            let mut part: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_slice(r.get_ref(2)?.as_bytes()?).map_err(|e| bad_json(&id, e))?;
+            part.insert("id".into(), id.into());
+            part.insert("sessionID".into(), session_id.into());
+            part.insert("messageID".into(), message_id.clone().into());
+            out.entry(message_id).or_default().push(part.into());
+        }
+        Ok(out)
+    }
+
+    /// For an `immutable` open: true while the main file is unchanged since
+    /// it was opened. When opencode wrote into it meanwhile, the connection
+    /// is reopened (in whatever mode now fits) and false is returned: the
+    /// caller must read again what it read since the last check.
+    pub fn revalidate(&mut self) -> Result<bool, Error> {
+        let Some(stamp) = self.immutable_stamp else {
+            return Ok(true);
+        };
+        if file_stamp(&self.path).ok() == Some(stamp) {
+            return Ok(true);
+        }
+        *self = Db::open(&self.path)?;
+        Ok(false)
+    }
+}
+
+fn nonneg(v: Option<i64>) -> u64 {
+    v.unwrap_or(0).max(0) as u64
+}
+
+fn todo_from_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Todo> {
+    Ok(Todo {
+        id: None,
+        content: r.get::<_, Option<String>>(at)?.unwrap_or_default(),
+        status: r.get::<_, Option<String>>(at + 1)?.unwrap_or_default(),
+        priority: r.get::<_, Option<String>>(at + 2)?.unwrap_or_default(),
+    })
+}
+
+fn bad_json(id: &str, e: serde_json::Error) -> rusqlite::Error {
+    rusqlite::Error::InvalidColumnType(0, format!("data of {id}: {e}"), rusqlite::types::Type::Text)
+}
+
+fn columns(conn: &Connection, table: &str) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = conn.prepare(&format!("PRAGMA table_info(\"{table}\")"))?;
+    stmt.query_map([], |r| r.get::<_, String>(1))?.collect()
+}
+
+fn file_stamp(path: &Path) -> std::io::Result<(u64, SystemTime)> {
+    let m = std::fs::metadata(path)?;
+    Ok((m.len(), m.modified()?))
+}
+
+fn sidecar(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+/// Whether the database header says WAL mode (file format bytes 18/19 = 2).
+fn is_wal(path: &Path) -> std::io::Result<bool> {
+    use std::io::Read;
+    let mut header = [0u8; 20];
+    let mut f = std::fs::File::open(path)?;
+    match f.read_exact(&mut header) {
+        Ok(()) => Ok(header[18] == 2 || header[19] == 2),
+        // Shorter than a header: let SQLite report what is wrong with it.
+        Err(_) => Ok(false),
+    }
+}
+
+type Opened = (
+    Connection,
+    Option<(u64, SystemTime)>,
+    Option<tempfile::TempDir>,
+);
+
+fn open_conn(path: &Path) -> rusqlite::Result<Opened> {
+    let io = |e: std::io::Error| {
+        rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
+            Some(e.to_string()),
+        )
+    };
+    let wal = sidecar(path, "-wal");
+    let shm = sidecar(path, "-shm");
+    if !is_wal(path).map_err(io)? {
+        return Ok((open_uri(path, "mode=ro")?, None, None));
+    }
+    if wal.exists() && shm.exists() {
+        return Ok((open_uri(path, "mode=ro&readonly_shm=1")?, None, None));
+    }
+    if !wal.exists() {
+        let stamp = file_stamp(path).map_err(io)?;
+        let conn = open_uri(path, "mode=ro&immutable=1")?;
+        return Ok((conn, Some(stamp), None));
+    }
+    // A WAL without its index: read a private copy of both files.
+    let dir = tempfile::tempdir().map_err(io)?;
+    let copy = dir.path().join("opencode.db");
+    std::fs::copy(path, &copy).map_err(io)?;
+    std::fs::copy(&wal, sidecar(&copy, "-wal")).map_err(io)?;
+    let conn = Connection::open_with_flags(
+        &copy,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    Ok((conn, None, Some(dir)))
+}
+
+fn open_uri(path: &Path, params: &str) -> rusqlite::Result<Connection> {
+    let uri = format!("file:{}?{params}", uri_path(path));
+    let conn = Connection::open_with_flags(
+        uri,
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    // Fail here, naming the file, when it is not a database at all.
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
+        .optional()?;
+    Ok(conn)
+}
+
+/// Percent-encode what SQLite's URI parser would misread in a path.
+fn uri_path(path: &Path) -> String {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = String::new();
+    for &b in abs.as_os_str().as_encoded_bytes() {
+        match b {
+            b'%' | b'?' | b'#' | 0..=0x20 | 0x7f.. => out.push_str(&format!("%{b:02X}")),
+            _ => out.push(b as char),
+        }
+    }
+    out
+}
