@@ -31,6 +31,11 @@ impl Io<'_> {
 pub fn run(cli: &Cli, io: &mut Io) -> Result<i32, Error> {
     match &cli.command {
         Command::DryRun(args) => dry_run(cli, args, io),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut cmd, "session-export", io.out);
+            Ok(exit::OK)
+        }
     }
 }
 

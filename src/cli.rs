@@ -46,6 +46,12 @@ pub enum Command {
     /// (one compact document per line).
     #[command(after_help = EXIT_STATUS)]
     DryRun(ExportArgs),
+
+    /// Print a shell completion script (also checked in under completions/)
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Args)]

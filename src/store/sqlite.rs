@@ -35,7 +35,6 @@ pub struct Db {
     /// when it was opened.
     immutable_stamp: Option<(u64, SystemTime)>,
     session_cols: SessionCols,
-    part_time: bool,
     /// Keeps the private copy alive for the `-wal` without `-shm` case.
     _copy: Option<tempfile::TempDir>,
 }
@@ -59,7 +58,6 @@ impl Db {
             conn,
             immutable_stamp,
             session_cols: SessionCols::default(),
-            part_time: false,
             _copy: copy,
         };
         db.inspect().map_err(db_err)?;
@@ -87,9 +85,6 @@ impl Db {
             time_archived: session.iter().any(|c| c == "time_archived"),
             summary: session.iter().any(|c| c == "summary_additions"),
         };
-        self.part_time = columns(&self.conn, "part")?
-            .iter()
-            .any(|c| c == "time_created");
         Ok(())
     }
 
@@ -199,12 +194,10 @@ impl Db {
 
     /// All parts of a session by message id, in creation order.
     fn parts(&self, session_id: &str) -> rusqlite::Result<HashMap<String, Vec<serde_json::Value>>> {
-        let sql = if self.part_time {
-            "SELECT id, message_id, data FROM part WHERE session_id = ?1 ORDER BY message_id, time_created, id"
-        } else {
-            "SELECT id, message_id, data FROM part WHERE session_id = ?1 ORDER BY message_id, id"
-        };
-        let mut stmt = self.conn.prepare_cached(sql)?;
+        // opencode orders a message's parts by id.
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, message_id, data FROM part WHERE session_id = ?1 ORDER BY message_id, id",
+        )?;
         let mut rows = stmt.query([session_id])?;
         let mut out: HashMap<String, Vec<serde_json::Value>> = HashMap::new();
         while let Some(r) = rows.next()? {
