@@ -1,0 +1,389 @@
+import { convexTest } from "convex-test";
+import { ConvexError, type Value } from "convex/values";
+import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { sampleSession } from "../test/sample";
+import { api } from "./_generated/api";
+import schema from "./schema";
+import { modules } from "./test.setup";
+import type { SessionDoc } from "./validators";
+
+const TOKEN = "s3cret-token";
+
+function setup() {
+  return convexTest(schema, modules);
+}
+type T = ReturnType<typeof setup>;
+
+beforeEach(() => {
+  vi.stubEnv("SESSION_EXPORT_TOKEN", TOKEN);
+});
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+async function stored(t: T) {
+  return await t.run((ctx) => ctx.db.query("sessions").collect());
+}
+
+/** The stored document without system fields. */
+async function storedDoc(t: T, sessionId: string) {
+  const doc = (await stored(t)).find((d) => d.sessionId === sessionId);
+  if (doc === undefined) return undefined;
+  const { _id, _creationTime, ...rest } = doc;
+  return rest;
+}
+
+/** The `errorData` of a rejected call, as an HTTP client would see it. */
+async function errorData(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConvexError);
+    return (e as ConvexError<Value>).data;
+  }
+  throw new Error("expected the call to fail");
+}
+
+function upsert(t: T, doc: SessionDoc) {
+  return t.mutation(api.sessions.upsert, { ...doc, token: TOKEN });
+}
+
+describe("upsert", () => {
+  test("inserts a new session with every field", async () => {
+    const t = setup();
+    const doc = sampleSession({
+      parentSessionId: "ses_parent",
+      title: "Fix the build",
+      archivedAt: 1_700_000_300_000,
+      codeChanges: { additions: 10, deletions: 2, filesChanged: 3 },
+      subagents: {
+        sessionCount: 1,
+        messageCount: 3,
+        cost: 0.1,
+        tokens: { input: 1, output: 2, reasoning: 3, cacheRead: 4, cacheWrite: 5 },
+      },
+      messagesJson: "[]",
+      messagesJsonTruncated: true,
+      projectDirectoryHashed: true,
+    });
+    expect(await upsert(t, doc)).toEqual({ sessionId: "ses_0001", result: "inserted" });
+    expect(await storedDoc(t, "ses_0001")).toEqual(doc);
+    expect(await stored(t)).toHaveLength(1);
+  });
+
+  test("replaces with a newer updatedAt; fields absent from the new version go away", async () => {
+    const t = setup();
+    await upsert(t, sampleSession({ title: "old title" }));
+    const newer = sampleSession({ updatedAt: 1_700_000_900_000, messageCount: 9 });
+    expect(await upsert(t, newer)).toEqual({ sessionId: "ses_0001", result: "updated" });
+    expect(await storedDoc(t, "ses_0001")).toEqual(newer);
+    expect(await stored(t)).toHaveLength(1);
+  });
+
+  test("replaces when updatedAt is equal but content differs", async () => {
+    const t = setup();
+    await upsert(t, sampleSession());
+    const changed = sampleSession({ pluginVersion: "0.2.0" });
+    expect((await upsert(t, changed)).result).toBe("updated");
+    expect(await storedDoc(t, "ses_0001")).toEqual(changed);
+  });
+
+  test("an older updatedAt is answered 'stale' and leaves the stored doc untouched", async () => {
+    const t = setup();
+    const current = sampleSession({ updatedAt: 2_000 });
+    await upsert(t, current);
+    const before = await stored(t);
+    const older = sampleSession({ updatedAt: 1_000, messageCount: 1, title: "older" });
+    expect(await upsert(t, older)).toEqual({ sessionId: "ses_0001", result: "stale" });
+    expect(await stored(t)).toEqual(before);
+  });
+
+  test("a repeat that differs only in exportedAt is 'unchanged' and writes nothing", async () => {
+    const t = setup();
+    const first = sampleSession({ exportedAt: 1 });
+    await upsert(t, first);
+    const before = await stored(t);
+    expect(await upsert(t, sampleSession({ exportedAt: 2 }))).toEqual({
+      sessionId: "ses_0001",
+      result: "unchanged",
+    });
+    // exportedAt still holds the first value: the second call wrote nothing.
+    expect(await stored(t)).toEqual(before);
+    // A plain retry of the very same call is just as harmless.
+    expect((await upsert(t, first)).result).toBe("unchanged");
+  });
+});
+
+describe("upsertBatch", () => {
+  test("mixed inserted/updated/unchanged/stale, one result per input, in order", async () => {
+    const t = setup();
+    await upsert(t, sampleSession({ sessionId: "a", updatedAt: 100 }));
+    await upsert(t, sampleSession({ sessionId: "b", updatedAt: 200 }));
+    await upsert(t, sampleSession({ sessionId: "c", updatedAt: 300 }));
+
+    const results = await t.mutation(api.sessions.upsertBatch, {
+      token: TOKEN,
+      sessions: [
+        sampleSession({ sessionId: "new", updatedAt: 50 }),
+        sampleSession({ sessionId: "a", updatedAt: 150, messageCount: 7 }),
+        sampleSession({ sessionId: "b", updatedAt: 199, messageCount: 99 }),
+        sampleSession({ sessionId: "c", updatedAt: 300, exportedAt: 5 }),
+        // The same session twice in one batch: the second sees the first's write.
+        sampleSession({ sessionId: "new", updatedAt: 60 }),
+      ],
+    });
+    expect(results).toEqual([
+      { sessionId: "new", result: "inserted" },
+      { sessionId: "a", result: "updated" },
+      { sessionId: "b", result: "stale" },
+      { sessionId: "c", result: "unchanged" },
+      { sessionId: "new", result: "updated" },
+    ]);
+    expect((await storedDoc(t, "a"))?.messageCount).toBe(7);
+    expect((await storedDoc(t, "b"))?.messageCount).toBe(4);
+    expect((await storedDoc(t, "new"))?.updatedAt).toBe(60);
+    expect(await stored(t)).toHaveLength(4);
+  });
+
+  test("an empty batch is fine", async () => {
+    const t = setup();
+    expect(await t.mutation(api.sessions.upsertBatch, { token: TOKEN, sessions: [] })).toEqual([]);
+  });
+
+  test("one invalid document rejects the whole batch", async () => {
+    const t = setup();
+    const bad = { ...sampleSession({ sessionId: "bad" }), title: null } as unknown as SessionDoc;
+    await expect(
+      t.mutation(api.sessions.upsertBatch, { token: TOKEN, sessions: [sampleSession(), bad] }),
+    ).rejects.toThrow(/title|null/);
+    expect(await stored(t)).toHaveLength(0);
+  });
+});
+
+describe("token", () => {
+  const calls = (token: string | undefined) =>
+    [
+      ["upsert", (t: T) => t.mutation(api.sessions.upsert, { ...sampleSession(), token })],
+      ["upsertBatch", (t: T) => t.mutation(api.sessions.upsertBatch, { token, sessions: [sampleSession()] })],
+      ["recent", (t: T) => t.query(api.sessions.recent, { token })],
+      ["totals", (t: T) => t.query(api.sessions.totals, { token, by: "device" })],
+    ] as const;
+
+  test.each(["unset", "empty"])(
+    "SESSION_EXPORT_TOKEN %s -> TOKEN_NOT_CONFIGURED, whatever the caller sends",
+    async (state) => {
+      if (state === "unset") vi.stubEnv("SESSION_EXPORT_TOKEN", undefined);
+      else vi.stubEnv("SESSION_EXPORT_TOKEN", "");
+      const t = setup();
+      for (const token of [undefined, "", TOKEN]) {
+        for (const [name, call] of calls(token)) {
+          expect(await errorData(call(t)), name).toMatchObject({ code: "TOKEN_NOT_CONFIGURED" });
+        }
+      }
+      expect(await stored(t)).toHaveLength(0);
+    },
+  );
+
+  test.each([
+    ["missing", undefined],
+    ["empty", ""],
+    ["wrong", "nope"],
+    ["a prefix of the secret", TOKEN.slice(0, -1)],
+    ["the secret plus a suffix", TOKEN + "x"],
+  ])("%s token -> UNAUTHORIZED", async (_label, token) => {
+    const t = setup();
+    for (const [name, call] of calls(token)) {
+      const data = await errorData(call(t));
+      expect(data, name).toMatchObject({ code: "UNAUTHORIZED" });
+      expect(JSON.stringify(data)).not.toContain(TOKEN);
+    }
+    expect(await stored(t)).toHaveLength(0);
+  });
+});
+
+describe("argument validation", () => {
+  test("null for an optional field is rejected (omit it instead)", async () => {
+    const t = setup();
+    const args = { ...sampleSession(), token: TOKEN, primaryAgent: null };
+    await expect(t.mutation(api.sessions.upsert, args as never)).rejects.toThrow(/primaryAgent|null/);
+    expect(await stored(t)).toHaveLength(0);
+  });
+
+  test("an unknown extra field is rejected, at the top level and nested", async () => {
+    const t = setup();
+    const extra = { ...sampleSession(), token: TOKEN, surprise: 1 };
+    await expect(t.mutation(api.sessions.upsert, extra as never)).rejects.toThrow(/surprise/);
+    const nested = {
+      ...sampleSession(),
+      token: TOKEN,
+      tokens: { ...sampleSession().tokens, total: 1 },
+    };
+    await expect(t.mutation(api.sessions.upsert, nested as never)).rejects.toThrow(/total/);
+    expect(await stored(t)).toHaveLength(0);
+  });
+
+  test("a missing required field is rejected", async () => {
+    const t = setup();
+    const { errorCount: _omit, ...missing } = sampleSession();
+    await expect(
+      t.mutation(api.sessions.upsert, { ...missing, token: TOKEN } as never),
+    ).rejects.toThrow(/errorCount/);
+  });
+});
+
+describe("recent", () => {
+  async function seed(t: T) {
+    const docs = [
+      sampleSession({ sessionId: "s1", deviceId: "d1", createdAt: 10, messagesJson: "[1]" }),
+      sampleSession({ sessionId: "s2", deviceId: "d2", createdAt: 30 }),
+      sampleSession({ sessionId: "s3", deviceId: "d1", createdAt: 20 }),
+      sampleSession({ sessionId: "s4", deviceId: "d1", createdAt: 40, messagesJson: "[4]" }),
+    ];
+    await t.mutation(api.sessions.upsertBatch, { token: TOKEN, sessions: docs });
+  }
+
+  test("newest first by createdAt, without messagesJson/todosJson", async () => {
+    const t = setup();
+    await seed(t);
+    const rows = await t.query(api.sessions.recent, { token: TOKEN });
+    expect(rows.map((r) => r.sessionId)).toEqual(["s4", "s2", "s3", "s1"]);
+    for (const row of rows) {
+      expect(row).not.toHaveProperty("messagesJson");
+      expect(row).not.toHaveProperty("todosJson");
+      expect(row).toHaveProperty("_id");
+    }
+    const { messagesJson: _m, todosJson: _t, ...summary } = sampleSession({
+      sessionId: "s4",
+      deviceId: "d1",
+      createdAt: 40,
+    });
+    expect(rows[0]).toMatchObject(summary);
+  });
+
+  test("limit and deviceId", async () => {
+    const t = setup();
+    await seed(t);
+    const two = await t.query(api.sessions.recent, { token: TOKEN, limit: 2 });
+    expect(two.map((r) => r.sessionId)).toEqual(["s4", "s2"]);
+    const d1 = await t.query(api.sessions.recent, { token: TOKEN, deviceId: "d1", limit: 2 });
+    expect(d1.map((r) => r.sessionId)).toEqual(["s4", "s3"]);
+    const none = await t.query(api.sessions.recent, { token: TOKEN, deviceId: "nope" });
+    expect(none).toEqual([]);
+  });
+
+  test("limit defaults to 50 and is clamped to 1..500", async () => {
+    const t = setup();
+    const docs = Array.from({ length: 520 }, (_, i) =>
+      sampleSession({ sessionId: `s${i}`, createdAt: i }),
+    );
+    await t.mutation(api.sessions.upsertBatch, { token: TOKEN, sessions: docs });
+    expect(await t.query(api.sessions.recent, { token: TOKEN })).toHaveLength(50);
+    expect(await t.query(api.sessions.recent, { token: TOKEN, limit: 10_000 })).toHaveLength(500);
+    expect(await t.query(api.sessions.recent, { token: TOKEN, limit: 0 })).toHaveLength(1);
+    expect(await t.query(api.sessions.recent, { token: TOKEN, limit: 2.7 })).toHaveLength(2);
+  });
+});
+
+describe("totals", () => {
+  const tokens = (n: number) => ({ input: n, output: 2 * n, reasoning: 0, cacheRead: n, cacheWrite: 0 });
+
+  async function seed(t: T) {
+    await t.mutation(api.sessions.upsertBatch, {
+      token: TOKEN,
+      sessions: [
+        sampleSession({
+          sessionId: "p1",
+          deviceId: "d1",
+          hostname: "alpha",
+          projectId: "projA",
+          projectDirectory: "/a",
+          createdAt: 1,
+          messageCount: 10,
+          cost: 1,
+          tokens: tokens(100),
+          subagents: { sessionCount: 2, messageCount: 5, cost: 0.5, tokens: tokens(10) },
+        }),
+        // A subagent of p1, also exported: already counted in p1's rollup.
+        sampleSession({
+          sessionId: "p1-child",
+          parentSessionId: "p1",
+          deviceId: "d1",
+          projectId: "projA",
+          createdAt: 2,
+          messageCount: 3,
+          cost: 0.3,
+          tokens: tokens(7),
+        }),
+        // A subagent whose parent was never exported: counted on its own.
+        sampleSession({
+          sessionId: "orphan",
+          parentSessionId: "not-stored",
+          deviceId: "d2",
+          hostname: "beta",
+          projectId: "projA",
+          projectDirectory: "/a",
+          createdAt: 3,
+          messageCount: 1,
+          cost: 0.25,
+          tokens: tokens(1),
+        }),
+        sampleSession({
+          sessionId: "p2",
+          deviceId: "d1",
+          hostname: "alpha",
+          projectId: "projB",
+          projectDirectory: "/b",
+          createdAt: 4,
+          messageCount: 2,
+          cost: 2,
+          tokens: tokens(20),
+        }),
+      ],
+    });
+  }
+
+  test("by device", async () => {
+    const t = setup();
+    await seed(t);
+    const rows = await t.query(api.sessions.totals, { token: TOKEN, by: "device" });
+    expect(rows).toEqual([
+      {
+        key: "d1",
+        label: "alpha",
+        sessionCount: 2,
+        subagentSessionCount: 2,
+        messageCount: 10 + 5 + 2,
+        cost: 1 + 0.5 + 2,
+        tokens: { input: 130, output: 260, reasoning: 0, cacheRead: 130, cacheWrite: 0 },
+      },
+      {
+        key: "d2",
+        label: "beta",
+        sessionCount: 1,
+        subagentSessionCount: 0,
+        messageCount: 1,
+        cost: 0.25,
+        tokens: tokens(1),
+      },
+    ]);
+  });
+
+  test("by project", async () => {
+    const t = setup();
+    await seed(t);
+    const rows = await t.query(api.sessions.totals, { token: TOKEN, by: "project" });
+    expect(rows.map((r) => [r.key, r.label, r.sessionCount, r.messageCount, r.cost])).toEqual([
+      ["projB", "/b", 1, 2, 2],
+      ["projA", "/a", 2, 16, 1.75],
+    ]);
+    expect(rows[1].tokens).toEqual({ input: 111, output: 222, reasoning: 0, cacheRead: 111, cacheWrite: 0 });
+  });
+
+  test("an empty table has no rows; an unknown grouping is rejected", async () => {
+    const t = setup();
+    expect(await t.query(api.sessions.totals, { token: TOKEN, by: "device" })).toEqual([]);
+    await expect(
+      t.query(api.sessions.totals, { token: TOKEN, by: "model" } as never),
+    ).rejects.toThrow();
+  });
+});
