@@ -50,3 +50,103 @@ pub fn xdg_dir(var: &str, fallback: &str) -> Result<PathBuf, Error> {
         .ok_or_else(|| Error::Usage(format!("neither ${var} nor $HOME is set")))?;
     Ok(home.join(Path::new(fallback)))
 }
+
+/// The config file, `$XDG_CONFIG_HOME/session-export/config.toml`. Keys
+/// are the seed's snake_case names; every key is optional.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub convex_url: Option<String>,
+    pub token: Option<Secret>,
+    pub include_messages: Option<bool>,
+    pub include_todos: Option<bool>,
+    pub skip_subagent_sessions: Option<bool>,
+    pub abandoned_after: Option<String>,
+    pub timeout: Option<String>,
+    pub max_retries: Option<u32>,
+}
+
+impl FileConfig {
+    pub fn path() -> Result<PathBuf, Error> {
+        Ok(xdg_dir("XDG_CONFIG_HOME", ".config")?
+            .join("session-export")
+            .join("config.toml"))
+    }
+
+    /// Read the config file; a missing file is an empty config.
+    pub fn load(path: &Path) -> Result<FileConfig, Error> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FileConfig::default()),
+            Err(e) => return Err(Error::Usage(format!("cannot read {}: {e}", path.display()))),
+        };
+        toml::from_str(&text).map_err(|e| {
+            let msg = e.message().trim().to_string();
+            let line = e
+                .span()
+                .map(|s| text[..s.start].matches('\n').count() + 1)
+                .map(|l| format!(" (line {l})"))
+                .unwrap_or_default();
+            Error::Usage(format!("{}{line}: {msg}", path.display()))
+        })
+    }
+}
+
+/// A secret (the Convex token): never shown by `Debug` or `Display`.
+#[derive(Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: String) -> Secret {
+        Secret(s)
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// `text` with every occurrence of the secret masked, for messages that
+    /// may echo what was sent (Convex validation errors print the arguments).
+    pub fn redact(&self, text: &str) -> String {
+        if self.0.is_empty() {
+            text.to_string()
+        } else {
+            text.replace(&self.0, "[redacted]")
+        }
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_show_in_debug_and_are_redacted_from_text() {
+        let cfg: FileConfig = toml::from_str("token = \"hunter2-long-secret\"").unwrap();
+        assert!(!format!("{cfg:?}").contains("hunter2"));
+        let s = cfg.token.unwrap();
+        assert_eq!(
+            s.redact("args {token: \"hunter2-long-secret\"}"),
+            "args {token: \"[redacted]\"}"
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_naming_the_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("config.toml");
+        std::fs::write(&p, "include_todos = true\nconvex_ulr = \"x\"\n").unwrap();
+        let e = FileConfig::load(&p).unwrap_err().to_string();
+        assert!(
+            e.contains("config.toml") && e.contains("line 2") && e.contains("convex_ulr"),
+            "{e}"
+        );
+    }
+}

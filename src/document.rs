@@ -48,6 +48,47 @@ pub struct Document {
     pub messages_json: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub todos_json: Option<String>,
+    /// Set when `messagesJson` was trimmed or dropped to fit a size limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub messages_json_truncated: Option<bool>,
+}
+
+impl Document {
+    /// Make the serialized document fit in `limit` bytes by trimming the
+    /// transcript: the leading messages that fit stay, the rest go, and the
+    /// document is marked. Returns false when it cannot fit even without a
+    /// transcript.
+    pub fn fit(&mut self, limit: usize) -> bool {
+        let size = |d: &Document| serde_json::to_vec(d).map_or(usize::MAX, |v| v.len());
+        let total = size(self);
+        if total <= limit {
+            return true;
+        }
+        let Some(messages) = self.messages_json.take() else {
+            return false;
+        };
+        self.messages_json_truncated = Some(true);
+        let without = size(self);
+        // Room for the string's escaped contents, its quotes and key.
+        let room = limit.saturating_sub(without + r#","messagesJson":"""#.len() + 2);
+        let items: Vec<serde_json::Value> = serde_json::from_str(&messages).unwrap_or_default();
+        let mut kept = Vec::new();
+        let mut used = 2; // []
+        for item in items {
+            let text = item.to_string();
+            // Escaped size inside the outer JSON string, plus a comma.
+            let cost = serde_json::to_string(&text).map_or(usize::MAX, |t| t.len() - 2) + 1;
+            if used + cost > room {
+                break;
+            }
+            used += cost;
+            kept.push(item);
+        }
+        if !kept.is_empty() {
+            self.messages_json = Some(serde_json::Value::Array(kept).to_string());
+        }
+        size(self) <= limit
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
@@ -277,6 +318,7 @@ pub fn build(
         todos_json: include
             .todos
             .then(|| serde_json::to_string(&content.todos).expect("todos serialize")),
+        messages_json_truncated: None,
     }
 }
 

@@ -11,5 +11,6 @@ pub mod device;
 pub mod document;
 pub mod error;
 pub mod select;
+pub mod sink;
 pub mod store;
 pub mod when;
