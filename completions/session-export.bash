@@ -22,6 +22,9 @@ _session__export() {
             session__export,dry-run)
                 cmd="session__export__subcmd__dry__subcmd__run"
                 ;;
+            session__export,export)
+                cmd="session__export__subcmd__export"
+                ;;
             session__export,help)
                 cmd="session__export__subcmd__help"
                 ;;
@@ -30,6 +33,9 @@ _session__export() {
                 ;;
             session__export__subcmd__help,dry-run)
                 cmd="session__export__subcmd__help__subcmd__dry__subcmd__run"
+                ;;
+            session__export__subcmd__help,export)
+                cmd="session__export__subcmd__help__subcmd__export"
                 ;;
             session__export__subcmd__help,help)
                 cmd="session__export__subcmd__help__subcmd__help"
@@ -41,7 +47,7 @@ _session__export() {
 
     case "${cmd}" in
         session__export)
-            opts="-h -V --data-dir --db --help --version dry-run completions help"
+            opts="-q -h -V --data-dir --db --quiet --help --version export dry-run completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -63,7 +69,7 @@ _session__export() {
             return 0
             ;;
         session__subcmd__export__subcmd__completions)
-            opts="-h --data-dir --db --help bash elvish fish powershell zsh"
+            opts="-q -h --data-dir --db --quiet --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -85,7 +91,7 @@ _session__export() {
             return 0
             ;;
         session__subcmd__export__subcmd__dry__subcmd__run)
-            opts="-h --all-complete --since --project --include-subagents --abandoned-after --include-messages --no-include-messages --include-todos --no-include-todos --data-dir --db --help"
+            opts="-q -h --all-complete --since --project --include-subagents --abandoned-after --include-messages --no-include-messages --include-todos --no-include-todos --convex-url --timeout --data-dir --db --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -100,6 +106,56 @@ _session__export() {
                     return 0
                     ;;
                 --abandoned-after)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --convex-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        session__subcmd__export__subcmd__export)
+            opts="-q -h --all-complete --since --project --include-subagents --abandoned-after --include-messages --no-include-messages --include-todos --no-include-todos --convex-url --timeout --data-dir --db --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --abandoned-after)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --convex-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -119,7 +175,7 @@ _session__export() {
             return 0
             ;;
         session__subcmd__export__subcmd__help)
-            opts="dry-run completions help"
+            opts="export dry-run completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -147,6 +203,20 @@ _session__export() {
             return 0
             ;;
         session__subcmd__export__subcmd__help__subcmd__dry__subcmd__run)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        session__subcmd__export__subcmd__help__subcmd__export)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

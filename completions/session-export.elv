@@ -20,18 +20,23 @@ set edit:completion:arg-completer[session-export] = {|@words|
         &'session-export'= {
             cand --data-dir 'opencode''s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]'
             cand --db 'opencode''s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]'
+            cand -q 'Print no summary; only warnings and errors'
+            cand --quiet 'Print no summary; only warnings and errors'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
+            cand export 'Upsert session documents into Convex'
             cand dry-run 'Build exactly the documents `export` would send and print them; send nothing, change no state'
             cand completions 'Print a shell completion script (also checked in under completions/)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
-        &'session-export;dry-run'= {
+        &'session-export;export'= {
             cand --since 'Only sessions updated since WHEN: a duration back from now (36h, 7d, 2w), a date (2026-11-01, local time) or a timestamp (2026-11-01T12:00:00Z)'
             cand --project 'Only sessions of this project: an opencode project id, or a directory (sessions run in it or below it)'
             cand --abandoned-after 'Treat a session with open todos as ended once it has not changed for this long (crash, closed terminal), e.g. 12h or 7d [default: never]'
+            cand --convex-url 'Convex deployment URL (https://<name>.convex.cloud) [env: SESSION_EXPORT_CONVEX_URL]'
+            cand --timeout 'Give up on an HTTP request after this long, e.g. 30s [default: 30s]'
             cand --data-dir 'opencode''s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]'
             cand --db 'opencode''s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]'
             cand --all-complete 'Every top-level session whose todos are all completed or cancelled (or that has none)'
@@ -40,19 +45,45 @@ set edit:completion:arg-completer[session-export] = {|@words|
             cand --no-include-messages 'Leave the transcript out [default]'
             cand --include-todos 'Include the todo list as `todosJson` [default]'
             cand --no-include-todos 'Leave the todo list out'
+            cand -q 'Print no summary; only warnings and errors'
+            cand --quiet 'Print no summary; only warnings and errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'session-export;dry-run'= {
+            cand --since 'Only sessions updated since WHEN: a duration back from now (36h, 7d, 2w), a date (2026-11-01, local time) or a timestamp (2026-11-01T12:00:00Z)'
+            cand --project 'Only sessions of this project: an opencode project id, or a directory (sessions run in it or below it)'
+            cand --abandoned-after 'Treat a session with open todos as ended once it has not changed for this long (crash, closed terminal), e.g. 12h or 7d [default: never]'
+            cand --convex-url 'Convex deployment URL (https://<name>.convex.cloud) [env: SESSION_EXPORT_CONVEX_URL]'
+            cand --timeout 'Give up on an HTTP request after this long, e.g. 30s [default: 30s]'
+            cand --data-dir 'opencode''s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]'
+            cand --db 'opencode''s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]'
+            cand --all-complete 'Every top-level session whose todos are all completed or cancelled (or that has none)'
+            cand --include-subagents 'Also select subagent (child) sessions on their own'
+            cand --include-messages 'Include the full transcript with parts as `messagesJson` (may hold secrets)'
+            cand --no-include-messages 'Leave the transcript out [default]'
+            cand --include-todos 'Include the todo list as `todosJson` [default]'
+            cand --no-include-todos 'Leave the todo list out'
+            cand -q 'Print no summary; only warnings and errors'
+            cand --quiet 'Print no summary; only warnings and errors'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'session-export;completions'= {
             cand --data-dir 'opencode''s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]'
             cand --db 'opencode''s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]'
+            cand -q 'Print no summary; only warnings and errors'
+            cand --quiet 'Print no summary; only warnings and errors'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'session-export;help'= {
+            cand export 'Upsert session documents into Convex'
             cand dry-run 'Build exactly the documents `export` would send and print them; send nothing, change no state'
             cand completions 'Print a shell completion script (also checked in under completions/)'
             cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'session-export;help;export'= {
         }
         &'session-export;help;dry-run'= {
         }

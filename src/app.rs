@@ -1,12 +1,15 @@
 //! Running a command: store -> documents -> output.
 
-use crate::cli::{Cli, Command, ContentArgs, ExportArgs};
-use crate::config::StorePaths;
+use crate::cli::{Cli, Command, ExportArgs};
+use crate::config::{Settings, StorePaths};
 use crate::device;
 use crate::document::{self, Content, Document, Origin, Stats, TodoStats};
 use crate::error::{Error, exit};
 use crate::select::{Catalog, Selection};
+use crate::sink::convex::{BATCH_MAX_BYTES, BATCH_MAX_DOCS, Convex, DOC_BUDGET, Fatal};
+use crate::sink::{Outcome, Tally};
 use crate::store::{SessionInfo, Store, Want, Warning};
+use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::io::Write;
 
@@ -30,7 +33,8 @@ impl Io<'_> {
 /// Run the parsed command line; returns the exit status.
 pub fn run(cli: &Cli, io: &mut Io) -> Result<i32, Error> {
     match &cli.command {
-        Command::DryRun(args) => dry_run(cli, args, io),
+        Command::DryRun(args) => export(cli, args, false, io),
+        Command::Export(args) => export(cli, args, true, io),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(*shell, &mut cmd, "session-export", io.out);
@@ -39,20 +43,36 @@ pub fn run(cli: &Cli, io: &mut Io) -> Result<i32, Error> {
     }
 }
 
-fn content(args: &ContentArgs) -> Content {
-    Content {
-        messages: args.include_messages,
-        todos: !args.no_include_todos,
-    }
-}
-
-fn dry_run(cli: &Cli, args: &ExportArgs, io: &mut Io) -> Result<i32, Error> {
+/// `export` (`send`) or `dry-run`: the same documents, sent or printed.
+fn export(cli: &Cli, args: &ExportArgs, send: bool, io: &mut Io) -> Result<i32, Error> {
     let now = jiff::Timestamp::now();
-    // Check the selection before touching the store: usage errors first.
+    // Settings and selection first: usage errors before touching anything.
+    let settings = Settings::resolve(args)?;
     let selection = args
         .all_complete
-        .then(|| Selection::new(&args.select, now))
+        .then(|| {
+            Selection::new(
+                &args.select,
+                settings.include_subagents,
+                settings.abandoned_after.as_deref(),
+                now,
+            )
+        })
         .transpose()?;
+    let sink = match (&settings.convex, send) {
+        (Some(c), true) => Some(Convex::new(
+            &c.url,
+            c.token.clone(),
+            c.timeout,
+            c.max_retries,
+        )?),
+        (None, true) => {
+            return Err(Error::Usage(
+                "no Convex URL configured: pass --convex-url, set SESSION_EXPORT_CONVEX_URL, or set convex_url in the config file".into(),
+            ));
+        }
+        (_, false) => None,
+    };
     let paths = StorePaths::resolve(&cli.store)?;
     let mut store = Store::open(&paths.data_dir, &paths.db, paths.db_explicit)?;
     let hostname = device::hostname();
@@ -64,14 +84,13 @@ fn dry_run(cli: &Cli, args: &ExportArgs, io: &mut Io) -> Result<i32, Error> {
     let mut builder = Builder {
         store: &mut store,
         origin,
-        include: content(&args.content),
+        include: settings.include,
         stats: HashMap::new(),
     };
     let mut warnings = Vec::new();
     let catalog = Catalog::new(builder.store.sessions(&mut warnings)?);
     flush_warnings(&mut warnings, io);
 
-    let single = !args.all_complete && args.ids.len() == 1;
     let mut status = exit::OK;
     let targets: Vec<&SessionInfo> = match &selection {
         Some(sel) => {
@@ -110,19 +129,135 @@ fn dry_run(cli: &Cli, args: &ExportArgs, io: &mut Io) -> Result<i32, Error> {
         }
     };
 
+    let mut out = match &sink {
+        Some(convex) => Output::Send(Batcher::new(convex)),
+        None => Output::Print {
+            pretty: !args.all_complete && args.ids.len() == 1,
+        },
+    };
+    let fit = settings.convex.is_some();
+    let total = targets.len();
     for info in targets {
-        match builder.document(info, &catalog) {
-            Ok(doc) => emit(&doc, single, io)?,
+        let mut doc = match builder.document(info, &catalog) {
+            Ok(doc) => doc,
             // In a backfill an unreadable session is skipped with a warning;
             // a session asked for by id is an error.
-            Err(e) if args.all_complete => io.warn(&format!("skipping session {}: {e}", info.id)),
+            Err(e) if args.all_complete => {
+                io.warn(&format!("skipping session {}: {e}", info.id));
+                continue;
+            }
             Err(e) => {
                 io.error(&e);
                 status = worst(status, e.exit_code());
+                continue;
+            }
+        };
+        // Convex refuses documents over 1 MiB: trim the transcript (dry-run
+        // shows exactly what would be sent).
+        if fit && !doc.fit(DOC_BUDGET) {
+            let _ = writeln!(
+                io.err,
+                "error: {}: the document is over Convex's 1 MiB limit even without its transcript",
+                info.id
+            );
+            status = worst(status, exit::EXPORT);
+            continue;
+        }
+        match &mut out {
+            Output::Print { pretty } => emit(&doc, *pretty, io)?,
+            Output::Send(batcher) => {
+                if !batcher.push(&doc, io) {
+                    break;
+                }
             }
         }
     }
+    if let Output::Send(mut batcher) = out {
+        batcher.flush(io);
+        let tally = batcher.tally;
+        let unsent = total as u64 - tally.confirmed() - tally.failed;
+        if !cli.store.quiet {
+            let url = sink.as_ref().map_or("", |c| c.url());
+            let _ = writeln!(
+                io.err,
+                "exported {} of {total} sessions to {url}: {tally}",
+                tally.confirmed()
+            );
+        }
+        if tally.failed > 0 || unsent > 0 {
+            status = worst(status, exit::EXPORT);
+        }
+    }
     Ok(status)
+}
+
+enum Output<'c> {
+    Print { pretty: bool },
+    Send(Batcher<'c>),
+}
+
+/// Collects documents into batches inside Convex's limits and sends them.
+struct Batcher<'c> {
+    sink: &'c Convex,
+    pending: Vec<(String, Map<String, Value>)>,
+    bytes: usize,
+    tally: Tally,
+    stopped: bool,
+}
+
+impl<'c> Batcher<'c> {
+    fn new(sink: &'c Convex) -> Batcher<'c> {
+        Batcher {
+            sink,
+            pending: Vec::new(),
+            bytes: 0,
+            tally: Tally::default(),
+            stopped: false,
+        }
+    }
+
+    /// Queue a document; false once the export cannot go on.
+    fn push(&mut self, doc: &Document, io: &mut Io) -> bool {
+        let Ok(Value::Object(map)) = serde_json::to_value(doc) else {
+            unreachable!("a document serializes to an object")
+        };
+        let size = serde_json::to_vec(&map).map_or(0, |v| v.len());
+        if !self.pending.is_empty()
+            && (self.pending.len() >= BATCH_MAX_DOCS || self.bytes + size > BATCH_MAX_BYTES)
+        {
+            self.flush(io);
+        }
+        if self.stopped {
+            return false;
+        }
+        self.bytes += size;
+        self.pending.push((doc.session_id.clone(), map));
+        true
+    }
+
+    fn flush(&mut self, io: &mut Io) {
+        if self.pending.is_empty() {
+            return;
+        }
+        self.bytes = 0;
+        let (ids, docs): (Vec<String>, Vec<_>) =
+            std::mem::take(&mut self.pending).into_iter().unzip();
+        match self.sink.send(docs) {
+            Ok(outcomes) => {
+                for (id, outcome) in ids.iter().zip(&outcomes) {
+                    self.tally.add(outcome);
+                    if let Outcome::Failed(m) = outcome {
+                        let _ = writeln!(io.err, "error: {id}: {m}");
+                    }
+                }
+            }
+            Err(Fatal(m)) => {
+                let _ = writeln!(io.err, "error: {m}");
+                self.tally.failed += ids.len() as u64;
+                self.stopped = true;
+            }
+        }
+    }
 }
 
 /// The first failure decides the exit status.

@@ -9,7 +9,8 @@ Exit status:
   1  an unexpected failure
   2  bad command line or configuration
   3  a session id that is in neither store
-  4  the opencode store is missing or unreadable";
+  4  the opencode store is missing or unreadable
+  5  an export failed or was partial (some sessions were not confirmed)";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -36,10 +37,23 @@ pub struct StoreArgs {
     /// opencode's database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]
     #[arg(long, global = true, value_name = "FILE")]
     pub db: Option<PathBuf>,
+
+    /// Print no summary; only warnings and errors
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Upsert session documents into Convex
+    ///
+    /// One session goes through `sessions:upsert`, several through
+    /// `sessions:upsertBatch`. Configure the deployment with --convex-url,
+    /// $SESSION_EXPORT_CONVEX_URL or `convex_url` in the config file, and the
+    /// shared secret with $SESSION_EXPORT_TOKEN or `token` in the config file.
+    #[command(after_help = EXIT_STATUS)]
+    Export(ExportArgs),
+
     /// Build exactly the documents `export` would send and print them; send nothing, change no state
     ///
     /// One session id prints one JSON object; anything else prints JSON Lines
@@ -69,6 +83,20 @@ pub struct ExportArgs {
 
     #[command(flatten)]
     pub content: ContentArgs,
+
+    #[command(flatten)]
+    pub sink: SinkArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SinkArgs {
+    /// Convex deployment URL (https://<name>.convex.cloud) [env: SESSION_EXPORT_CONVEX_URL]
+    #[arg(long, value_name = "URL")]
+    pub convex_url: Option<String>,
+
+    /// Give up on an HTTP request after this long, e.g. 30s [default: 30s]
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<String>,
 }
 
 #[derive(Debug, Args)]

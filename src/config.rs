@@ -1,8 +1,84 @@
 //! Where things are: the opencode data dir and database.
 
-use crate::cli::StoreArgs;
+use crate::cli::{ExportArgs, StoreArgs};
+use crate::document::Content;
 use crate::error::Error;
+use crate::when;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// What an `export` or `dry-run` does, from flags, then environment, then
+/// the config file, then defaults.
+#[derive(Debug)]
+pub struct Settings {
+    pub include: Content,
+    pub include_subagents: bool,
+    pub abandoned_after: Option<String>,
+    /// `None`: no Convex URL configured.
+    pub convex: Option<ConvexSettings>,
+}
+
+#[derive(Debug)]
+pub struct ConvexSettings {
+    pub url: String,
+    pub token: Option<Secret>,
+    pub timeout: Duration,
+    pub max_retries: u32,
+}
+
+impl Settings {
+    pub fn resolve(args: &ExportArgs) -> Result<Settings, Error> {
+        let file = FileConfig::load(&FileConfig::path()?)?;
+        let flag = |on: bool, off: bool| match (on, off) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        };
+        let c = &args.content;
+        let include = Content {
+            messages: flag(c.include_messages, c.no_include_messages)
+                .or(file.include_messages)
+                .unwrap_or(false),
+            todos: flag(c.include_todos, c.no_include_todos)
+                .or(file.include_todos)
+                .unwrap_or(true),
+        };
+        let include_subagents =
+            args.select.include_subagents || file.skip_subagent_sessions.is_some_and(|skip| !skip);
+        let abandoned_after = args.select.abandoned_after.clone().or(file.abandoned_after);
+        let url = args
+            .sink
+            .convex_url
+            .clone()
+            .or_else(|| env_string("SESSION_EXPORT_CONVEX_URL"))
+            .or(file.convex_url)
+            .filter(|u| !u.trim().is_empty());
+        let timeout = match args.sink.timeout.as_deref().or(file.timeout.as_deref()) {
+            Some(t) => when::parse_duration("--timeout", t)?
+                .try_into()
+                .map_err(|_| Error::Usage(format!("--timeout: {t:?} is out of range")))?,
+            None => Duration::from_secs(30),
+        };
+        let convex = url.map(|url| ConvexSettings {
+            url,
+            token: env_string("SESSION_EXPORT_TOKEN")
+                .map(Secret::new)
+                .or(file.token),
+            timeout,
+            max_retries: file.max_retries.unwrap_or(3),
+        });
+        Ok(Settings {
+            include,
+            include_subagents,
+            abandoned_after,
+            convex,
+        })
+    }
+}
+
+fn env_string(var: &str) -> Option<String> {
+    std::env::var(var).ok().filter(|v| !v.trim().is_empty())
+}
 
 /// The opencode store to read.
 #[derive(Debug, Clone)]

@@ -14,6 +14,8 @@ pub mod exit {
     pub const UNKNOWN_SESSION: i32 = 3;
     /// The opencode store is missing or unreadable.
     pub const STORE: i32 = 4;
+    /// An export failed or was partial: some sessions were not confirmed.
+    pub const EXPORT: i32 = 5;
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -71,15 +71,18 @@ pub struct Selection {
 }
 
 impl Selection {
-    pub fn new(args: &SelectArgs, now: jiff::Timestamp) -> Result<Selection, Error> {
+    pub fn new(
+        args: &SelectArgs,
+        include_subagents: bool,
+        abandoned_after: Option<&str>,
+        now: jiff::Timestamp,
+    ) -> Result<Selection, Error> {
         let since_ms = args
             .since
             .as_deref()
             .map(|s| when::parse_since(s, now))
             .transpose()?;
-        let abandoned_before_ms = args
-            .abandoned_after
-            .as_deref()
+        let abandoned_before_ms = abandoned_after
             .map(|s| when::parse_duration("--abandoned-after", s))
             .transpose()?
             .map(|d| now.as_millisecond() - d.as_millis() as i64);
@@ -93,7 +96,7 @@ impl Selection {
             since_ms,
             project: args.project.clone(),
             project_dir,
-            include_subagents: args.include_subagents,
+            include_subagents,
             abandoned_before_ms,
         })
     }

@@ -143,12 +143,12 @@ impl Convex {
         }
     }
 
-    /// Mask the token in anything the server says.
+    /// Mask the token in anything the server says (before cutting it short,
+    /// so no piece of the token survives a cut).
     fn clean(&self, text: &str) -> String {
-        let text = truncate(text);
         match &self.token {
-            Some(t) => t.redact(&text),
-            None => text,
+            Some(t) => truncate(&t.redact(text)),
+            None => truncate(text),
         }
     }
 
