@@ -31,6 +31,7 @@ Register-ArgumentCompleter -Native -CommandName 'session-export' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Upsert session documents into Convex')
             [CompletionResult]::new('dry-run', 'dry-run', [CompletionResultType]::ParameterValue, 'Build exactly the documents `export` would send and print them; send nothing, change no state')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List sessions with their todo progress and export state')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (also checked in under completions/)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -43,8 +44,10 @@ Register-ArgumentCompleter -Native -CommandName 'session-export' -ScriptBlock {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up on an HTTP request after this long, e.g. 30s [default: 30s]')
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'opencode''s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'opencode''s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]')
-            [CompletionResult]::new('--all-complete', '--all-complete', [CompletionResultType]::ParameterName, 'Every top-level session whose todos are all completed or cancelled (or that has none)')
-            [CompletionResult]::new('--include-subagents', '--include-subagents', [CompletionResultType]::ParameterName, 'Also select subagent (child) sessions on their own')
+            [CompletionResult]::new('--all-complete', '--all-complete', [CompletionResultType]::ParameterName, 'Every top-level session whose todos are all completed or cancelled (or that has none) and that changed since it was last exported')
+            [CompletionResult]::new('--if-complete', '--if-complete', [CompletionResultType]::ParameterName, 'Only those of the given sessions that --all-complete would pick (for the opencode plugin)')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Send even sessions the ledger says are already exported and unchanged')
+            [CompletionResult]::new('--include-subagents', '--include-subagents', [CompletionResultType]::ParameterName, 'Also pick subagent (child) sessions on their own')
             [CompletionResult]::new('--include-messages', '--include-messages', [CompletionResultType]::ParameterName, 'Include the full transcript with parts as `messagesJson` (may hold secrets)')
             [CompletionResult]::new('--no-include-messages', '--no-include-messages', [CompletionResultType]::ParameterName, 'Leave the transcript out [default]')
             [CompletionResult]::new('--include-todos', '--include-todos', [CompletionResultType]::ParameterName, 'Include the todo list as `todosJson` [default]')
@@ -63,8 +66,29 @@ Register-ArgumentCompleter -Native -CommandName 'session-export' -ScriptBlock {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up on an HTTP request after this long, e.g. 30s [default: 30s]')
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'opencode''s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'opencode''s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]')
-            [CompletionResult]::new('--all-complete', '--all-complete', [CompletionResultType]::ParameterName, 'Every top-level session whose todos are all completed or cancelled (or that has none)')
-            [CompletionResult]::new('--include-subagents', '--include-subagents', [CompletionResultType]::ParameterName, 'Also select subagent (child) sessions on their own')
+            [CompletionResult]::new('--all-complete', '--all-complete', [CompletionResultType]::ParameterName, 'Every top-level session whose todos are all completed or cancelled (or that has none) and that changed since it was last exported')
+            [CompletionResult]::new('--if-complete', '--if-complete', [CompletionResultType]::ParameterName, 'Only those of the given sessions that --all-complete would pick (for the opencode plugin)')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Send even sessions the ledger says are already exported and unchanged')
+            [CompletionResult]::new('--include-subagents', '--include-subagents', [CompletionResultType]::ParameterName, 'Also pick subagent (child) sessions on their own')
+            [CompletionResult]::new('--include-messages', '--include-messages', [CompletionResultType]::ParameterName, 'Include the full transcript with parts as `messagesJson` (may hold secrets)')
+            [CompletionResult]::new('--no-include-messages', '--no-include-messages', [CompletionResultType]::ParameterName, 'Leave the transcript out [default]')
+            [CompletionResult]::new('--include-todos', '--include-todos', [CompletionResultType]::ParameterName, 'Include the todo list as `todosJson` [default]')
+            [CompletionResult]::new('--no-include-todos', '--no-include-todos', [CompletionResultType]::ParameterName, 'Leave the todo list out')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no summary; only warnings and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no summary; only warnings and errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'session-export;list' {
+            [CompletionResult]::new('--convex-url', '--convex-url', [CompletionResultType]::ParameterName, 'The export state for this Convex deployment [env: SESSION_EXPORT_CONVEX_URL]')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only sessions updated since WHEN: a duration back from now (36h, 7d, 2w), a date (2026-11-01, local time) or a timestamp (2026-11-01T12:00:00Z)')
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Only sessions of this project: an opencode project id, or a directory (sessions run in it or below it)')
+            [CompletionResult]::new('--abandoned-after', '--abandoned-after', [CompletionResultType]::ParameterName, 'Treat a session with open todos as ended once it has not changed for this long (crash, closed terminal), e.g. 12h or 7d [default: never]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'opencode''s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'opencode''s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'JSON Lines: one object per session')
+            [CompletionResult]::new('--include-subagents', '--include-subagents', [CompletionResultType]::ParameterName, 'Also pick subagent (child) sessions on their own')
             [CompletionResult]::new('--include-messages', '--include-messages', [CompletionResultType]::ParameterName, 'Include the full transcript with parts as `messagesJson` (may hold secrets)')
             [CompletionResult]::new('--no-include-messages', '--no-include-messages', [CompletionResultType]::ParameterName, 'Leave the transcript out [default]')
             [CompletionResult]::new('--include-todos', '--include-todos', [CompletionResultType]::ParameterName, 'Include the todo list as `todosJson` [default]')
@@ -87,6 +111,7 @@ Register-ArgumentCompleter -Native -CommandName 'session-export' -ScriptBlock {
         'session-export;help' {
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Upsert session documents into Convex')
             [CompletionResult]::new('dry-run', 'dry-run', [CompletionResultType]::ParameterValue, 'Build exactly the documents `export` would send and print them; send nothing, change no state')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List sessions with their todo progress and export state')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (also checked in under completions/)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -95,6 +120,9 @@ Register-ArgumentCompleter -Native -CommandName 'session-export' -ScriptBlock {
             break
         }
         'session-export;help;dry-run' {
+            break
+        }
+        'session-export;help;list' {
             break
         }
         'session-export;help;completions' {

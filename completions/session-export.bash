@@ -28,6 +28,9 @@ _session__export() {
             session__export,help)
                 cmd="session__export__subcmd__help"
                 ;;
+            session__export,list)
+                cmd="session__export__subcmd__list"
+                ;;
             session__export__subcmd__help,completions)
                 cmd="session__export__subcmd__help__subcmd__completions"
                 ;;
@@ -40,6 +43,9 @@ _session__export() {
             session__export__subcmd__help,help)
                 cmd="session__export__subcmd__help__subcmd__help"
                 ;;
+            session__export__subcmd__help,list)
+                cmd="session__export__subcmd__help__subcmd__list"
+                ;;
             *)
                 ;;
         esac
@@ -47,7 +53,7 @@ _session__export() {
 
     case "${cmd}" in
         session__export)
-            opts="-q -h -V --data-dir --db --quiet --help --version export dry-run completions help"
+            opts="-q -h -V --data-dir --db --quiet --help --version export dry-run list completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -91,7 +97,7 @@ _session__export() {
             return 0
             ;;
         session__subcmd__export__subcmd__dry__subcmd__run)
-            opts="-q -h --all-complete --since --project --include-subagents --abandoned-after --include-messages --no-include-messages --include-todos --no-include-todos --convex-url --timeout --data-dir --db --quiet --help"
+            opts="-q -h --all-complete --if-complete --force --since --project --include-subagents --abandoned-after --include-messages --no-include-messages --include-todos --no-include-todos --convex-url --timeout --data-dir --db --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -133,7 +139,7 @@ _session__export() {
             return 0
             ;;
         session__subcmd__export__subcmd__export)
-            opts="-q -h --all-complete --since --project --include-subagents --abandoned-after --include-messages --no-include-messages --include-todos --no-include-todos --convex-url --timeout --data-dir --db --quiet --help"
+            opts="-q -h --all-complete --if-complete --force --since --project --include-subagents --abandoned-after --include-messages --no-include-messages --include-todos --no-include-todos --convex-url --timeout --data-dir --db --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -175,7 +181,7 @@ _session__export() {
             return 0
             ;;
         session__subcmd__export__subcmd__help)
-            opts="export dry-run completions help"
+            opts="export dry-run list completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -237,6 +243,58 @@ _session__export() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        session__subcmd__export__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        session__subcmd__export__subcmd__list)
+            opts="-q -h --json --convex-url --since --project --include-subagents --abandoned-after --include-messages --no-include-messages --include-todos --no-include-todos --data-dir --db --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --convex-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --abandoned-after)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

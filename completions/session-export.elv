@@ -28,6 +28,7 @@ set edit:completion:arg-completer[session-export] = {|@words|
             cand --version 'Print version'
             cand export 'Upsert session documents into Convex'
             cand dry-run 'Build exactly the documents `export` would send and print them; send nothing, change no state'
+            cand list 'List sessions with their todo progress and export state'
             cand completions 'Print a shell completion script (also checked in under completions/)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -39,8 +40,10 @@ set edit:completion:arg-completer[session-export] = {|@words|
             cand --timeout 'Give up on an HTTP request after this long, e.g. 30s [default: 30s]'
             cand --data-dir 'opencode''s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]'
             cand --db 'opencode''s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]'
-            cand --all-complete 'Every top-level session whose todos are all completed or cancelled (or that has none)'
-            cand --include-subagents 'Also select subagent (child) sessions on their own'
+            cand --all-complete 'Every top-level session whose todos are all completed or cancelled (or that has none) and that changed since it was last exported'
+            cand --if-complete 'Only those of the given sessions that --all-complete would pick (for the opencode plugin)'
+            cand --force 'Send even sessions the ledger says are already exported and unchanged'
+            cand --include-subagents 'Also pick subagent (child) sessions on their own'
             cand --include-messages 'Include the full transcript with parts as `messagesJson` (may hold secrets)'
             cand --no-include-messages 'Leave the transcript out [default]'
             cand --include-todos 'Include the todo list as `todosJson` [default]'
@@ -58,8 +61,28 @@ set edit:completion:arg-completer[session-export] = {|@words|
             cand --timeout 'Give up on an HTTP request after this long, e.g. 30s [default: 30s]'
             cand --data-dir 'opencode''s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]'
             cand --db 'opencode''s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]'
-            cand --all-complete 'Every top-level session whose todos are all completed or cancelled (or that has none)'
-            cand --include-subagents 'Also select subagent (child) sessions on their own'
+            cand --all-complete 'Every top-level session whose todos are all completed or cancelled (or that has none) and that changed since it was last exported'
+            cand --if-complete 'Only those of the given sessions that --all-complete would pick (for the opencode plugin)'
+            cand --force 'Send even sessions the ledger says are already exported and unchanged'
+            cand --include-subagents 'Also pick subagent (child) sessions on their own'
+            cand --include-messages 'Include the full transcript with parts as `messagesJson` (may hold secrets)'
+            cand --no-include-messages 'Leave the transcript out [default]'
+            cand --include-todos 'Include the todo list as `todosJson` [default]'
+            cand --no-include-todos 'Leave the todo list out'
+            cand -q 'Print no summary; only warnings and errors'
+            cand --quiet 'Print no summary; only warnings and errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'session-export;list'= {
+            cand --convex-url 'The export state for this Convex deployment [env: SESSION_EXPORT_CONVEX_URL]'
+            cand --since 'Only sessions updated since WHEN: a duration back from now (36h, 7d, 2w), a date (2026-11-01, local time) or a timestamp (2026-11-01T12:00:00Z)'
+            cand --project 'Only sessions of this project: an opencode project id, or a directory (sessions run in it or below it)'
+            cand --abandoned-after 'Treat a session with open todos as ended once it has not changed for this long (crash, closed terminal), e.g. 12h or 7d [default: never]'
+            cand --data-dir 'opencode''s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]'
+            cand --db 'opencode''s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]'
+            cand --json 'JSON Lines: one object per session'
+            cand --include-subagents 'Also pick subagent (child) sessions on their own'
             cand --include-messages 'Include the full transcript with parts as `messagesJson` (may hold secrets)'
             cand --no-include-messages 'Leave the transcript out [default]'
             cand --include-todos 'Include the todo list as `todosJson` [default]'
@@ -80,12 +103,15 @@ set edit:completion:arg-completer[session-export] = {|@words|
         &'session-export;help'= {
             cand export 'Upsert session documents into Convex'
             cand dry-run 'Build exactly the documents `export` would send and print them; send nothing, change no state'
+            cand list 'List sessions with their todo progress and export state'
             cand completions 'Print a shell completion script (also checked in under completions/)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'session-export;help;export'= {
         }
         &'session-export;help;dry-run'= {
+        }
+        &'session-export;help;list'= {
         }
         &'session-export;help;completions'= {
         }

@@ -1,14 +1,16 @@
-//! Running a command: store -> documents -> output.
+//! Running a command: store -> documents -> sink (or stdout).
 
 use crate::cli::{Cli, Command, ExportArgs};
 use crate::config::{Settings, StorePaths};
 use crate::device;
 use crate::document::{self, Content, Document, Origin, Stats, TodoStats};
 use crate::error::{Error, exit};
-use crate::select::{Catalog, Selection};
-use crate::sink::convex::{BATCH_MAX_BYTES, BATCH_MAX_DOCS, Convex, DOC_BUDGET, Fatal};
+use crate::ledger::{Entry, Ledger};
+use crate::select::{Catalog, Selection, change_key};
+use crate::sink::convex::{BATCH_MAX_BYTES, Convex, DOC_BUDGET, Fatal};
+use crate::sink::local::LocalDb;
 use crate::sink::{Outcome, Tally};
-use crate::store::{SessionInfo, Store, Want, Warning};
+use crate::store::{SessionInfo, Store, Todo, Want, Warning};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::io::Write;
@@ -20,13 +22,13 @@ pub struct Io<'a> {
 }
 
 impl Io<'_> {
-    fn warn(&mut self, msg: &str) {
+    pub fn warn(&mut self, msg: &str) {
         // Diagnostics are best effort: a closed stderr must not stop a run.
         let _ = writeln!(self.err, "warning: {msg}");
     }
 
-    fn error(&mut self, e: &Error) {
-        let _ = writeln!(self.err, "error: {e}");
+    fn error(&mut self, msg: &dyn std::fmt::Display) {
+        let _ = writeln!(self.err, "error: {msg}");
     }
 }
 
@@ -35,6 +37,7 @@ pub fn run(cli: &Cli, io: &mut Io) -> Result<i32, Error> {
     match &cli.command {
         Command::DryRun(args) => export(cli, args, false, io),
         Command::Export(args) => export(cli, args, true, io),
+        Command::List(args) => crate::list::list(cli, args, io),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(*shell, &mut cmd, "session-export", io.out);
@@ -43,13 +46,55 @@ pub fn run(cli: &Cli, io: &mut Io) -> Result<i32, Error> {
     }
 }
 
+/// The configured destination of documents.
+enum Sink {
+    Convex(Convex),
+    Local(LocalDb),
+}
+
+impl Sink {
+    fn send(&mut self, docs: Vec<Map<String, Value>>) -> Result<Vec<Outcome>, Fatal> {
+        match self {
+            Sink::Convex(c) => c.send(docs),
+            Sink::Local(l) => l.send(docs),
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Sink::Convex(c) => c.url().to_string(),
+            Sink::Local(l) => l.path().display().to_string(),
+        }
+    }
+}
+
+/// The ledger's name for the sink the settings point at.
+pub fn sink_key(settings: &Settings) -> Result<String, Error> {
+    Ok(match &settings.convex {
+        Some(c) => format!("convex:{}", c.url.trim().trim_end_matches('/')),
+        None => format!("sqlite:{}", LocalDb::default_path()?.display()),
+    })
+}
+
 /// `export` (`send`) or `dry-run`: the same documents, sent or printed.
 fn export(cli: &Cli, args: &ExportArgs, send: bool, io: &mut Io) -> Result<i32, Error> {
     let now = jiff::Timestamp::now();
     // Settings and selection first: usage errors before touching anything.
-    let settings = Settings::resolve(args)?;
-    let selection = args
-        .all_complete
+    let settings = Settings::for_export(args)?;
+    let s = &args.select;
+    if !(args.all_complete || args.if_complete)
+        && (s.since.is_some()
+            || s.project.is_some()
+            || s.include_subagents
+            || s.abandoned_after.is_some())
+    {
+        return Err(Error::Usage(
+            "--since, --project, --include-subagents and --abandoned-after choose among \
+             sessions: use them with --all-complete or --if-complete"
+                .into(),
+        ));
+    }
+    let selection = (args.all_complete || args.if_complete)
         .then(|| {
             Selection::new(
                 &args.select,
@@ -59,204 +104,261 @@ fn export(cli: &Cli, args: &ExportArgs, send: bool, io: &mut Io) -> Result<i32, 
             )
         })
         .transpose()?;
-    let sink = match (&settings.convex, send) {
-        (Some(c), true) => Some(Convex::new(
+    let sink_key = sink_key(&settings)?;
+    let mut sink = match (send, &settings.convex) {
+        (false, _) => None,
+        (true, Some(c)) => Some(Sink::Convex(Convex::new(
             &c.url,
             c.token.clone(),
             c.timeout,
             c.max_retries,
-        )?),
-        (None, true) => {
-            return Err(Error::Usage(
-                "no Convex URL configured: pass --convex-url, set SESSION_EXPORT_CONVEX_URL, or set convex_url in the config file".into(),
-            ));
-        }
-        (_, false) => None,
+        )?)),
+        (true, None) => Some(Sink::Local(LocalDb::open(&LocalDb::default_path()?)?)),
     };
     let paths = StorePaths::resolve(&cli.store)?;
     let mut store = Store::open(&paths.data_dir, &paths.db, paths.db_explicit)?;
+    let ledger_dir = Ledger::default_dir()?;
+    let mut ledger_warnings = Vec::new();
+    let mut ledger = if send {
+        Ledger::open(&ledger_dir, |w| ledger_warnings.push(w))?
+    } else {
+        Ledger::read(&ledger_dir, |w| ledger_warnings.push(w))
+    };
+    for w in ledger_warnings {
+        io.warn(&w);
+    }
     let hostname = device::hostname();
     let origin = Origin {
         device_id: device::device_id(&hostname),
         hostname,
         exported_at: now.as_millisecond(),
     };
+    let mut warnings = Vec::new();
+    let catalog = Catalog::new(store.sessions(&mut warnings)?);
+    flush_warnings(&mut warnings, io);
+
+    let mut status = exit::OK;
+    // The sessions asked for, with their todos.
+    let mut targets: Vec<(&SessionInfo, Vec<Todo>)> = Vec::new();
+    if args.all_complete {
+        let mut todos = store.todos_by_session(&catalog.sessions, &mut warnings)?;
+        flush_warnings(&mut warnings, io);
+        for s in &catalog.sessions {
+            targets.push((s, todos.remove(&s.id).unwrap_or_default()));
+        }
+    } else {
+        for id in &args.ids {
+            match catalog.get(id) {
+                Some(s) => targets.push((s, store.todos(s)?)),
+                None => {
+                    let e = Error::UnknownSession {
+                        id: id.clone(),
+                        data_dir: paths.data_dir.clone(),
+                    };
+                    io.error(&e);
+                    status = worst(status, e.exit_code());
+                }
+            }
+        }
+    }
+    if let Some(sel) = &selection {
+        targets.retain(|(s, todos)| sel.matches(s, &TodoStats::of(todos)));
+    }
+
+    let salt = settings.fingerprint();
     let mut builder = Builder {
         store: &mut store,
         origin,
         include: settings.include,
         stats: HashMap::new(),
     };
-    let mut warnings = Vec::new();
-    let catalog = Catalog::new(builder.store.sessions(&mut warnings)?);
-    flush_warnings(&mut warnings, io);
-
-    let mut status = exit::OK;
-    let targets: Vec<&SessionInfo> = match &selection {
-        Some(sel) => {
-            let todos = builder
-                .store
-                .todos_by_session(&catalog.sessions, &mut warnings)?;
-            flush_warnings(&mut warnings, io);
-            catalog
-                .sessions
-                .iter()
-                .filter(|s| {
-                    let stats = todos
-                        .get(&s.id)
-                        .map(|t| TodoStats::of(t))
-                        .unwrap_or_default();
-                    sel.matches(s, &stats)
-                })
-                .collect()
-        }
-        None => {
-            let mut found = Vec::new();
-            for id in &args.ids {
-                match catalog.get(id) {
-                    Some(s) => found.push(s),
-                    None => {
-                        let e = Error::UnknownSession {
-                            id: id.clone(),
-                            data_dir: paths.data_dir.clone(),
-                        };
-                        io.error(&e);
-                        status = worst(status, e.exit_code());
-                    }
-                }
-            }
-            found
-        }
-    };
-
-    let mut out = match &sink {
-        Some(convex) => Output::Send(Batcher::new(convex)),
-        None => Output::Print {
-            pretty: !args.all_complete && args.ids.len() == 1,
-        },
-    };
+    let pretty = !args.all_complete && args.ids.len() == 1;
     let fit = settings.convex.is_some();
-    let total = targets.len();
-    for info in targets {
-        let mut doc = match builder.document(info, &catalog) {
-            Ok(doc) => doc,
+    let sending = sink.is_some();
+    let mut batcher = Batcher::new(sink.as_mut(), &mut ledger, &sink_key, settings.batch_size);
+    let (mut up_to_date, mut unreadable) = (0u64, 0u64);
+    let total = targets.len() as u64;
+    for (info, todos) in &targets {
+        let descendants = catalog.descendants(&info.id);
+        let key = change_key(info, todos, &descendants, &salt);
+        if batcher.ledger.is_current(&sink_key, &info.id, &key) && !args.force {
+            up_to_date += 1;
+            continue;
+        }
+        let (mut doc, settled) = match builder.document(info, &descendants) {
+            Ok(built) => built,
             // In a backfill an unreadable session is skipped with a warning;
             // a session asked for by id is an error.
             Err(e) if args.all_complete => {
                 io.warn(&format!("skipping session {}: {e}", info.id));
+                unreadable += 1;
                 continue;
             }
             Err(e) => {
                 io.error(&e);
                 status = worst(status, e.exit_code());
+                unreadable += 1;
                 continue;
             }
         };
         // Convex refuses documents over 1 MiB: trim the transcript (dry-run
         // shows exactly what would be sent).
         if fit && !doc.fit(DOC_BUDGET) {
-            let _ = writeln!(
-                io.err,
-                "error: {}: the document is over Convex's 1 MiB limit even without its transcript",
+            io.error(&format!(
+                "{}: the document is over Convex's 1 MiB limit even without its transcript",
                 info.id
-            );
+            ));
             status = worst(status, exit::EXPORT);
             continue;
         }
-        match &mut out {
-            Output::Print { pretty } => emit(&doc, *pretty, io)?,
-            Output::Send(batcher) => {
-                if !batcher.push(&doc, io) {
-                    break;
-                }
-            }
+        if !sending {
+            emit(&doc, pretty, io)?;
+        } else if !batcher.push(&doc, key, settled, io)? {
+            break;
         }
     }
-    if let Output::Send(mut batcher) = out {
-        batcher.flush(io);
-        let tally = batcher.tally;
-        let unsent = total as u64 - tally.confirmed() - tally.failed;
-        if !cli.store.quiet {
-            let url = sink.as_ref().map_or("", |c| c.url());
+    if !sending {
+        if up_to_date > 0 && !cli.store.quiet {
             let _ = writeln!(
                 io.err,
-                "exported {} of {total} sessions to {url}: {tally}",
-                tally.confirmed()
+                "{up_to_date} sessions are already exported and unchanged (--force sends them again)"
             );
         }
-        if tally.failed > 0 || unsent > 0 {
-            status = worst(status, exit::EXPORT);
+        return Ok(status);
+    }
+    batcher.flush(io)?;
+    let tally = batcher.tally;
+    let attempted = total - up_to_date - unreadable;
+    let failed = attempted - tally.confirmed();
+    if !cli.store.quiet {
+        let place = sink.as_ref().map(Sink::describe).unwrap_or_default();
+        let mut line = format!(
+            "exported {} of {attempted} sessions to {place}: {tally}",
+            tally.confirmed()
+        );
+        if up_to_date > 0 {
+            line.push_str(&format!("; {up_to_date} already exported and unchanged"));
         }
+        let _ = writeln!(io.err, "{line}");
+    }
+    if failed > 0 {
+        status = worst(status, exit::EXPORT);
     }
     Ok(status)
 }
 
-enum Output<'c> {
-    Print { pretty: bool },
-    Send(Batcher<'c>),
-}
-
-/// Collects documents into batches inside Convex's limits and sends them.
-struct Batcher<'c> {
-    sink: &'c Convex,
-    pending: Vec<(String, Map<String, Value>)>,
+/// Collects documents into batches inside Convex's limits, sends them, and
+/// records what the sink confirmed in the ledger after every batch. Without
+/// a sink (dry-run) it only answers what the ledger holds.
+struct Batcher<'a> {
+    sink: Option<&'a mut Sink>,
+    ledger: &'a mut Ledger,
+    sink_key: &'a str,
+    pending: Vec<Pending>,
+    batch_size: usize,
     bytes: usize,
     tally: Tally,
     stopped: bool,
 }
 
-impl<'c> Batcher<'c> {
-    fn new(sink: &'c Convex) -> Batcher<'c> {
+struct Pending {
+    id: String,
+    key: String,
+    settled: bool,
+    exported_at: i64,
+    doc: Map<String, Value>,
+}
+
+impl<'a> Batcher<'a> {
+    fn new(
+        sink: Option<&'a mut Sink>,
+        ledger: &'a mut Ledger,
+        sink_key: &'a str,
+        batch_size: usize,
+    ) -> Batcher<'a> {
         Batcher {
             sink,
+            ledger,
+            sink_key,
             pending: Vec::new(),
+            batch_size,
             bytes: 0,
             tally: Tally::default(),
             stopped: false,
         }
     }
 
-    /// Queue a document; false once the export cannot go on.
-    fn push(&mut self, doc: &Document, io: &mut Io) -> bool {
+    /// Queue a document; Ok(false) once the export cannot go on.
+    fn push(
+        &mut self,
+        doc: &Document,
+        key: String,
+        settled: bool,
+        io: &mut Io,
+    ) -> Result<bool, Error> {
         let Ok(Value::Object(map)) = serde_json::to_value(doc) else {
             unreachable!("a document serializes to an object")
         };
         let size = serde_json::to_vec(&map).map_or(0, |v| v.len());
         if !self.pending.is_empty()
-            && (self.pending.len() >= BATCH_MAX_DOCS || self.bytes + size > BATCH_MAX_BYTES)
+            && (self.pending.len() >= self.batch_size || self.bytes + size > BATCH_MAX_BYTES)
         {
-            self.flush(io);
+            self.flush(io)?;
         }
         if self.stopped {
-            return false;
+            return Ok(false);
         }
         self.bytes += size;
-        self.pending.push((doc.session_id.clone(), map));
-        true
+        self.pending.push(Pending {
+            id: doc.session_id.clone(),
+            key,
+            settled,
+            exported_at: doc.exported_at,
+            doc: map,
+        });
+        Ok(true)
     }
 
-    fn flush(&mut self, io: &mut Io) {
+    fn flush(&mut self, io: &mut Io) -> Result<(), Error> {
         if self.pending.is_empty() {
-            return;
+            return Ok(());
         }
         self.bytes = 0;
-        let (ids, docs): (Vec<String>, Vec<_>) =
-            std::mem::take(&mut self.pending).into_iter().unzip();
-        match self.sink.send(docs) {
+        let batch = std::mem::take(&mut self.pending);
+        let (meta, docs): (Vec<_>, Vec<_>) = batch
+            .into_iter()
+            .map(|p| ((p.id, p.key, p.settled, p.exported_at), p.doc))
+            .unzip();
+        let sink = self
+            .sink
+            .as_mut()
+            .expect("only a run with a sink queues documents");
+        match sink.send(docs) {
             Ok(outcomes) => {
-                for (id, outcome) in ids.iter().zip(&outcomes) {
+                for ((id, key, settled, exported_at), outcome) in meta.into_iter().zip(&outcomes) {
                     self.tally.add(outcome);
-                    if let Outcome::Failed(m) = outcome {
-                        let _ = writeln!(io.err, "error: {id}: {m}");
+                    match outcome {
+                        Outcome::Failed(m) => io.error(&format!("{id}: {m}")),
+                        Outcome::Done(_) => self.ledger.record(
+                            self.sink_key,
+                            &id,
+                            Entry {
+                                key,
+                                settled,
+                                exported_at,
+                            },
+                        ),
                     }
                 }
+                self.ledger.save()?;
             }
             Err(Fatal(m)) => {
-                let _ = writeln!(io.err, "error: {m}");
-                self.tally.failed += ids.len() as u64;
+                io.error(&m);
+                self.tally.failed += meta.len() as u64;
                 self.stopped = true;
             }
         }
+        Ok(())
     }
 }
 
@@ -292,38 +394,44 @@ struct Builder<'s> {
 }
 
 impl Builder<'_> {
-    fn document(&mut self, info: &SessionInfo, catalog: &Catalog) -> Result<Document, Error> {
+    /// The document, and whether the session was settled (no assistant
+    /// message still being written).
+    fn document(
+        &mut self,
+        info: &SessionInfo,
+        descendants: &[&SessionInfo],
+    ) -> Result<(Document, bool), Error> {
         // Read again when the store changed under an immutable snapshot
         // (after the first change it is normally read through its WAL).
         for _ in 0..5 {
-            let doc = self.read_document(info, catalog)?;
+            let built = self.read_document(info, descendants)?;
             if self.store.revalidate()? {
-                return Ok(doc);
+                return Ok(built);
             }
             self.stats.clear();
         }
         Err(Error::Unstable(self.store.data_dir().to_path_buf()))
     }
 
-    fn read_document(&mut self, info: &SessionInfo, catalog: &Catalog) -> Result<Document, Error> {
+    fn read_document(
+        &mut self,
+        info: &SessionInfo,
+        descendants: &[&SessionInfo],
+    ) -> Result<(Document, bool), Error> {
         let want = Want {
             transcript: self.include.messages,
         };
         let content = self.store.content(info, want)?;
-        let mut descendants = Vec::new();
-        for d in catalog.descendants(&info.id) {
+        let mut below = Vec::new();
+        for d in descendants {
             if !self.stats.contains_key(&d.id) {
                 let c = self.store.content(d, Want::default())?;
                 self.stats.insert(d.id.clone(), Stats::of(&c.messages));
             }
-            descendants.push(self.stats[&d.id].clone());
+            below.push(self.stats[&d.id].clone());
         }
-        Ok(document::build(
-            info,
-            &content,
-            &descendants,
-            &self.origin,
-            self.include,
-        ))
+        let settled = content.messages.iter().all(|m| !m.meta.in_flight());
+        let doc = document::build(info, &content, &below, &self.origin, self.include);
+        Ok((doc, settled))
     }
 }

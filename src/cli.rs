@@ -61,6 +61,14 @@ pub enum Command {
     #[command(after_help = EXIT_STATUS)]
     DryRun(ExportArgs),
 
+    /// List sessions with their todo progress and export state
+    ///
+    /// A table, most recently updated first; JSON Lines with --json. The
+    /// state is the one `export --all-complete` would act on: `exported`
+    /// (unchanged since), `pending` (new or changed: the next export sends
+    /// it), `open todos`, or `subagent` (sent inside its parent's document).
+    List(ListArgs),
+
     /// Print a shell completion script (also checked in under completions/)
     Completions {
         #[arg(value_enum)]
@@ -75,8 +83,17 @@ pub struct ExportArgs {
     pub ids: Vec<String>,
 
     /// Every top-level session whose todos are all completed or cancelled (or that has none)
+    /// and that changed since it was last exported
     #[arg(long, conflicts_with = "ids")]
     pub all_complete: bool,
+
+    /// Only those of the given sessions that --all-complete would pick (for the opencode plugin)
+    #[arg(long, requires = "ids")]
+    pub if_complete: bool,
+
+    /// Send even sessions the ledger says are already exported and unchanged
+    #[arg(long)]
+    pub force: bool,
 
     #[command(flatten)]
     pub select: SelectArgs,
@@ -86,6 +103,23 @@ pub struct ExportArgs {
 
     #[command(flatten)]
     pub sink: SinkArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// JSON Lines: one object per session
+    #[arg(long)]
+    pub json: bool,
+
+    /// The export state for this Convex deployment [env: SESSION_EXPORT_CONVEX_URL]
+    #[arg(long, value_name = "URL")]
+    pub convex_url: Option<String>,
+
+    #[command(flatten)]
+    pub select: SelectArgs,
+
+    #[command(flatten)]
+    pub content: ContentArgs,
 }
 
 #[derive(Debug, Args)]
@@ -103,21 +137,21 @@ pub struct SinkArgs {
 pub struct SelectArgs {
     /// Only sessions updated since WHEN: a duration back from now (36h, 7d, 2w),
     /// a date (2026-11-01, local time) or a timestamp (2026-11-01T12:00:00Z)
-    #[arg(long, value_name = "WHEN", requires = "all_complete")]
+    #[arg(long, value_name = "WHEN")]
     pub since: Option<String>,
 
     /// Only sessions of this project: an opencode project id, or a directory
     /// (sessions run in it or below it)
-    #[arg(long, value_name = "ID|DIR", requires = "all_complete")]
+    #[arg(long, value_name = "ID|DIR")]
     pub project: Option<String>,
 
-    /// Also select subagent (child) sessions on their own
-    #[arg(long, requires = "all_complete")]
+    /// Also pick subagent (child) sessions on their own
+    #[arg(long)]
     pub include_subagents: bool,
 
     /// Treat a session with open todos as ended once it has not changed for
     /// this long (crash, closed terminal), e.g. 12h or 7d [default: never]
-    #[arg(long, value_name = "DURATION", requires = "all_complete")]
+    #[arg(long, value_name = "DURATION")]
     pub abandoned_after: Option<String>,
 }
 

@@ -1,8 +1,9 @@
 //! Where things are: the opencode data dir and database.
 
-use crate::cli::{ExportArgs, StoreArgs};
+use crate::cli::{ContentArgs, ExportArgs, ListArgs, SelectArgs, StoreArgs};
 use crate::document::Content;
 use crate::error::Error;
+use crate::sink::convex::BATCH_MAX_DOCS;
 use crate::when;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -14,6 +15,8 @@ pub struct Settings {
     pub include: Content,
     pub include_subagents: bool,
     pub abandoned_after: Option<String>,
+    /// Documents per sink call.
+    pub batch_size: usize,
     /// `None`: no Convex URL configured.
     pub convex: Option<ConvexSettings>,
 }
@@ -27,14 +30,36 @@ pub struct ConvexSettings {
 }
 
 impl Settings {
-    pub fn resolve(args: &ExportArgs) -> Result<Settings, Error> {
+    pub fn for_export(args: &ExportArgs) -> Result<Settings, Error> {
+        Settings::resolve(
+            &args.content,
+            &args.select,
+            args.sink.convex_url.as_deref(),
+            args.sink.timeout.as_deref(),
+        )
+    }
+
+    pub fn for_list(args: &ListArgs) -> Result<Settings, Error> {
+        Settings::resolve(
+            &args.content,
+            &args.select,
+            args.convex_url.as_deref(),
+            None,
+        )
+    }
+
+    fn resolve(
+        c: &ContentArgs,
+        select: &SelectArgs,
+        convex_url: Option<&str>,
+        timeout: Option<&str>,
+    ) -> Result<Settings, Error> {
         let file = FileConfig::load(&FileConfig::path()?)?;
         let flag = |on: bool, off: bool| match (on, off) {
             (true, _) => Some(true),
             (_, true) => Some(false),
             _ => None,
         };
-        let c = &args.content;
         let include = Content {
             messages: flag(c.include_messages, c.no_include_messages)
                 .or(file.include_messages)
@@ -44,16 +69,14 @@ impl Settings {
                 .unwrap_or(true),
         };
         let include_subagents =
-            args.select.include_subagents || file.skip_subagent_sessions.is_some_and(|skip| !skip);
-        let abandoned_after = args.select.abandoned_after.clone().or(file.abandoned_after);
-        let url = args
-            .sink
-            .convex_url
-            .clone()
+            select.include_subagents || file.skip_subagent_sessions.is_some_and(|skip| !skip);
+        let abandoned_after = select.abandoned_after.clone().or(file.abandoned_after);
+        let url = convex_url
+            .map(str::to_string)
             .or_else(|| env_string("SESSION_EXPORT_CONVEX_URL"))
             .or(file.convex_url)
             .filter(|u| !u.trim().is_empty());
-        let timeout = match args.sink.timeout.as_deref().or(file.timeout.as_deref()) {
+        let timeout = match timeout.or(file.timeout.as_deref()) {
             Some(t) => when::parse_duration("--timeout", t)?
                 .try_into()
                 .map_err(|_| Error::Usage(format!("--timeout: {t:?} is out of range")))?,
@@ -67,12 +90,37 @@ impl Settings {
             timeout,
             max_retries: file.max_retries.unwrap_or(3),
         });
+        let batch_size = match file.batch_size {
+            None => BATCH_MAX_DOCS,
+            Some(n @ 1..=BATCH_MAX_DOCS) => n,
+            Some(n) => {
+                return Err(Error::Usage(format!(
+                    "batch_size = {n} in the config file: it must be 1 to {BATCH_MAX_DOCS}"
+                )));
+            }
+        };
         Ok(Settings {
             include,
             include_subagents,
             abandoned_after,
+            batch_size,
             convex,
         })
+    }
+}
+
+impl Settings {
+    /// What, besides the store, decides a document's content: the
+    /// exporter's version and the content switches. Part of every change
+    /// key, so changing any of them sends everything again.
+    pub fn fingerprint(&self) -> String {
+        format!(
+            "{}/{}/messages={}/todos={}",
+            env!("CARGO_PKG_VERSION"),
+            crate::document::SCHEMA_VERSION,
+            self.include.messages,
+            self.include.todos
+        )
     }
 }
 
@@ -140,6 +188,7 @@ pub struct FileConfig {
     pub abandoned_after: Option<String>,
     pub timeout: Option<String>,
     pub max_retries: Option<u32>,
+    pub batch_size: Option<usize>,
 }
 
 impl FileConfig {

@@ -232,6 +232,42 @@ fn most_used(counts: &[(String, u64)]) -> Option<String> {
     best.map(|(n, _)| n.clone())
 }
 
+/// opencode's session summary of code changes; where it is missing or zero
+/// (opencode 1.16+ leaves it at 0/0/0) but the user messages' per-turn
+/// file diffs record changes, their totals over distinct files.
+fn code_changes(info: &SessionInfo, messages: &[Message]) -> Option<CodeChanges> {
+    let recorded = info.summary.map(|s| CodeChanges {
+        additions: s.additions,
+        deletions: s.deletions,
+        files_changed: s.files,
+    });
+    if recorded.is_some_and(|c| c.additions + c.deletions + c.files_changed > 0) {
+        return recorded;
+    }
+    let mut files = std::collections::BTreeSet::new();
+    let (mut additions, mut deletions) = (0, 0);
+    for d in messages
+        .iter()
+        .filter(|m| m.meta.role == "user")
+        .filter_map(|m| m.meta.summary.as_ref())
+        .flat_map(|s| &s.diffs)
+    {
+        additions += d.additions;
+        deletions += d.deletions;
+        if let Some(f) = &d.file {
+            files.insert(f.as_str());
+        }
+    }
+    if files.is_empty() && additions + deletions == 0 {
+        return recorded;
+    }
+    Some(CodeChanges {
+        additions,
+        deletions,
+        files_changed: files.len() as u64,
+    })
+}
+
 /// Who is exporting, and when.
 #[derive(Debug, Clone)]
 pub struct Origin {
@@ -308,11 +344,7 @@ pub fn build(
         cost: stats.cost,
         error_count: stats.errors,
         todo_stats: TodoStats::of(&content.todos),
-        code_changes: info.summary.map(|s| CodeChanges {
-            additions: s.additions,
-            deletions: s.deletions,
-            files_changed: s.files,
-        }),
+        code_changes: code_changes(info, &content.messages),
         subagents,
         messages_json,
         todos_json: include

@@ -45,6 +45,8 @@ pub enum Error {
     UnknownSession { id: String, data_dir: PathBuf },
     #[error("opencode kept rewriting {} while it was read; try again", .0.display())]
     Unstable(PathBuf),
+    #[error("another session-export run has held {} for minutes; giving up", .0.display())]
+    Busy(PathBuf),
     #[error("{0}")]
     Usage(String),
     #[error("cannot write output: {0}")]
@@ -56,7 +58,7 @@ impl Error {
         match self {
             Error::UnknownSession { .. } => exit::UNKNOWN_SESSION,
             Error::Usage(_) => exit::USAGE,
-            Error::Output(_) => exit::FAILURE,
+            Error::Output(_) | Error::Busy(_) => exit::FAILURE,
             Error::MissingDataDir(_)
             | Error::MissingDb(_)
             | Error::NoStore(_)

@@ -10,6 +10,8 @@ pub mod config;
 pub mod device;
 pub mod document;
 pub mod error;
+pub mod ledger;
+pub mod list;
 pub mod select;
 pub mod sink;
 pub mod store;

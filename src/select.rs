@@ -101,25 +101,87 @@ impl Selection {
         })
     }
 
+    /// Whether `--all-complete` picks the session.
     pub fn matches(&self, s: &SessionInfo, todos: &TodoStats) -> bool {
-        if s.parent_id.is_some() && !self.include_subagents {
-            return false;
-        }
+        (s.parent_id.is_none() || self.include_subagents)
+            && self.in_scope(s)
+            && self.ended(s, todos)
+    }
+
+    /// Inside `--since` and `--project`.
+    pub fn in_scope(&self, s: &SessionInfo) -> bool {
         if self.since_ms.is_some_and(|t| s.time_updated < t) {
             return false;
         }
-        if let Some(p) = &self.project {
-            let in_dir = self
-                .project_dir
-                .as_ref()
-                .is_some_and(|d| Path::new(&s.directory).starts_with(d));
-            if s.project_id != *p && !in_dir {
-                return false;
+        match &self.project {
+            None => true,
+            Some(p) => {
+                s.project_id == *p
+                    || self
+                        .project_dir
+                        .as_ref()
+                        .is_some_and(|d| Path::new(&s.directory).starts_with(d))
             }
         }
+    }
+
+    /// No open todos, or idle past `--abandoned-after`.
+    pub fn ended(&self, s: &SessionInfo, todos: &TodoStats) -> bool {
         todos.all_done()
             || self
                 .abandoned_before_ms
                 .is_some_and(|t| s.time_updated <= t)
     }
+
+    pub fn include_subagents(&self) -> bool {
+        self.include_subagents
+    }
+}
+
+/// A fingerprint of everything a session's document is built from that can
+/// be read without touching its messages: the session row, its todos, and
+/// its descendants' update times, salted with what the document includes.
+/// opencode touches the session row whenever a turn starts, so together
+/// with the ledger's `settled` flag (no assistant message was still being
+/// written) an equal key means an equal document.
+pub fn change_key(
+    info: &SessionInfo,
+    todos: &[crate::store::Todo],
+    descendants: &[&SessionInfo],
+    salt: &str,
+) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    let mut put = |s: &str| {
+        h.update((s.len() as u64).to_le_bytes());
+        h.update(s.as_bytes());
+    };
+    put(salt);
+    put(&info.id);
+    put(&info.time_updated.to_string());
+    put(&format!("{:?}", info.time_archived));
+    put(&format!("{:?}", info.summary));
+    put(&info.title);
+    put(&info.version);
+    put(&info.directory);
+    put(&info.project_id);
+    put(info.parent_id.as_deref().unwrap_or(""));
+    for t in todos {
+        put(&t.content);
+        put(&t.status);
+        put(&t.priority);
+    }
+    let mut below: Vec<(&str, i64)> = descendants
+        .iter()
+        .map(|d| (d.id.as_str(), d.time_updated))
+        .collect();
+    below.sort();
+    for (id, updated) in below {
+        put(id);
+        put(&updated.to_string());
+    }
+    h.finalize()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

@@ -1,6 +1,7 @@
 //! Where documents go.
 
 pub mod convex;
+pub mod local;
 
 use serde::Deserialize;
 

@@ -110,6 +110,22 @@ impl Store {
         Ok(out)
     }
 
+    /// One session's todos, in order.
+    pub fn todos(&mut self, info: &SessionInfo) -> Result<Vec<Todo>, Error> {
+        match info.source {
+            Source::Db => self
+                .db
+                .as_ref()
+                .expect("a DB session comes from an open DB")
+                .todos(&info.id),
+            Source::Json => self
+                .json
+                .as_ref()
+                .expect("a JSON session comes from an open JSON store")
+                .todos(&info.id),
+        }
+    }
+
     /// Read one session's messages (and todos) from the store it lives in.
     pub fn content(&mut self, info: &SessionInfo, want: Want) -> Result<SessionContent, Error> {
         match info.source {

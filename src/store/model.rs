@@ -84,6 +84,28 @@ pub struct MessageMeta {
     pub error: Option<serde::de::IgnoredAny>,
     #[serde(deserialize_with = "lenient")]
     pub time: Option<MessageTime>,
+    /// A user message's summary of the files its turn changed.
+    #[serde(deserialize_with = "lenient")]
+    pub summary: Option<MessageSummary>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct MessageSummary {
+    #[serde(deserialize_with = "lenient_vec")]
+    pub diffs: Vec<FileDiff>,
+}
+
+/// One file a turn changed (`before`/`after` or `patch` are not needed).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct FileDiff {
+    #[serde(deserialize_with = "lenient_string")]
+    pub file: Option<String>,
+    #[serde(deserialize_with = "lenient_u64")]
+    pub additions: u64,
+    #[serde(deserialize_with = "lenient_u64")]
+    pub deletions: u64,
 }
 
 impl MessageMeta {
@@ -107,6 +129,14 @@ impl MessageMeta {
         Some(format!("{p}/{m}"))
     }
 
+    /// An assistant message still being written: neither completed nor
+    /// ended in an error.
+    pub fn in_flight(&self) -> bool {
+        self.role == "assistant"
+            && self.error.is_none()
+            && self.time.as_ref().is_none_or(|t| t.completed.is_none())
+    }
+
     pub fn created(&self) -> i64 {
         self.time.as_ref().map_or(0, |t| t.created)
     }
@@ -117,6 +147,8 @@ impl MessageMeta {
 pub struct MessageTime {
     #[serde(deserialize_with = "lenient_i64")]
     pub created: i64,
+    #[serde(deserialize_with = "lenient")]
+    pub completed: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -160,6 +192,14 @@ where
 {
     let v = serde_json::Value::deserialize(d)?;
     Ok(T::deserialize(v).ok())
+}
+
+fn lenient_vec<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(lenient(d)?.unwrap_or_default())
 }
 
 fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {

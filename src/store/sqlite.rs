@@ -183,13 +183,22 @@ impl Db {
             };
             messages.push(Message { meta, transcript });
         }
+        Ok(SessionContent {
+            messages,
+            todos: self.read_todos(session_id)?,
+        })
+    }
+
+    pub fn todos(&self, session_id: &str) -> Result<Vec<Todo>, Error> {
+        self.read_todos(session_id).map_err(|e| self.err(e))
+    }
+
+    fn read_todos(&self, session_id: &str) -> rusqlite::Result<Vec<Todo>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT content, status, priority FROM todo WHERE session_id = ?1 ORDER BY position",
         )?;
-        let todos = stmt
-            .query_map([session_id], |r| todo_from_row(r, 0))?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(SessionContent { messages, todos })
+        stmt.query_map([session_id], |r| todo_from_row(r, 0))?
+            .collect()
     }
 
     /// All parts of a session by message id, in creation order.

@@ -1,0 +1,119 @@
+/**
+ * End to end: the session-export binary (built by `cargo test` / `cargo build`)
+ * talks HTTP on 127.0.0.1 to the façade, which runs the real mutation code of
+ * ../convex. For every fixture store written by real opencode:
+ * - contract: every document the binary produces (with every optional field
+ *   switched on) is accepted by the real validators and round-trips field for field;
+ * - `export --all-complete` leaves exactly the eligible sessions in the backend, in
+ *   about N/batch calls, and a second export changes nothing.
+ */
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { type ConvexHttp, runCommand, startConvexHttp } from "./convex-http";
+
+const root = resolve(__dirname, "../..");
+const bin = join(root, "target/debug/session-export");
+const fixtures = join(root, "tests/fixtures");
+const stores = readdirSync(fixtures).filter((d) => existsSync(join(fixtures, d, "manifest.json")));
+
+let convex: ConvexHttp;
+let scratch: string;
+
+beforeAll(async () => {
+  if (!existsSync(bin)) {
+    throw new Error(`${bin} is missing: run \`cargo build\` (or \`cargo test\`) first`);
+  }
+  convex = await startConvexHttp();
+  scratch = mkdtempSync(join(tmpdir(), "session-export-e2e-"));
+});
+
+afterAll(async () => {
+  await convex?.close();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+/** Run the binary on a private copy of a fixture store, isolated from the user's dirs. */
+async function sessionExport(store: string, args: string[], extraEnv: Record<string, string> = {}) {
+  const home = join(scratch, store);
+  const data = join(home, "data");
+  if (!existsSync(data)) cpSync(join(fixtures, store, "data"), data, { recursive: true });
+  const env = {
+    PATH: process.env.PATH ?? "",
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, "config"),
+    XDG_STATE_HOME: join(home, "state"),
+    XDG_DATA_HOME: join(home, "xdg-data"),
+    ...convex.env(),
+    ...extraEnv,
+  };
+  return runCommand(bin, ["--data-dir", data, ...args], { env, timeoutMs: 60_000 });
+}
+
+function jsonLines(text: string): Record<string, unknown>[] {
+  return text
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => JSON.parse(l));
+}
+
+/** A stored row without Convex's system fields. */
+function strip(doc: Record<string, unknown>) {
+  const { _id, _creationTime, ...rest } = doc;
+  return rest;
+}
+
+async function clear() {
+  await convex.t.run(async (ctx) => {
+    for (const d of await ctx.db.query("sessions").collect()) await ctx.db.delete(d._id);
+  });
+  convex.log.length = 0;
+}
+
+describe.each(stores)("fixture store %s", (store) => {
+  test("every document is accepted by the real validators and round-trips", async () => {
+    await clear();
+    const all = ["--all-complete", "--include-subagents", "--abandoned-after", "0s", "--include-messages"];
+    const dry = await sessionExport(store, ["dry-run", ...all]);
+    expect(dry.code, dry.stderr).toBe(0);
+    const docs = jsonLines(dry.stdout);
+    expect(docs.length).toBeGreaterThan(0);
+
+    const sent = await sessionExport(store, ["export", ...all]);
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(sent.stderr).toMatch(new RegExp(`exported ${docs.length} of ${docs.length} sessions`));
+
+    const stored = new Map((await convex.sessions()).map((d) => [d.sessionId, strip(d)]));
+    expect([...stored.keys()].sort()).toEqual(docs.map((d) => d.sessionId).sort());
+    for (const doc of docs) {
+      const { exportedAt, ...rest } = doc;
+      const row = stored.get(doc.sessionId as string)!;
+      expect(row.exportedAt).toBeTypeOf("number");
+      const { exportedAt: _, ...rowRest } = row;
+      expect(rowRest).toEqual(rest);
+    }
+  });
+
+  test("export --all-complete holds exactly the eligible sessions; a second export is a no-op", async () => {
+    await clear();
+    const dry = await sessionExport(store, ["dry-run", "--all-complete"]);
+    expect(dry.code, dry.stderr).toBe(0);
+    const eligible = jsonLines(dry.stdout).map((d) => d.sessionId as string);
+
+    const first = await sessionExport(store, ["export", "--all-complete"]);
+    expect(first.code, first.stderr).toBe(0);
+    const rows = await convex.sessions();
+    expect(rows.map((r) => r.sessionId).sort()).toEqual([...eligible].sort());
+    // One call per batch of up to 100 documents; a single document uses the seed's upsert.
+    const calls = convex.callsByPath();
+    if (eligible.length === 1) expect(calls).toEqual({ "sessions:upsert": 1 });
+    else expect(calls).toEqual({ "sessions:upsertBatch": Math.ceil(eligible.length / 100) });
+
+    const before = await convex.sessions();
+    const second = await sessionExport(store, ["export", "--all-complete"]);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toMatch(/0 inserted, 0 updated, \d+ unchanged, 0 stale/);
+    expect(await convex.sessions()).toEqual(before);
+  });
+});

@@ -1,0 +1,256 @@
+//! Shared helpers for the integration tests: fixture stores written by real
+//! opencode (see `fixtures/generate.sh`), copied into a scratch dir so that a
+//! test can check no byte of them changed.
+
+#![allow(dead_code)] // each test binary uses a different subset
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub fn fixtures_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// Names of all committed fixture stores.
+pub fn fixture_names() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(fixtures_root())
+        .expect("tests/fixtures exists")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().join("manifest.json").exists())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(!names.is_empty(), "no fixture stores under tests/fixtures");
+    names
+}
+
+pub struct Fixture {
+    pub name: String,
+    /// Scratch copy of the store; `data` is the opencode data dir.
+    pub tmp: tempfile::TempDir,
+    pub data: PathBuf,
+    pub manifest: Value,
+}
+
+impl Fixture {
+    pub fn load(name: &str) -> Fixture {
+        let src = fixtures_root().join(name);
+        let tmp = tempfile::tempdir().unwrap();
+        let data = tmp.path().join("data");
+        copy_dir(&src.join("data"), &data);
+        let manifest = read_json(&src.join("manifest.json"));
+        Fixture {
+            name: name.to_string(),
+            tmp,
+            data,
+            manifest,
+        }
+    }
+
+    /// The manifest's session entries.
+    pub fn sessions(&self) -> Vec<&Value> {
+        self.manifest["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .collect()
+    }
+
+    /// The session id of a scenario.
+    pub fn scenario(&self, scenario: &str) -> Option<String> {
+        self.sessions()
+            .into_iter()
+            .find(|s| s["scenario"] == scenario)
+            .map(|s| s["id"].as_str().unwrap().to_string())
+    }
+
+    /// What `opencode export <id>` printed for this store.
+    pub fn oracle(&self, id: &str) -> Value {
+        let path = fixtures_root()
+            .join(&self.name)
+            .join("export")
+            .join(format!("{id}.json"));
+        parse_export(&std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!("{}: {e}", path.display());
+        }))
+    }
+
+    /// The binary with this store as its data dir and a clean environment.
+    pub fn cmd(&self) -> Command {
+        Command::from_std(self.std_cmd())
+    }
+
+    /// [`Fixture::cmd`] as a plain `std::process::Command`.
+    pub fn std_cmd(&self) -> std::process::Command {
+        let mut c = std_bin(self.tmp.path());
+        c.arg("--data-dir").arg(&self.data);
+        c
+    }
+}
+
+/// `opencode export` may print lines before the JSON: start at the first `{`.
+pub fn parse_export(raw: &str) -> Value {
+    let start = raw
+        .find("{\n")
+        .or_else(|| raw.find('{'))
+        .expect("JSON in export");
+    serde_json::from_str(&raw[start..]).expect("export output is JSON")
+}
+
+/// The binary, isolated from the user's real dirs: HOME and XDG dirs point
+/// into `scratch`.
+pub fn bin(scratch: &Path) -> Command {
+    Command::from_std(std_bin(scratch))
+}
+
+/// [`bin`] as a plain `std::process::Command` (to spawn and kill).
+pub fn std_bin(scratch: &Path) -> std::process::Command {
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin!("session-export"));
+    c.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", scratch.join("home"))
+        .env("XDG_CONFIG_HOME", scratch.join("config"))
+        .env("XDG_STATE_HOME", scratch.join("state"))
+        .env("XDG_DATA_HOME", scratch.join("xdg-data"));
+    c
+}
+
+pub fn read_json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+pub fn copy_dir(src: &Path, dst: &Path) {
+    for entry in walkdir::WalkDir::new(src) {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(src).unwrap();
+        let to = dst.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&to).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &to).unwrap();
+        }
+    }
+}
+
+/// Every file below `dir` with its bytes.
+pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| (e.path().to_path_buf(), std::fs::read(e.path()).unwrap()))
+        .collect()
+}
+
+/// Parse stdout as JSON Lines.
+pub fn json_lines(stdout: &[u8]) -> Vec<Value> {
+    std::str::from_utf8(stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+/// A scripted stand-in for a Convex deployment on 127.0.0.1: each request
+/// is answered by the handler, which sees the request's JSON body and its
+/// number (0-based). Every request body is recorded.
+pub struct FakeServer {
+    pub url: String,
+    pub requests: std::sync::Arc<std::sync::Mutex<Vec<Value>>>,
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+    pub delay: std::time::Duration,
+}
+
+impl Reply {
+    pub fn json(status: u16, body: Value) -> Reply {
+        Reply {
+            status,
+            headers: Vec::new(),
+            body: body.to_string(),
+            delay: std::time::Duration::ZERO,
+        }
+    }
+
+    /// Convex's success answer for an upsert or batch request.
+    pub fn success_for(request: &Value) -> Reply {
+        let result = |id: &Value| serde_json::json!({"sessionId": id, "result": "inserted"});
+        let value = match request["args"]["sessions"].as_array() {
+            Some(docs) => Value::Array(docs.iter().map(|d| result(&d["sessionId"])).collect()),
+            None => result(&request["args"]["sessionId"]),
+        };
+        Reply::json(
+            200,
+            serde_json::json!({"status": "success", "value": value}),
+        )
+    }
+}
+
+impl FakeServer {
+    pub fn start<F>(handler: F) -> FakeServer
+    where
+        F: Fn(&Value, usize) -> Reply + Send + 'static,
+    {
+        use std::io::{BufRead, BufReader, Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = requests.clone();
+        std::thread::spawn(move || {
+            // Bounded: a test sends far fewer requests than this.
+            for stream in listener.incoming().take(200) {
+                let Ok(mut stream) = stream else { continue };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut len = 0;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        break;
+                    }
+                    let lower = line.to_ascii_lowercase();
+                    if let Some(v) = lower.strip_prefix("content-length:") {
+                        len = v.trim().parse().unwrap_or(0);
+                    }
+                    if line == "\r\n" {
+                        break;
+                    }
+                }
+                let mut body = vec![0; len];
+                if reader.read_exact(&mut body).is_err() {
+                    continue;
+                }
+                let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                let n = {
+                    let mut r = seen.lock().unwrap();
+                    r.push(request.clone());
+                    r.len() - 1
+                };
+                let reply = handler(&request, n);
+                std::thread::sleep(reply.delay);
+                let mut head = format!(
+                    "HTTP/1.1 {} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n",
+                    reply.status,
+                    reply.body.len()
+                );
+                for (k, v) in &reply.headers {
+                    head.push_str(&format!("{k}: {v}\r\n"));
+                }
+                head.push_str("\r\n");
+                let _ = stream.write_all(head.as_bytes());
+                let _ = stream.write_all(reply.body.as_bytes());
+            }
+        });
+        FakeServer { url, requests }
+    }
+
+    pub fn count(&self) -> usize {
+        self.requests.lock().unwrap().len()
+    }
+}
