@@ -358,6 +358,71 @@ pub fn build(
 mod tests {
     use super::*;
 
+    fn big_document(messages: usize, text: usize) -> Document {
+        let transcript: Vec<serde_json::Value> = (0..messages)
+            .map(|i| serde_json::json!({"info": {"id": format!("msg_{i}")}, "parts": [{"type": "text", "text": "x\"y".repeat(text)}]}))
+            .collect();
+        Document {
+            schema_version: SCHEMA_VERSION,
+            session_id: "ses_x".into(),
+            device_id: "d".into(),
+            hostname: "h".into(),
+            opencode_version: "1".into(),
+            plugin_version: "1".into(),
+            project_directory: "/p".into(),
+            project_id: "p".into(),
+            parent_session_id: None,
+            title: None,
+            created_at: 1,
+            updated_at: 2,
+            archived_at: None,
+            exported_at: 3,
+            message_count: messages as u64,
+            user_message_count: 0,
+            assistant_message_count: 0,
+            agents_used: vec![],
+            primary_agent: None,
+            models_used: vec![],
+            primary_model: None,
+            tokens: TokenTotals::default(),
+            cost: 0.0,
+            error_count: 0,
+            todo_stats: TodoStats::default(),
+            code_changes: None,
+            subagents: None,
+            messages_json: Some(serde_json::to_string(&transcript).unwrap()),
+            todos_json: Some("[]".into()),
+            messages_json_truncated: None,
+        }
+    }
+
+    #[test]
+    fn an_oversized_transcript_is_trimmed_to_fit_and_marked() {
+        let limit = 900 * 1024;
+        let mut d = big_document(400, 1000); // ~400 messages of ~5 KB escaped
+        assert!(serde_json::to_vec(&d).unwrap().len() > limit);
+        assert!(d.fit(limit));
+        assert!(serde_json::to_vec(&d).unwrap().len() <= limit);
+        assert_eq!(d.messages_json_truncated, Some(true));
+        let kept: Vec<serde_json::Value> =
+            serde_json::from_str(d.messages_json.as_deref().unwrap()).unwrap();
+        assert!(kept.len() > 100 && kept.len() < 400, "{}", kept.len());
+        assert_eq!(kept[0]["info"]["id"], "msg_0", "the leading messages stay");
+        // A document that fits is left alone.
+        let mut small = big_document(3, 10);
+        let before = serde_json::to_string(&small).unwrap();
+        assert!(small.fit(limit));
+        assert_eq!(serde_json::to_string(&small).unwrap(), before);
+    }
+
+    #[test]
+    fn a_single_giant_message_is_dropped_and_marked() {
+        let mut d = big_document(1, 400_000);
+        assert!(d.fit(900 * 1024));
+        assert_eq!(d.messages_json, None);
+        assert_eq!(d.messages_json_truncated, Some(true));
+    }
+
     #[test]
     fn ties_go_to_the_first_used() {
         let c = vec![("build".into(), 2), ("plan".into(), 2), ("x".into(), 1)];

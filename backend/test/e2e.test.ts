@@ -34,9 +34,12 @@ afterAll(async () => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
-/** Run the binary on a private copy of a fixture store, isolated from the user's dirs. */
-async function sessionExport(store: string, args: string[], extraEnv: Record<string, string> = {}) {
-  const home = join(scratch, store);
+/**
+ * Run the binary on a private copy of a fixture store, isolated from the user's dirs;
+ * `home` names the scratch HOME (and so the ledger) the run uses.
+ */
+async function sessionExport(store: string, home: string, args: string[]) {
+  home = join(scratch, `${store}-${home}`);
   const data = join(home, "data");
   if (!existsSync(data)) cpSync(join(fixtures, store, "data"), data, { recursive: true });
   const env = {
@@ -46,7 +49,6 @@ async function sessionExport(store: string, args: string[], extraEnv: Record<str
     XDG_STATE_HOME: join(home, "state"),
     XDG_DATA_HOME: join(home, "xdg-data"),
     ...convex.env(),
-    ...extraEnv,
   };
   return runCommand(bin, ["--data-dir", data, ...args], { env, timeoutMs: 60_000 });
 }
@@ -75,12 +77,12 @@ describe.each(stores)("fixture store %s", (store) => {
   test("every document is accepted by the real validators and round-trips", async () => {
     await clear();
     const all = ["--all-complete", "--include-subagents", "--abandoned-after", "0s", "--include-messages"];
-    const dry = await sessionExport(store, ["dry-run", ...all]);
+    const dry = await sessionExport(store, "contract", ["dry-run", ...all]);
     expect(dry.code, dry.stderr).toBe(0);
     const docs = jsonLines(dry.stdout);
     expect(docs.length).toBeGreaterThan(0);
 
-    const sent = await sessionExport(store, ["export", ...all]);
+    const sent = await sessionExport(store, "contract", ["export", ...all]);
     expect(sent.code, sent.stderr).toBe(0);
     expect(sent.stderr).toMatch(new RegExp(`exported ${docs.length} of ${docs.length} sessions`));
 
@@ -95,13 +97,13 @@ describe.each(stores)("fixture store %s", (store) => {
     }
   });
 
-  test("export --all-complete holds exactly the eligible sessions; a second export is a no-op", async () => {
+  test("export --all-complete holds exactly the eligible sessions; exporting again is a no-op", async () => {
     await clear();
-    const dry = await sessionExport(store, ["dry-run", "--all-complete"]);
+    const dry = await sessionExport(store, "backfill", ["dry-run", "--all-complete"]);
     expect(dry.code, dry.stderr).toBe(0);
     const eligible = jsonLines(dry.stdout).map((d) => d.sessionId as string);
 
-    const first = await sessionExport(store, ["export", "--all-complete"]);
+    const first = await sessionExport(store, "backfill", ["export", "--all-complete"]);
     expect(first.code, first.stderr).toBe(0);
     const rows = await convex.sessions();
     expect(rows.map((r) => r.sessionId).sort()).toEqual([...eligible].sort());
@@ -110,10 +112,18 @@ describe.each(stores)("fixture store %s", (store) => {
     if (eligible.length === 1) expect(calls).toEqual({ "sessions:upsert": 1 });
     else expect(calls).toEqual({ "sessions:upsertBatch": Math.ceil(eligible.length / 100) });
 
+    // Nothing changed: the ledger sends nothing at all.
     const before = await convex.sessions();
-    const second = await sessionExport(store, ["export", "--all-complete"]);
+    convex.log.length = 0;
+    const second = await sessionExport(store, "backfill", ["export", "--all-complete"]);
     expect(second.code, second.stderr).toBe(0);
-    expect(second.stderr).toMatch(/0 inserted, 0 updated, \d+ unchanged, 0 stale/);
+    expect(convex.log).toEqual([]);
+    expect(second.stderr).toContain(`${eligible.length} already exported and unchanged`);
+
+    // Forced past the ledger, the real mutation answers "unchanged" and writes nothing.
+    const forced = await sessionExport(store, "backfill", ["export", "--all-complete", "--force"]);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(forced.stderr).toContain(`0 inserted, 0 updated, ${eligible.length} unchanged, 0 stale`);
     expect(await convex.sessions()).toEqual(before);
   });
 });
