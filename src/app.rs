@@ -11,24 +11,72 @@ use crate::sink::convex::{BATCH_MAX_BYTES, Convex, DOC_BUDGET, Fatal};
 use crate::sink::local::LocalDb;
 use crate::sink::{Outcome, Tally};
 use crate::store::{SessionInfo, Store, Todo, Want, Warning};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 /// Where a run reports: documents to `out`, diagnostics to `err`.
 pub struct Io<'a> {
     pub out: &'a mut dyn Write,
     pub err: &'a mut dyn Write,
+    /// A progress bar on a terminal's stderr, during a long export.
+    bar: Option<ProgressBar>,
 }
 
-impl Io<'_> {
+impl<'a> Io<'a> {
+    pub fn new(out: &'a mut dyn Write, err: &'a mut dyn Write) -> Io<'a> {
+        Io {
+            out,
+            err,
+            bar: None,
+        }
+    }
+
     pub fn warn(&mut self, msg: &str) {
-        // Diagnostics are best effort: a closed stderr must not stop a run.
-        let _ = writeln!(self.err, "warning: {msg}");
+        self.line(&format!("warning: {msg}"));
     }
 
     fn error(&mut self, msg: &dyn std::fmt::Display) {
-        let _ = writeln!(self.err, "error: {msg}");
+        self.line(&format!("error: {msg}"));
+    }
+
+    /// One diagnostic line, above the progress bar if there is one.
+    /// Diagnostics are best effort: a closed stderr must not stop a run.
+    fn line(&mut self, text: &str) {
+        let err = &mut self.err;
+        match &self.bar {
+            Some(bar) => bar.suspend(|| {
+                let _ = writeln!(err, "{text}");
+            }),
+            None => {
+                let _ = writeln!(err, "{text}");
+            }
+        }
+    }
+
+    /// Show a progress bar for `total` sessions when stderr is a terminal.
+    fn start_progress(&mut self, total: u64) {
+        if total > 1 && std::io::stderr().is_terminal() {
+            let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+            bar.set_style(
+                ProgressStyle::with_template("{bar:30} {pos}/{len} sessions, {eta} left")
+                    .expect("a valid template"),
+            );
+            self.bar = Some(bar);
+        }
+    }
+
+    fn advance(&self) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        }
+    }
+
+    fn finish_progress(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
     }
 }
 
@@ -178,7 +226,11 @@ fn export(cli: &Cli, args: &ExportArgs, send: bool, io: &mut Io) -> Result<i32, 
     let mut batcher = Batcher::new(sink.as_mut(), &mut ledger, &sink_key, settings.batch_size);
     let (mut up_to_date, mut unreadable) = (0u64, 0u64);
     let total = targets.len() as u64;
+    if sending && !cli.store.quiet {
+        io.start_progress(total);
+    }
     for (info, todos) in &targets {
+        io.advance();
         let descendants = catalog.descendants(&info.id);
         let key = change_key(info, todos, &descendants, &salt);
         if batcher.ledger.is_current(&sink_key, &info.id, &key) && !args.force {
@@ -227,6 +279,7 @@ fn export(cli: &Cli, args: &ExportArgs, send: bool, io: &mut Io) -> Result<i32, 
         return Ok(status);
     }
     batcher.flush(io)?;
+    io.finish_progress();
     let tally = batcher.tally;
     let attempted = total - up_to_date - unreadable;
     let failed = attempted - tally.confirmed();

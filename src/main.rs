@@ -9,14 +9,8 @@ fn main() {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut err = std::io::stderr();
-    let result = app::run(
-        &cli,
-        &mut Io {
-            out: &mut out,
-            err: &mut err,
-        },
-    )
-    .and_then(|code| out.flush().map(|()| code).map_err(Error::Output));
+    let result = app::run(&cli, &mut Io::new(&mut out, &mut err))
+        .and_then(|code| out.flush().map(|()| code).map_err(Error::Output));
     let code = match result {
         Ok(code) => code,
         // `session-export dry-run --all-complete | head` is not a failure.

@@ -408,3 +408,105 @@ fn if_complete_exports_only_what_all_complete_would() {
         "once: the second time the ledger says unchanged"
     );
 }
+
+/// Run the exporter under a pseudo-terminal (util-linux `script`), so its
+/// stderr is a terminal; returns what the terminal showed.
+fn on_a_terminal(fx: &Fixture, args: &str) -> String {
+    let exe = assert_cmd::cargo::cargo_bin!("session-export");
+    let cmd = format!(
+        "{} --data-dir '{}' {args}",
+        exe.display(),
+        fx.data.display()
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .env("HOME", fx.tmp.path().join("home"))
+        .env("XDG_CONFIG_HOME", fx.tmp.path().join("config"))
+        .env("XDG_STATE_HOME", fx.tmp.path().join("state"))
+        .env("XDG_DATA_HOME", fx.tmp.path().join("xdg-data"))
+        .output()
+        .expect("util-linux script");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn a_progress_bar_only_on_a_terminal_and_never_with_quiet() {
+    let fx = Fixture::load(STORE);
+    config(&fx, "batch_size = 1\n");
+    let shown = on_a_terminal(&fx, "export --all-complete --force");
+    assert!(
+        shown.contains(" sessions, ") && shown.contains('\r'),
+        "{shown:?}"
+    );
+    let quiet = on_a_terminal(&fx, "export --all-complete --force -q");
+    assert!(!quiet.contains(" sessions, "), "{quiet:?}");
+    // Piped (cron): no bar, only the summary line.
+    let out = fx
+        .cmd()
+        .args(["export", "--all-complete", "--force"])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert!(!err.contains('\r') && !err.contains("\u{1b}["), "{err:?}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+fn list_states(fx: &Fixture) -> std::collections::BTreeMap<String, String> {
+    let out = fx.cmd().args(["list", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    json_lines(&out.stdout)
+        .iter()
+        .map(|r| {
+            (
+                r["sessionId"].as_str().unwrap().to_string(),
+                r["state"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn list_shows_each_sessions_export_state() {
+    let fx = Fixture::load(STORE);
+    let done = fx.scenario("todos-done").unwrap();
+    let open = fx.scenario("todos-open").unwrap();
+    let child = fx
+        .sessions()
+        .iter()
+        .find(|s| !s["parentId"].is_null())
+        .map(|s| s["id"].as_str().unwrap().to_string())
+        .unwrap();
+    let before = list_states(&fx);
+    assert_eq!(before.len(), fx.sessions().len(), "every session is listed");
+    assert_eq!(before[&done], "pending");
+    assert_eq!(before[&open], "open-todos");
+    assert_eq!(before[&child], "subagent");
+
+    assert!(
+        fx.cmd()
+            .args(["export", "--all-complete"])
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    let after = list_states(&fx);
+    assert_eq!(after[&done], "exported");
+    assert_eq!(after[&open], "open-todos");
+    for id in eligible(&fx, &[]) {
+        assert_eq!(after[&id], "exported", "{id}");
+    }
+
+    // A table on request of a person: header, one row per session.
+    let out = fx.cmd().arg("list").output().unwrap();
+    let table = String::from_utf8(out.stdout).unwrap();
+    let mut lines = table.lines();
+    assert!(lines.next().unwrap().starts_with("UPDATED"));
+    assert_eq!(lines.count(), fx.sessions().len());
+    assert!(table.contains(&format!("exported    {done}")), "{table}");
+}
