@@ -33,6 +33,7 @@ Register-ArgumentCompleter -Native -CommandName 'session-export' -ScriptBlock {
             [CompletionResult]::new('dry-run', 'dry-run', [CompletionResultType]::ParameterValue, 'Build exactly the documents `export` would send and print them; send nothing, change no state')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List sessions with their todo progress and export state')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (also checked in under completions/)')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page, in roff (also checked in as completions/session-export.1)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -48,10 +49,12 @@ Register-ArgumentCompleter -Native -CommandName 'session-export' -ScriptBlock {
             [CompletionResult]::new('--if-complete', '--if-complete', [CompletionResultType]::ParameterName, 'Only those of the given sessions that --all-complete would pick (for the opencode plugin)')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Send even sessions the ledger says are already exported and unchanged')
             [CompletionResult]::new('--include-subagents', '--include-subagents', [CompletionResultType]::ParameterName, 'Also pick subagent (child) sessions on their own')
-            [CompletionResult]::new('--include-messages', '--include-messages', [CompletionResultType]::ParameterName, 'Include the full transcript with parts as `messagesJson` (may hold secrets)')
+            [CompletionResult]::new('--include-messages', '--include-messages', [CompletionResultType]::ParameterName, 'Include the full transcript with parts as `messagesJson`, and the title (well-known secret formats are masked)')
             [CompletionResult]::new('--no-include-messages', '--no-include-messages', [CompletionResultType]::ParameterName, 'Leave the transcript out [default]')
             [CompletionResult]::new('--include-todos', '--include-todos', [CompletionResultType]::ParameterName, 'Include the todo list as `todosJson` [default]')
             [CompletionResult]::new('--no-include-todos', '--no-include-todos', [CompletionResultType]::ParameterName, 'Leave the todo list out')
+            [CompletionResult]::new('--hash-paths', '--hash-paths', [CompletionResultType]::ParameterName, 'Send a stable hash (sha256:...) instead of the project directory''s path')
+            [CompletionResult]::new('--no-hash-paths', '--no-hash-paths', [CompletionResultType]::ParameterName, 'Send the project directory''s path [default]')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no summary; only warnings and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no summary; only warnings and errors')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -70,10 +73,12 @@ Register-ArgumentCompleter -Native -CommandName 'session-export' -ScriptBlock {
             [CompletionResult]::new('--if-complete', '--if-complete', [CompletionResultType]::ParameterName, 'Only those of the given sessions that --all-complete would pick (for the opencode plugin)')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Send even sessions the ledger says are already exported and unchanged')
             [CompletionResult]::new('--include-subagents', '--include-subagents', [CompletionResultType]::ParameterName, 'Also pick subagent (child) sessions on their own')
-            [CompletionResult]::new('--include-messages', '--include-messages', [CompletionResultType]::ParameterName, 'Include the full transcript with parts as `messagesJson` (may hold secrets)')
+            [CompletionResult]::new('--include-messages', '--include-messages', [CompletionResultType]::ParameterName, 'Include the full transcript with parts as `messagesJson`, and the title (well-known secret formats are masked)')
             [CompletionResult]::new('--no-include-messages', '--no-include-messages', [CompletionResultType]::ParameterName, 'Leave the transcript out [default]')
             [CompletionResult]::new('--include-todos', '--include-todos', [CompletionResultType]::ParameterName, 'Include the todo list as `todosJson` [default]')
             [CompletionResult]::new('--no-include-todos', '--no-include-todos', [CompletionResultType]::ParameterName, 'Leave the todo list out')
+            [CompletionResult]::new('--hash-paths', '--hash-paths', [CompletionResultType]::ParameterName, 'Send a stable hash (sha256:...) instead of the project directory''s path')
+            [CompletionResult]::new('--no-hash-paths', '--no-hash-paths', [CompletionResultType]::ParameterName, 'Send the project directory''s path [default]')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no summary; only warnings and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no summary; only warnings and errors')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -89,10 +94,12 @@ Register-ArgumentCompleter -Native -CommandName 'session-export' -ScriptBlock {
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'opencode''s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'JSON Lines: one object per session')
             [CompletionResult]::new('--include-subagents', '--include-subagents', [CompletionResultType]::ParameterName, 'Also pick subagent (child) sessions on their own')
-            [CompletionResult]::new('--include-messages', '--include-messages', [CompletionResultType]::ParameterName, 'Include the full transcript with parts as `messagesJson` (may hold secrets)')
+            [CompletionResult]::new('--include-messages', '--include-messages', [CompletionResultType]::ParameterName, 'Include the full transcript with parts as `messagesJson`, and the title (well-known secret formats are masked)')
             [CompletionResult]::new('--no-include-messages', '--no-include-messages', [CompletionResultType]::ParameterName, 'Leave the transcript out [default]')
             [CompletionResult]::new('--include-todos', '--include-todos', [CompletionResultType]::ParameterName, 'Include the todo list as `todosJson` [default]')
             [CompletionResult]::new('--no-include-todos', '--no-include-todos', [CompletionResultType]::ParameterName, 'Leave the todo list out')
+            [CompletionResult]::new('--hash-paths', '--hash-paths', [CompletionResultType]::ParameterName, 'Send a stable hash (sha256:...) instead of the project directory''s path')
+            [CompletionResult]::new('--no-hash-paths', '--no-hash-paths', [CompletionResultType]::ParameterName, 'Send the project directory''s path [default]')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no summary; only warnings and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no summary; only warnings and errors')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -108,11 +115,21 @@ Register-ArgumentCompleter -Native -CommandName 'session-export' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'session-export;man' {
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'opencode''s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'opencode''s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no summary; only warnings and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no summary; only warnings and errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'session-export;help' {
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Upsert session documents into Convex')
             [CompletionResult]::new('dry-run', 'dry-run', [CompletionResultType]::ParameterValue, 'Build exactly the documents `export` would send and print them; send nothing, change no state')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List sessions with their todo progress and export state')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (also checked in under completions/)')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page, in roff (also checked in as completions/session-export.1)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -126,6 +143,9 @@ Register-ArgumentCompleter -Native -CommandName 'session-export' -ScriptBlock {
             break
         }
         'session-export;help;completions' {
+            break
+        }
+        'session-export;help;man' {
             break
         }
         'session-export;help;help' {

@@ -31,6 +31,9 @@ _session__export() {
             session__export,list)
                 cmd="session__export__subcmd__list"
                 ;;
+            session__export,man)
+                cmd="session__export__subcmd__man"
+                ;;
             session__export__subcmd__help,completions)
                 cmd="session__export__subcmd__help__subcmd__completions"
                 ;;
@@ -46,6 +49,9 @@ _session__export() {
             session__export__subcmd__help,list)
                 cmd="session__export__subcmd__help__subcmd__list"
                 ;;
+            session__export__subcmd__help,man)
+                cmd="session__export__subcmd__help__subcmd__man"
+                ;;
             *)
                 ;;
         esac
@@ -53,7 +59,7 @@ _session__export() {
 
     case "${cmd}" in
         session__export)
-            opts="-q -h -V --data-dir --db --quiet --help --version export dry-run list completions help"
+            opts="-q -h -V --data-dir --db --quiet --help --version export dry-run list completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -97,7 +103,7 @@ _session__export() {
             return 0
             ;;
         session__subcmd__export__subcmd__dry__subcmd__run)
-            opts="-q -h --all-complete --if-complete --force --since --project --include-subagents --abandoned-after --include-messages --no-include-messages --include-todos --no-include-todos --convex-url --timeout --data-dir --db --quiet --help"
+            opts="-q -h --all-complete --if-complete --force --since --project --include-subagents --abandoned-after --include-messages --no-include-messages --include-todos --no-include-todos --hash-paths --no-hash-paths --convex-url --timeout --data-dir --db --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -139,7 +145,7 @@ _session__export() {
             return 0
             ;;
         session__subcmd__export__subcmd__export)
-            opts="-q -h --all-complete --if-complete --force --since --project --include-subagents --abandoned-after --include-messages --no-include-messages --include-todos --no-include-todos --convex-url --timeout --data-dir --db --quiet --help"
+            opts="-q -h --all-complete --if-complete --force --since --project --include-subagents --abandoned-after --include-messages --no-include-messages --include-todos --no-include-todos --hash-paths --no-hash-paths --convex-url --timeout --data-dir --db --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -181,7 +187,7 @@ _session__export() {
             return 0
             ;;
         session__subcmd__export__subcmd__help)
-            opts="export dry-run list completions help"
+            opts="export dry-run list completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -264,8 +270,22 @@ _session__export() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        session__subcmd__export__subcmd__help__subcmd__man)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         session__subcmd__export__subcmd__list)
-            opts="-q -h --json --convex-url --since --project --include-subagents --abandoned-after --include-messages --no-include-messages --include-todos --no-include-todos --data-dir --db --quiet --help"
+            opts="-q -h --json --convex-url --since --project --include-subagents --abandoned-after --include-messages --no-include-messages --include-todos --no-include-todos --hash-paths --no-hash-paths --data-dir --db --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -287,6 +307,28 @@ _session__export() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        session__subcmd__export__subcmd__man)
+            opts="-q -h --data-dir --db --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --data-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

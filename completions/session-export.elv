@@ -30,6 +30,7 @@ set edit:completion:arg-completer[session-export] = {|@words|
             cand dry-run 'Build exactly the documents `export` would send and print them; send nothing, change no state'
             cand list 'List sessions with their todo progress and export state'
             cand completions 'Print a shell completion script (also checked in under completions/)'
+            cand man 'Print the man page, in roff (also checked in as completions/session-export.1)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'session-export;export'= {
@@ -44,10 +45,12 @@ set edit:completion:arg-completer[session-export] = {|@words|
             cand --if-complete 'Only those of the given sessions that --all-complete would pick (for the opencode plugin)'
             cand --force 'Send even sessions the ledger says are already exported and unchanged'
             cand --include-subagents 'Also pick subagent (child) sessions on their own'
-            cand --include-messages 'Include the full transcript with parts as `messagesJson` (may hold secrets)'
+            cand --include-messages 'Include the full transcript with parts as `messagesJson`, and the title (well-known secret formats are masked)'
             cand --no-include-messages 'Leave the transcript out [default]'
             cand --include-todos 'Include the todo list as `todosJson` [default]'
             cand --no-include-todos 'Leave the todo list out'
+            cand --hash-paths 'Send a stable hash (sha256:...) instead of the project directory''s path'
+            cand --no-hash-paths 'Send the project directory''s path [default]'
             cand -q 'Print no summary; only warnings and errors'
             cand --quiet 'Print no summary; only warnings and errors'
             cand -h 'Print help (see more with ''--help'')'
@@ -65,10 +68,12 @@ set edit:completion:arg-completer[session-export] = {|@words|
             cand --if-complete 'Only those of the given sessions that --all-complete would pick (for the opencode plugin)'
             cand --force 'Send even sessions the ledger says are already exported and unchanged'
             cand --include-subagents 'Also pick subagent (child) sessions on their own'
-            cand --include-messages 'Include the full transcript with parts as `messagesJson` (may hold secrets)'
+            cand --include-messages 'Include the full transcript with parts as `messagesJson`, and the title (well-known secret formats are masked)'
             cand --no-include-messages 'Leave the transcript out [default]'
             cand --include-todos 'Include the todo list as `todosJson` [default]'
             cand --no-include-todos 'Leave the todo list out'
+            cand --hash-paths 'Send a stable hash (sha256:...) instead of the project directory''s path'
+            cand --no-hash-paths 'Send the project directory''s path [default]'
             cand -q 'Print no summary; only warnings and errors'
             cand --quiet 'Print no summary; only warnings and errors'
             cand -h 'Print help (see more with ''--help'')'
@@ -83,10 +88,12 @@ set edit:completion:arg-completer[session-export] = {|@words|
             cand --db 'opencode''s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]'
             cand --json 'JSON Lines: one object per session'
             cand --include-subagents 'Also pick subagent (child) sessions on their own'
-            cand --include-messages 'Include the full transcript with parts as `messagesJson` (may hold secrets)'
+            cand --include-messages 'Include the full transcript with parts as `messagesJson`, and the title (well-known secret formats are masked)'
             cand --no-include-messages 'Leave the transcript out [default]'
             cand --include-todos 'Include the todo list as `todosJson` [default]'
             cand --no-include-todos 'Leave the todo list out'
+            cand --hash-paths 'Send a stable hash (sha256:...) instead of the project directory''s path'
+            cand --no-hash-paths 'Send the project directory''s path [default]'
             cand -q 'Print no summary; only warnings and errors'
             cand --quiet 'Print no summary; only warnings and errors'
             cand -h 'Print help (see more with ''--help'')'
@@ -100,11 +107,20 @@ set edit:completion:arg-completer[session-export] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'session-export;man'= {
+            cand --data-dir 'opencode''s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]'
+            cand --db 'opencode''s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]'
+            cand -q 'Print no summary; only warnings and errors'
+            cand --quiet 'Print no summary; only warnings and errors'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'session-export;help'= {
             cand export 'Upsert session documents into Convex'
             cand dry-run 'Build exactly the documents `export` would send and print them; send nothing, change no state'
             cand list 'List sessions with their todo progress and export state'
             cand completions 'Print a shell completion script (also checked in under completions/)'
+            cand man 'Print the man page, in roff (also checked in as completions/session-export.1)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'session-export;help;export'= {
@@ -114,6 +130,8 @@ set edit:completion:arg-completer[session-export] = {|@words|
         &'session-export;help;list'= {
         }
         &'session-export;help;completions'= {
+        }
+        &'session-export;help;man'= {
         }
         &'session-export;help;help'= {
         }

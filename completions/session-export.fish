@@ -33,6 +33,7 @@ complete -c session-export -n "__fish_session_export_needs_command" -f -a "expor
 complete -c session-export -n "__fish_session_export_needs_command" -f -a "dry-run" -d 'Build exactly the documents `export` would send and print them; send nothing, change no state'
 complete -c session-export -n "__fish_session_export_needs_command" -f -a "list" -d 'List sessions with their todo progress and export state'
 complete -c session-export -n "__fish_session_export_needs_command" -f -a "completions" -d 'Print a shell completion script (also checked in under completions/)'
+complete -c session-export -n "__fish_session_export_needs_command" -f -a "man" -d 'Print the man page, in roff (also checked in as completions/session-export.1)'
 complete -c session-export -n "__fish_session_export_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c session-export -n "__fish_session_export_using_subcommand export" -l since -d 'Only sessions updated since WHEN: a duration back from now (36h, 7d, 2w), a date (2026-11-01, local time) or a timestamp (2026-11-01T12:00:00Z)' -r
 complete -c session-export -n "__fish_session_export_using_subcommand export" -l project -d 'Only sessions of this project: an opencode project id, or a directory (sessions run in it or below it)' -r
@@ -45,10 +46,12 @@ complete -c session-export -n "__fish_session_export_using_subcommand export" -l
 complete -c session-export -n "__fish_session_export_using_subcommand export" -l if-complete -d 'Only those of the given sessions that --all-complete would pick (for the opencode plugin)'
 complete -c session-export -n "__fish_session_export_using_subcommand export" -l force -d 'Send even sessions the ledger says are already exported and unchanged'
 complete -c session-export -n "__fish_session_export_using_subcommand export" -l include-subagents -d 'Also pick subagent (child) sessions on their own'
-complete -c session-export -n "__fish_session_export_using_subcommand export" -l include-messages -d 'Include the full transcript with parts as `messagesJson` (may hold secrets)'
+complete -c session-export -n "__fish_session_export_using_subcommand export" -l include-messages -d 'Include the full transcript with parts as `messagesJson`, and the title (well-known secret formats are masked)'
 complete -c session-export -n "__fish_session_export_using_subcommand export" -l no-include-messages -d 'Leave the transcript out [default]'
 complete -c session-export -n "__fish_session_export_using_subcommand export" -l include-todos -d 'Include the todo list as `todosJson` [default]'
 complete -c session-export -n "__fish_session_export_using_subcommand export" -l no-include-todos -d 'Leave the todo list out'
+complete -c session-export -n "__fish_session_export_using_subcommand export" -l hash-paths -d 'Send a stable hash (sha256:...) instead of the project directory\'s path'
+complete -c session-export -n "__fish_session_export_using_subcommand export" -l no-hash-paths -d 'Send the project directory\'s path [default]'
 complete -c session-export -n "__fish_session_export_using_subcommand export" -s q -l quiet -d 'Print no summary; only warnings and errors'
 complete -c session-export -n "__fish_session_export_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c session-export -n "__fish_session_export_using_subcommand dry-run" -l since -d 'Only sessions updated since WHEN: a duration back from now (36h, 7d, 2w), a date (2026-11-01, local time) or a timestamp (2026-11-01T12:00:00Z)' -r
@@ -62,10 +65,12 @@ complete -c session-export -n "__fish_session_export_using_subcommand dry-run" -
 complete -c session-export -n "__fish_session_export_using_subcommand dry-run" -l if-complete -d 'Only those of the given sessions that --all-complete would pick (for the opencode plugin)'
 complete -c session-export -n "__fish_session_export_using_subcommand dry-run" -l force -d 'Send even sessions the ledger says are already exported and unchanged'
 complete -c session-export -n "__fish_session_export_using_subcommand dry-run" -l include-subagents -d 'Also pick subagent (child) sessions on their own'
-complete -c session-export -n "__fish_session_export_using_subcommand dry-run" -l include-messages -d 'Include the full transcript with parts as `messagesJson` (may hold secrets)'
+complete -c session-export -n "__fish_session_export_using_subcommand dry-run" -l include-messages -d 'Include the full transcript with parts as `messagesJson`, and the title (well-known secret formats are masked)'
 complete -c session-export -n "__fish_session_export_using_subcommand dry-run" -l no-include-messages -d 'Leave the transcript out [default]'
 complete -c session-export -n "__fish_session_export_using_subcommand dry-run" -l include-todos -d 'Include the todo list as `todosJson` [default]'
 complete -c session-export -n "__fish_session_export_using_subcommand dry-run" -l no-include-todos -d 'Leave the todo list out'
+complete -c session-export -n "__fish_session_export_using_subcommand dry-run" -l hash-paths -d 'Send a stable hash (sha256:...) instead of the project directory\'s path'
+complete -c session-export -n "__fish_session_export_using_subcommand dry-run" -l no-hash-paths -d 'Send the project directory\'s path [default]'
 complete -c session-export -n "__fish_session_export_using_subcommand dry-run" -s q -l quiet -d 'Print no summary; only warnings and errors'
 complete -c session-export -n "__fish_session_export_using_subcommand dry-run" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c session-export -n "__fish_session_export_using_subcommand list" -l convex-url -d 'The export state for this Convex deployment [env: SESSION_EXPORT_CONVEX_URL]' -r
@@ -76,18 +81,25 @@ complete -c session-export -n "__fish_session_export_using_subcommand list" -l d
 complete -c session-export -n "__fish_session_export_using_subcommand list" -l db -d 'opencode\'s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]' -r -F
 complete -c session-export -n "__fish_session_export_using_subcommand list" -l json -d 'JSON Lines: one object per session'
 complete -c session-export -n "__fish_session_export_using_subcommand list" -l include-subagents -d 'Also pick subagent (child) sessions on their own'
-complete -c session-export -n "__fish_session_export_using_subcommand list" -l include-messages -d 'Include the full transcript with parts as `messagesJson` (may hold secrets)'
+complete -c session-export -n "__fish_session_export_using_subcommand list" -l include-messages -d 'Include the full transcript with parts as `messagesJson`, and the title (well-known secret formats are masked)'
 complete -c session-export -n "__fish_session_export_using_subcommand list" -l no-include-messages -d 'Leave the transcript out [default]'
 complete -c session-export -n "__fish_session_export_using_subcommand list" -l include-todos -d 'Include the todo list as `todosJson` [default]'
 complete -c session-export -n "__fish_session_export_using_subcommand list" -l no-include-todos -d 'Leave the todo list out'
+complete -c session-export -n "__fish_session_export_using_subcommand list" -l hash-paths -d 'Send a stable hash (sha256:...) instead of the project directory\'s path'
+complete -c session-export -n "__fish_session_export_using_subcommand list" -l no-hash-paths -d 'Send the project directory\'s path [default]'
 complete -c session-export -n "__fish_session_export_using_subcommand list" -s q -l quiet -d 'Print no summary; only warnings and errors'
 complete -c session-export -n "__fish_session_export_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c session-export -n "__fish_session_export_using_subcommand completions" -l data-dir -d 'opencode\'s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]' -r -F
 complete -c session-export -n "__fish_session_export_using_subcommand completions" -l db -d 'opencode\'s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]' -r -F
 complete -c session-export -n "__fish_session_export_using_subcommand completions" -s q -l quiet -d 'Print no summary; only warnings and errors'
 complete -c session-export -n "__fish_session_export_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list completions help" -f -a "export" -d 'Upsert session documents into Convex'
-complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list completions help" -f -a "dry-run" -d 'Build exactly the documents `export` would send and print them; send nothing, change no state'
-complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list completions help" -f -a "list" -d 'List sessions with their todo progress and export state'
-complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list completions help" -f -a "completions" -d 'Print a shell completion script (also checked in under completions/)'
-complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c session-export -n "__fish_session_export_using_subcommand man" -l data-dir -d 'opencode\'s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]' -r -F
+complete -c session-export -n "__fish_session_export_using_subcommand man" -l db -d 'opencode\'s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]' -r -F
+complete -c session-export -n "__fish_session_export_using_subcommand man" -s q -l quiet -d 'Print no summary; only warnings and errors'
+complete -c session-export -n "__fish_session_export_using_subcommand man" -s h -l help -d 'Print help'
+complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list completions man help" -f -a "export" -d 'Upsert session documents into Convex'
+complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list completions man help" -f -a "dry-run" -d 'Build exactly the documents `export` would send and print them; send nothing, change no state'
+complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list completions man help" -f -a "list" -d 'List sessions with their todo progress and export state'
+complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list completions man help" -f -a "completions" -d 'Print a shell completion script (also checked in under completions/)'
+complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list completions man help" -f -a "man" -d 'Print the man page, in roff (also checked in as completions/session-export.1)'
+complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

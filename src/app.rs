@@ -91,6 +91,13 @@ pub fn run(cli: &Cli, io: &mut Io) -> Result<i32, Error> {
             clap_complete::generate(*shell, &mut cmd, "session-export", io.out);
             Ok(exit::OK)
         }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(cmd)
+                .render(io.out)
+                .map_err(Error::Output)?;
+            Ok(exit::OK)
+        }
     }
 }
 

@@ -74,6 +74,9 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+
+    /// Print the man page, in roff (also checked in as completions/session-export.1)
+    Man,
 }
 
 #[derive(Debug, Args)]
@@ -157,7 +160,7 @@ pub struct SelectArgs {
 
 #[derive(Debug, Args)]
 pub struct ContentArgs {
-    /// Include the full transcript with parts as `messagesJson` (may hold secrets)
+    /// Include the full transcript with parts as `messagesJson`, and the title (well-known secret formats are masked)
     #[arg(long, overrides_with = "no_include_messages")]
     pub include_messages: bool,
 
@@ -172,6 +175,14 @@ pub struct ContentArgs {
     /// Leave the todo list out
     #[arg(long, overrides_with = "include_todos")]
     pub no_include_todos: bool,
+
+    /// Send a stable hash (sha256:...) instead of the project directory's path
+    #[arg(long, overrides_with = "no_hash_paths")]
+    pub hash_paths: bool,
+
+    /// Send the project directory's path [default]
+    #[arg(long, overrides_with = "hash_paths")]
+    pub no_hash_paths: bool,
 }
 
 #[cfg(test)]

@@ -67,6 +67,9 @@ impl Settings {
             todos: flag(c.include_todos, c.no_include_todos)
                 .or(file.include_todos)
                 .unwrap_or(true),
+            hash_paths: flag(c.hash_paths, c.no_hash_paths)
+                .or(file.hash_paths)
+                .unwrap_or(false),
         };
         let include_subagents =
             select.include_subagents || file.skip_subagent_sessions.is_some_and(|skip| !skip);
@@ -115,11 +118,12 @@ impl Settings {
     /// key, so changing any of them sends everything again.
     pub fn fingerprint(&self) -> String {
         format!(
-            "{}/{}/messages={}/todos={}",
+            "{}/{}/messages={}/todos={}/hash_paths={}",
             env!("CARGO_PKG_VERSION"),
             crate::document::SCHEMA_VERSION,
             self.include.messages,
-            self.include.todos
+            self.include.todos,
+            self.include.hash_paths
         )
     }
 }
@@ -189,6 +193,7 @@ pub struct FileConfig {
     pub timeout: Option<String>,
     pub max_retries: Option<u32>,
     pub batch_size: Option<usize>,
+    pub hash_paths: Option<bool>,
 }
 
 impl FileConfig {

@@ -1,6 +1,7 @@
 //! The analytics document: one per session, in the shape the Convex schema
 //! pins (see `backend/convex/schema.ts`).
 
+use crate::redact::{redact, redact_json};
 use crate::store::{Message, SessionContent, SessionInfo, Todo};
 use serde::Serialize;
 
@@ -51,6 +52,9 @@ pub struct Document {
     /// Set when `messagesJson` was trimmed or dropped to fit a size limit.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub messages_json_truncated: Option<bool>,
+    /// Set when `projectDirectory` holds a hash of the path (`--hash-paths`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project_directory_hashed: Option<bool>,
 }
 
 impl Document {
@@ -279,8 +283,19 @@ pub struct Origin {
 /// What to put into the document besides the summary.
 #[derive(Debug, Clone, Copy)]
 pub struct Content {
+    /// The transcript (`messagesJson`) and title, with secrets masked.
     pub messages: bool,
     pub todos: bool,
+    /// A hash instead of the project directory's path.
+    pub hash_paths: bool,
+}
+
+/// A stable stand-in for a path: `sha256:` and 32 hex digits of its SHA-256.
+pub fn hash_path(path: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(path.as_bytes());
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
 }
 
 /// Build the document of `info` from its content and the stats of all its
@@ -306,10 +321,14 @@ pub fn build(
         r
     });
     let messages_json = include.messages.then(|| {
-        let transcript: Vec<&serde_json::Value> = content
+        let transcript: Vec<serde_json::Value> = content
             .messages
             .iter()
-            .filter_map(|m| m.transcript.as_ref())
+            .filter_map(|m| m.transcript.clone())
+            .map(|mut t| {
+                redact_json(&mut t);
+                t
+            })
             .collect();
         serde_json::to_string(&transcript).expect("a JSON value serializes")
     });
@@ -320,14 +339,18 @@ pub fn build(
         hostname: origin.hostname.clone(),
         opencode_version: info.version.clone(),
         plugin_version: env!("CARGO_PKG_VERSION").to_string(),
-        project_directory: info.directory.clone(),
+        project_directory: if include.hash_paths {
+            hash_path(&info.directory)
+        } else {
+            info.directory.clone()
+        },
         project_id: info.project_id.clone(),
         parent_session_id: info.parent_id.clone(),
         // The title is written from the first prompt: content, so it
         // travels only with the messages.
         title: include
             .messages
-            .then(|| info.title.clone())
+            .then(|| redact(&info.title).into_owned())
             .filter(|t| !t.is_empty()),
         created_at: info.time_created,
         updated_at: info.time_updated,
@@ -351,6 +374,7 @@ pub fn build(
             .todos
             .then(|| serde_json::to_string(&content.todos).expect("todos serialize")),
         messages_json_truncated: None,
+        project_directory_hashed: include.hash_paths.then_some(true),
     }
 }
 
@@ -393,6 +417,7 @@ mod tests {
             messages_json: Some(serde_json::to_string(&transcript).unwrap()),
             todos_json: Some("[]".into()),
             messages_json_truncated: None,
+            project_directory_hashed: None,
         }
     }
 

@@ -12,6 +12,7 @@ pub mod document;
 pub mod error;
 pub mod ledger;
 pub mod list;
+pub mod redact;
 pub mod select;
 pub mod sink;
 pub mod store;

@@ -1,16 +1,18 @@
-//! The checked-in completion scripts are what the current CLI generates.
+//! The checked-in completion scripts and man page are what the current CLI
+//! generates.
 //! Regenerate them with `UPDATE_COMPLETIONS=1 cargo test --test completions`.
 
 mod common;
 
 use std::path::Path;
 
-const SCRIPTS: [(&str, &str); 5] = [
+const SCRIPTS: [(&str, &str); 6] = [
     ("bash", "session-export.bash"),
     ("zsh", "_session-export"),
     ("fish", "session-export.fish"),
     ("elvish", "session-export.elv"),
     ("powershell", "_session-export.ps1"),
+    ("man", "session-export.1"),
 ];
 
 #[test]
@@ -19,10 +21,11 @@ fn checked_in_completions_match_the_cli() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
     let update = std::env::var_os("UPDATE_COMPLETIONS").is_some();
     for (shell, file) in SCRIPTS {
-        let out = common::bin(tmp.path())
-            .args(["completions", shell])
-            .assert()
-            .success();
+        let args: &[&str] = match shell {
+            "man" => &["man"],
+            _ => &["completions", shell],
+        };
+        let out = common::bin(tmp.path()).args(args).assert().success();
         let generated = &out.get_output().stdout;
         assert!(!generated.is_empty());
         let path = dir.join(file);

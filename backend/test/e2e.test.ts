@@ -76,7 +76,14 @@ async function clear() {
 describe.each(stores)("fixture store %s", (store) => {
   test("every document is accepted by the real validators and round-trips", async () => {
     await clear();
-    const all = ["--all-complete", "--include-subagents", "--abandoned-after", "0s", "--include-messages"];
+    const all = [
+      "--all-complete",
+      "--include-subagents",
+      "--abandoned-after",
+      "0s",
+      "--include-messages",
+      "--hash-paths",
+    ];
     const dry = await sessionExport(store, "contract", ["dry-run", ...all]);
     expect(dry.code, dry.stderr).toBe(0);
     const docs = jsonLines(dry.stdout);
