@@ -490,7 +490,8 @@ impl Builder<'_> {
             }
             below.push(self.stats[&d.id].clone());
         }
-        let settled = content.messages.iter().all(|m| !m.meta.in_flight());
+        let now = self.origin.exported_at;
+        let settled = content.messages.iter().all(|m| !m.meta.in_flight(now));
         let doc = document::build(info, &content, &below, &self.origin, self.include);
         Ok((doc, settled))
     }

@@ -510,3 +510,33 @@ fn list_shows_each_sessions_export_state() {
     assert_eq!(lines.count(), fx.sessions().len());
     assert!(table.contains(&format!("exported    {done}")), "{table}");
 }
+
+#[test]
+fn on_every_fixture_store_a_second_export_is_a_no_op() {
+    for name in common::fixture_names() {
+        let fx = Fixture::load(&name);
+        let args = [
+            "export",
+            "--all-complete",
+            "--abandoned-after",
+            "1s",
+            "--include-subagents",
+        ];
+        let first = fx.cmd().args(args).output().unwrap();
+        let err = stderr(&first);
+        assert!(first.status.success(), "{name}: {err}");
+        let n = fx.sessions().len();
+        assert!(
+            err.contains(&format!("exported {n} of {n} sessions")),
+            "{name}: {err}"
+        );
+        let second = fx.cmd().args(args).output().unwrap();
+        let err = stderr(&second);
+        assert!(second.status.success(), "{name}: {err}");
+        assert!(
+            err.contains("exported 0 of 0 sessions")
+                && err.contains(&format!("{n} already exported")),
+            "{name}: {err}"
+        );
+    }
+}

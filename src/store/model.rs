@@ -129,12 +129,15 @@ impl MessageMeta {
         Some(format!("{p}/{m}"))
     }
 
-    /// An assistant message still being written: neither completed nor
-    /// ended in an error.
-    pub fn in_flight(&self) -> bool {
+    /// An assistant message still being written at `now_ms`: neither
+    /// completed nor ended in an error, and started within the last hour (an
+    /// older one was cut off by a crash and will never complete).
+    pub fn in_flight(&self, now_ms: i64) -> bool {
+        const STEP_LIMIT_MS: i64 = 3_600_000;
         self.role == "assistant"
             && self.error.is_none()
             && self.time.as_ref().is_none_or(|t| t.completed.is_none())
+            && now_ms - self.created() < STEP_LIMIT_MS
     }
 
     pub fn created(&self) -> i64 {
@@ -251,6 +254,26 @@ mod tests {
         let t = m.tokens.unwrap();
         assert_eq!((t.input, t.output, t.cache), (1, 0, None));
         assert_eq!(m.created(), 5);
+    }
+
+    #[test]
+    fn only_a_recent_unfinished_assistant_message_is_in_flight() {
+        let m = |json: &str| serde_json::from_str::<MessageMeta>(json).unwrap();
+        let now = 10_000_000;
+        assert!(m(r#"{"role":"assistant","time":{"created":9999000}}"#).in_flight(now));
+        assert!(
+            !m(r#"{"role":"assistant","time":{"created":9999000,"completed":9999500}}"#)
+                .in_flight(now)
+        );
+        assert!(
+            !m(r#"{"role":"assistant","error":{"name":"APIError"},"time":{"created":9999000}}"#)
+                .in_flight(now)
+        );
+        assert!(
+            !m(r#"{"role":"assistant","time":{"created":1000}}"#).in_flight(now),
+            "crashed long ago"
+        );
+        assert!(!m(r#"{"role":"user","time":{"created":9999000}}"#).in_flight(now));
     }
 
     #[test]
