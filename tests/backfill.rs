@@ -51,6 +51,15 @@ fn sent_ids(server: &FakeServer) -> Vec<String> {
     ids
 }
 
+/// `export --all-complete` to the Convex deployment at `url`.
+fn export_to(fx: &Fixture, url: &str) -> std::process::Output {
+    fx.cmd()
+        .env("SESSION_EXPORT_CONVEX_URL", url)
+        .args(["export", "--all-complete"])
+        .output()
+        .unwrap()
+}
+
 fn local_db(fx: &Fixture) -> std::path::PathBuf {
     fx.tmp.path().join("xdg-data/session-export/sessions.db")
 }
@@ -171,13 +180,7 @@ fn a_failed_export_is_not_recorded_and_the_next_run_sends_it() {
             Reply::success_for(req)
         }
     });
-    let run = || {
-        fx.cmd()
-            .env("SESSION_EXPORT_CONVEX_URL", &server.url)
-            .args(["export", "--all-complete"])
-            .output()
-            .unwrap()
-    };
+    let run = || export_to(&fx, &server.url);
     let first = run();
     assert_eq!(first.status.code(), Some(5), "{}", stderr(&first));
     let second = run();
@@ -208,13 +211,7 @@ fn a_server_failing_half_way_loses_nothing() {
             Reply::success_for(req)
         }
     });
-    let run = || {
-        fx.cmd()
-            .env("SESSION_EXPORT_CONVEX_URL", &server.url)
-            .args(["export", "--all-complete"])
-            .output()
-            .unwrap()
-    };
+    let run = || export_to(&fx, &server.url);
     let first = run();
     assert_eq!(first.status.code(), Some(5), "{}", stderr(&first));
     let confirmed: BTreeSet<String> = sent_ids(&server)[..2].iter().cloned().collect();
@@ -276,12 +273,7 @@ fn sigkill_in_the_middle_of_a_batch_loses_nothing() {
 
     // The same URL: the ledger is per sink.
     let before = server.count();
-    let out = fx
-        .cmd()
-        .env("SESSION_EXPORT_CONVEX_URL", &server.url)
-        .args(["export", "--all-complete"])
-        .output()
-        .unwrap();
+    let out = export_to(&fx, &server.url);
     assert!(out.status.success(), "{}", stderr(&out));
     let after: BTreeSet<String> = sent_ids(&server)
         .into_iter()
