@@ -187,20 +187,22 @@ pub struct CacheTokens {
     pub write: u64,
 }
 
-/// Deserialize `T`, reading anything that does not fit as `None`.
+/// Deserialize `T`, reading anything that does not fit as `None`. The value
+/// is first taken as raw JSON text (no tree is built, so large ignored
+/// fields such as a diff's file contents cost only a scan).
 fn lenient<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
 where
     D: Deserializer<'de>,
-    T: Deserialize<'de>,
+    T: serde::de::DeserializeOwned,
 {
-    let v = serde_json::Value::deserialize(d)?;
-    Ok(T::deserialize(v).ok())
+    let raw = Box::<serde_json::value::RawValue>::deserialize(d)?;
+    Ok(serde_json::from_str(raw.get()).ok())
 }
 
 fn lenient_vec<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
 where
     D: Deserializer<'de>,
-    T: Deserialize<'de>,
+    T: serde::de::DeserializeOwned,
 {
     Ok(lenient(d)?.unwrap_or_default())
 }
