@@ -3,7 +3,7 @@
 use crate::cli::{Cli, Command, ExportArgs};
 use crate::config::{Settings, StorePaths};
 use crate::device;
-use crate::document::{self, Content, Document, Origin, Stats, TodoStats};
+use crate::document::{self, Collected, Content, Document, Origin, Stats, TodoStats};
 use crate::error::{Error, exit};
 use crate::ledger::{Entry, Ledger};
 use crate::select::{Catalog, Selection, change_key};
@@ -478,21 +478,25 @@ impl Builder<'_> {
         info: &SessionInfo,
         descendants: &[&SessionInfo],
     ) -> Result<(Document, bool), Error> {
+        let now = self.origin.exported_at;
         let want = Want {
             transcript: self.include.messages,
         };
-        let content = self.store.content(info, want)?;
+        let mut collected = Collected::default();
+        self.store
+            .visit(info, want, &mut |meta, t| collected.add(meta, t, now))?;
+        let todos = self.store.todos(info)?;
         let mut below = Vec::new();
         for d in descendants {
             if !self.stats.contains_key(&d.id) {
-                let c = self.store.content(d, Want::default())?;
-                self.stats.insert(d.id.clone(), Stats::of(&c.messages));
+                let mut stats = Stats::default();
+                self.store
+                    .visit(d, Want::default(), &mut |meta, _| stats.add(meta))?;
+                self.stats.insert(d.id.clone(), stats);
             }
             below.push(self.stats[&d.id].clone());
         }
-        let now = self.origin.exported_at;
-        let settled = content.messages.iter().all(|m| !m.meta.in_flight(now));
-        let doc = document::build(info, &content, &below, &self.origin, self.include);
-        Ok((doc, settled))
+        let doc = document::build(info, &collected, &todos, &below, &self.origin, self.include);
+        Ok((doc, !collected.in_flight))
     }
 }

@@ -2,7 +2,7 @@
 //! pins (see `backend/convex/schema.ts`).
 
 use crate::redact::{redact, redact_json};
-use crate::store::{Message, SessionContent, SessionInfo, Todo};
+use crate::store::{MessageMeta, SessionInfo, Todo};
 use serde::Serialize;
 
 /// Bumped when a field changes meaning or type.
@@ -181,47 +181,87 @@ pub struct Stats {
 }
 
 impl Stats {
-    pub fn of(messages: &[Message]) -> Stats {
-        let mut s = Stats::default();
-        for m in messages {
-            let meta = &m.meta;
-            s.messages += 1;
-            if let Some(agent) = meta.agent() {
-                bump(&mut s.agents, agent);
-            }
-            match meta.role.as_str() {
-                "user" => s.user += 1,
-                "assistant" => {
-                    s.assistant += 1;
-                    if let Some(model) = meta.model() {
-                        bump(&mut s.models, &model);
-                    }
-                    if let Some(t) = &meta.tokens {
-                        let cache = t.cache.unwrap_or_default();
-                        s.tokens.add(&TokenTotals {
-                            input: t.input,
-                            output: t.output,
-                            reasoning: t.reasoning,
-                            cache_read: cache.read,
-                            cache_write: cache.write,
-                        });
-                    }
-                    s.cost += meta.cost;
-                    if meta.error.is_some() {
-                        s.errors += 1;
-                    }
-                }
-                _ => {}
-            }
+    /// Count one more message.
+    pub fn add(&mut self, meta: &MessageMeta<'_>) {
+        self.messages += 1;
+        if let Some(agent) = meta.agent() {
+            bump(&mut self.agents, |n| n == agent, || agent.to_string());
         }
-        s
+        match meta.role() {
+            "user" => self.user += 1,
+            "assistant" => {
+                self.assistant += 1;
+                if let Some((p, m)) = meta.model() {
+                    let is = |n: &str| n.split_once('/') == Some((p, m));
+                    bump(&mut self.models, is, || format!("{p}/{m}"));
+                }
+                if let Some(t) = &meta.tokens {
+                    let cache = t.cache.unwrap_or_default();
+                    self.tokens.add(&TokenTotals {
+                        input: t.input,
+                        output: t.output,
+                        reasoning: t.reasoning,
+                        cache_read: cache.read,
+                        cache_write: cache.write,
+                    });
+                }
+                self.cost += meta.cost;
+                if meta.error.is_some() {
+                    self.errors += 1;
+                }
+            }
+            _ => {}
+        }
     }
 }
 
-fn bump(counts: &mut Vec<(String, u64)>, name: &str) {
-    match counts.iter_mut().find(|(n, _)| n == name) {
+/// Everything a document needs from a session's messages, collected as the
+/// store hands them over one by one.
+#[derive(Debug, Default)]
+pub struct Collected {
+    pub stats: Stats,
+    /// Some assistant message was still being written.
+    pub in_flight: bool,
+    /// The user messages' per-turn file diffs: totals and distinct files.
+    diff_files: std::collections::BTreeSet<String>,
+    diff_additions: u64,
+    diff_deletions: u64,
+    /// `{"info", "parts"}` per message, when the transcript was asked for.
+    pub transcript: Vec<serde_json::Value>,
+}
+
+impl Collected {
+    /// Take in one message (`now_ms` decides whether an unfinished one is
+    /// still being written).
+    pub fn add(
+        &mut self,
+        meta: &MessageMeta<'_>,
+        transcript: Option<serde_json::Value>,
+        now_ms: i64,
+    ) {
+        self.stats.add(meta);
+        self.in_flight |= meta.in_flight(now_ms);
+        if meta.role() == "user" {
+            for d in meta.summary.iter().flat_map(|s| &s.diffs) {
+                self.diff_additions += d.additions;
+                self.diff_deletions += d.deletions;
+                if let Some(f) = &d.file
+                    && !self.diff_files.contains(f.as_ref())
+                {
+                    self.diff_files.insert(f.to_string());
+                }
+            }
+        }
+        self.transcript.extend(transcript);
+    }
+}
+
+/// Count one more use of the name `is` recognises; `name` makes it when it
+/// is new (so a known name costs no allocation).
+fn bump(counts: &mut Vec<(String, u64)>, is: impl Fn(&str) -> bool, name: impl FnOnce() -> String) {
+    match counts.iter_mut().find(|(n, _)| is(n)) {
         Some((_, c)) => *c += 1,
-        None => counts.push((name.to_string(), 1)),
+        None => counts.push((name(), 1)),
     }
 }
 
@@ -239,7 +279,7 @@ fn most_used(counts: &[(String, u64)]) -> Option<String> {
 /// opencode's session summary of code changes; where it is missing or zero
 /// (opencode 1.16+ leaves it at 0/0/0) but the user messages' per-turn
 /// file diffs record changes, their totals over distinct files.
-fn code_changes(info: &SessionInfo, messages: &[Message]) -> Option<CodeChanges> {
+fn code_changes(info: &SessionInfo, c: &Collected) -> Option<CodeChanges> {
     let recorded = info.summary.map(|s| CodeChanges {
         additions: s.additions,
         deletions: s.deletions,
@@ -248,27 +288,13 @@ fn code_changes(info: &SessionInfo, messages: &[Message]) -> Option<CodeChanges>
     if recorded.is_some_and(|c| c.additions + c.deletions + c.files_changed > 0) {
         return recorded;
     }
-    let mut files = std::collections::BTreeSet::new();
-    let (mut additions, mut deletions) = (0, 0);
-    for d in messages
-        .iter()
-        .filter(|m| m.meta.role == "user")
-        .filter_map(|m| m.meta.summary.as_ref())
-        .flat_map(|s| &s.diffs)
-    {
-        additions += d.additions;
-        deletions += d.deletions;
-        if let Some(f) = &d.file {
-            files.insert(f.as_str());
-        }
-    }
-    if files.is_empty() && additions + deletions == 0 {
+    if c.diff_files.is_empty() && c.diff_additions + c.diff_deletions == 0 {
         return recorded;
     }
     Some(CodeChanges {
-        additions,
-        deletions,
-        files_changed: files.len() as u64,
+        additions: c.diff_additions,
+        deletions: c.diff_deletions,
+        files_changed: c.diff_files.len() as u64,
     })
 }
 
@@ -302,12 +328,13 @@ pub fn hash_path(path: &str) -> String {
 /// descendants (subagent sessions at any depth).
 pub fn build(
     info: &SessionInfo,
-    content: &SessionContent,
+    collected: &Collected,
+    todos: &[Todo],
     descendants: &[Stats],
     origin: &Origin,
     include: Content,
 ) -> Document {
-    let stats = Stats::of(&content.messages);
+    let stats = &collected.stats;
     let subagents = (!descendants.is_empty()).then(|| {
         let mut r = Subagents {
             session_count: descendants.len() as u64,
@@ -321,10 +348,10 @@ pub fn build(
         r
     });
     let messages_json = include.messages.then(|| {
-        let transcript: Vec<serde_json::Value> = content
-            .messages
+        let transcript: Vec<serde_json::Value> = collected
+            .transcript
             .iter()
-            .filter_map(|m| m.transcript.clone())
+            .cloned()
             .map(|mut t| {
                 redact_json(&mut t);
                 t
@@ -366,13 +393,13 @@ pub fn build(
         tokens: stats.tokens,
         cost: stats.cost,
         error_count: stats.errors,
-        todo_stats: TodoStats::of(&content.todos),
-        code_changes: code_changes(info, &content.messages),
+        todo_stats: TodoStats::of(todos),
+        code_changes: code_changes(info, collected),
         subagents,
         messages_json,
         todos_json: include
             .todos
-            .then(|| serde_json::to_string(&content.todos).expect("todos serialize")),
+            .then(|| serde_json::to_string(todos).expect("todos serialize")),
         messages_json_truncated: None,
         project_directory_hashed: include.hash_paths.then_some(true),
     }

@@ -10,8 +10,8 @@
 //! warning; inside a session that is being read, it fails that session
 //! with an error naming the file.
 
-use super::model::{Message, MessageMeta, SessionInfo, Source, Summary, Todo};
-use super::{SessionContent, Want, Warning};
+use super::model::{MessageMeta, SessionInfo, Source, Summary, Todo};
+use super::{Visit, Want, Warning};
 use crate::error::Error;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -106,25 +106,46 @@ impl JsonStore {
         read_json(&path)
     }
 
-    pub fn content(&self, session_id: &str, want: Want) -> Result<SessionContent, Error> {
-        let mut messages: Vec<(i64, String, Message)> = Vec::new();
+    pub fn visit(&self, session_id: &str, want: Want, visit: &mut Visit<'_>) -> Result<(), Error> {
+        #[derive(Deserialize, Default)]
+        #[serde(default)]
+        struct Created {
+            time: Option<CreatedTime>,
+        }
+        #[derive(Deserialize, Default)]
+        #[serde(default)]
+        struct CreatedTime {
+            created: i64,
+        }
+        let mut files = Vec::new();
         for path in json_files(&self.storage.join("message").join(session_id))? {
-            let id = file_id(&path);
-            let meta: MessageMeta = read_json(&path)?;
+            let bytes = read(&path)?;
+            let created = serde_json::from_slice::<Created>(&bytes)
+                .map_err(|source| Error::Json {
+                    path: path.clone(),
+                    source,
+                })?
+                .time
+                .map_or(0, |t| t.created);
+            files.push((created, file_id(&path), path, bytes));
+        }
+        files.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+        for (_, id, path, bytes) in &files {
+            let bad = |source| Error::Json {
+                path: path.clone(),
+                source,
+            };
+            let meta: MessageMeta = serde_json::from_slice(bytes).map_err(bad)?;
             let transcript = if want.transcript {
-                let info: serde_json::Value = read_json(&path)?;
-                let parts = self.parts(&id)?;
+                let info: serde_json::Value = serde_json::from_slice(bytes).map_err(bad)?;
+                let parts = self.parts(id)?;
                 Some(serde_json::json!({ "info": info, "parts": parts }))
             } else {
                 None
             };
-            messages.push((meta.created(), id, Message { meta, transcript }));
+            visit(&meta, transcript);
         }
-        messages.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
-        Ok(SessionContent {
-            messages: messages.into_iter().map(|(_, _, m)| m).collect(),
-            todos: self.todos(session_id)?,
-        })
+        Ok(())
     }
 
     fn parts(&self, message_id: &str) -> Result<Vec<serde_json::Value>, Error> {
@@ -189,12 +210,15 @@ fn file_id(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, Error> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Io {
+fn read(path: &Path) -> Result<Vec<u8>, Error> {
+    std::fs::read(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
         source,
-    })?;
-    serde_json::from_slice(&bytes).map_err(|source| Error::Json {
+    })
+}
+
+fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, Error> {
+    serde_json::from_slice(&read(path)?).map_err(|source| Error::Json {
         path: path.to_path_buf(),
         source,
     })

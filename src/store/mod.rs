@@ -5,7 +5,7 @@ mod json;
 mod model;
 mod sqlite;
 
-pub use model::{Message, MessageMeta, ModelRef, Part, SessionInfo, Source, Summary, Todo, Tokens};
+pub use model::{FileDiff, MessageMeta, SessionInfo, Source, Summary, Todo, Tokens};
 
 use crate::error::Error;
 use std::collections::HashMap;
@@ -18,13 +18,10 @@ pub struct Want {
     pub transcript: bool,
 }
 
-/// Everything read for one session.
-#[derive(Debug, Default)]
-pub struct SessionContent {
-    /// Messages in the order opencode created them (`time.created`, then id).
-    pub messages: Vec<Message>,
-    pub todos: Vec<Todo>,
-}
+/// Called for each message of a session, in the order opencode created them
+/// (`time.created`, then id), with the message's `{"info", "parts"}`
+/// transcript entry when [`Want::transcript`] asked for it.
+pub type Visit<'f> = dyn FnMut(&MessageMeta<'_>, Option<serde_json::Value>) + 'f;
 
 /// A warning the reader met while listing or reading, reported to the user
 /// on stderr without stopping the run.
@@ -126,19 +123,24 @@ impl Store {
         }
     }
 
-    /// Read one session's messages (and todos) from the store it lives in.
-    pub fn content(&mut self, info: &SessionInfo, want: Want) -> Result<SessionContent, Error> {
+    /// Hand each of a session's messages to `visit`, from the store it lives in.
+    pub fn visit(
+        &mut self,
+        info: &SessionInfo,
+        want: Want,
+        visit: &mut Visit<'_>,
+    ) -> Result<(), Error> {
         match info.source {
             Source::Db => self
                 .db
                 .as_mut()
                 .expect("a DB session comes from an open DB")
-                .content(&info.id, want),
+                .visit(&info.id, want, visit),
             Source::Json => self
                 .json
                 .as_ref()
                 .expect("a JSON session comes from an open JSON store")
-                .content(&info.id, want),
+                .visit(&info.id, want, visit),
         }
     }
 

@@ -5,6 +5,8 @@
 //! reads as absent or zero instead of failing the whole session.
 
 use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::value::RawValue;
+use std::borrow::Cow;
 
 /// Where a session was read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,33 +52,22 @@ pub struct Todo {
     pub priority: String,
 }
 
-/// One message: its metadata and, when asked for, the full transcript entry.
-#[derive(Debug)]
-pub struct Message {
-    pub meta: MessageMeta,
-    /// `{"info": ..., "parts": [...]}` as `opencode export` prints it; only
-    /// filled when the transcript was asked for.
-    pub transcript: Option<serde_json::Value>,
-}
-
-/// A part's JSON object, with its id fields restored.
-pub type Part = serde_json::Value;
-
-/// The fields of a message object that the document is built from.
+/// The fields of a message object that the document is built from,
+/// borrowed from the stored JSON text where it has no escapes (reading a
+/// message allocates nothing in the common case).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub struct MessageMeta {
-    pub role: String,
-    #[serde(deserialize_with = "lenient_string")]
-    pub agent: Option<String>,
-    #[serde(deserialize_with = "lenient_string")]
-    pub mode: Option<String>,
-    #[serde(rename = "providerID", deserialize_with = "lenient_string")]
-    pub provider_id: Option<String>,
-    #[serde(rename = "modelID", deserialize_with = "lenient_string")]
-    pub model_id: Option<String>,
-    #[serde(deserialize_with = "lenient")]
-    pub model: Option<ModelRef>,
+pub struct MessageMeta<'a> {
+    #[serde(borrow, deserialize_with = "lenient_str")]
+    pub role: Option<Cow<'a, str>>,
+    #[serde(borrow, deserialize_with = "lenient_str")]
+    pub agent: Option<Cow<'a, str>>,
+    #[serde(borrow, deserialize_with = "lenient_str")]
+    pub mode: Option<Cow<'a, str>>,
+    #[serde(rename = "providerID", borrow, deserialize_with = "lenient_str")]
+    pub provider_id: Option<Cow<'a, str>>,
+    #[serde(rename = "modelID", borrow, deserialize_with = "lenient_str")]
+    pub model_id: Option<Cow<'a, str>>,
     #[serde(deserialize_with = "lenient_f64")]
     pub cost: f64,
     #[serde(deserialize_with = "lenient")]
@@ -85,30 +76,34 @@ pub struct MessageMeta {
     #[serde(deserialize_with = "lenient")]
     pub time: Option<MessageTime>,
     /// A user message's summary of the files its turn changed.
-    #[serde(deserialize_with = "lenient")]
-    pub summary: Option<MessageSummary>,
+    #[serde(borrow, deserialize_with = "lenient")]
+    pub summary: Option<MessageSummary<'a>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub struct MessageSummary {
-    #[serde(deserialize_with = "lenient_vec")]
-    pub diffs: Vec<FileDiff>,
+pub struct MessageSummary<'a> {
+    #[serde(borrow, deserialize_with = "lenient_vec")]
+    pub diffs: Vec<FileDiff<'a>>,
 }
 
 /// One file a turn changed (`before`/`after` or `patch` are not needed).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub struct FileDiff {
-    #[serde(deserialize_with = "lenient_string")]
-    pub file: Option<String>,
+pub struct FileDiff<'a> {
+    #[serde(borrow, deserialize_with = "lenient_str")]
+    pub file: Option<Cow<'a, str>>,
     #[serde(deserialize_with = "lenient_u64")]
     pub additions: u64,
     #[serde(deserialize_with = "lenient_u64")]
     pub deletions: u64,
 }
 
-impl MessageMeta {
+impl MessageMeta<'_> {
+    pub fn role(&self) -> &str {
+        self.role.as_deref().unwrap_or("")
+    }
+
     /// The agent that wrote or received the message (`agent`, before
     /// ~1.0.153 only `mode`).
     pub fn agent(&self) -> Option<&str> {
@@ -118,15 +113,9 @@ impl MessageMeta {
             .filter(|a| !a.is_empty())
     }
 
-    /// "provider/model" of an assistant message, or of a user message's
-    /// requested model.
-    pub fn model(&self) -> Option<String> {
-        let (p, m) = match (&self.provider_id, &self.model_id, &self.model) {
-            (Some(p), Some(m), _) => (p.as_str(), m.as_str()),
-            (_, _, Some(r)) => (r.provider_id.as_deref()?, r.model_id.as_deref()?),
-            _ => return None,
-        };
-        Some(format!("{p}/{m}"))
+    /// Provider and model of an assistant message.
+    pub fn model(&self) -> Option<(&str, &str)> {
+        Some((self.provider_id.as_deref()?, self.model_id.as_deref()?))
     }
 
     /// An assistant message still being written at `now_ms`: neither
@@ -134,7 +123,7 @@ impl MessageMeta {
     /// older one was cut off by a crash and will never complete).
     pub fn in_flight(&self, now_ms: i64) -> bool {
         const STEP_LIMIT_MS: i64 = 3_600_000;
-        self.role == "assistant"
+        self.role() == "assistant"
             && self.error.is_none()
             && self.time.as_ref().is_none_or(|t| t.completed.is_none())
             && now_ms - self.created() < STEP_LIMIT_MS
@@ -152,15 +141,6 @@ pub struct MessageTime {
     pub created: i64,
     #[serde(deserialize_with = "lenient")]
     pub completed: Option<i64>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct ModelRef {
-    #[serde(rename = "providerID", deserialize_with = "lenient_string")]
-    pub provider_id: Option<String>,
-    #[serde(rename = "modelID", deserialize_with = "lenient_string")]
-    pub model_id: Option<String>,
 }
 
 /// Token counts as opencode stored them (their meaning drifts between
@@ -188,29 +168,35 @@ pub struct CacheTokens {
 }
 
 /// Deserialize `T`, reading anything that does not fit as `None`. The value
-/// is first taken as raw JSON text (no tree is built, so large ignored
-/// fields such as a diff's file contents cost only a scan).
+/// is first taken as raw JSON text borrowed from the input (no tree is
+/// built, so large ignored fields such as a diff's file contents cost only
+/// a scan).
 fn lenient<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
 where
     D: Deserializer<'de>,
-    T: serde::de::DeserializeOwned,
+    T: Deserialize<'de>,
 {
-    let raw = Box::<serde_json::value::RawValue>::deserialize(d)?;
+    let raw = <&'de RawValue>::deserialize(d)?;
     Ok(serde_json::from_str(raw.get()).ok())
 }
 
 fn lenient_vec<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
 where
     D: Deserializer<'de>,
-    T: serde::de::DeserializeOwned,
+    T: Deserialize<'de>,
 {
     Ok(lenient(d)?.unwrap_or_default())
 }
 
-fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(match serde_json::Value::deserialize(d)? {
-        serde_json::Value::String(s) => Some(s),
-        _ => None,
+/// A string, borrowed when it has no escapes; anything else is `None`.
+fn lenient_str<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, D::Error> {
+    let raw = <&'de RawValue>::deserialize(d)?.get();
+    if !raw.starts_with('"') {
+        return Ok(None);
+    }
+    Ok(match serde_json::from_str::<&'de str>(raw) {
+        Ok(s) => Some(Cow::Borrowed(s)),
+        Err(_) => serde_json::from_str::<String>(raw).ok().map(Cow::Owned),
     })
 }
 
@@ -260,7 +246,9 @@ mod tests {
 
     #[test]
     fn only_a_recent_unfinished_assistant_message_is_in_flight() {
-        let m = |json: &str| serde_json::from_str::<MessageMeta>(json).unwrap();
+        fn m(json: &str) -> MessageMeta<'_> {
+            serde_json::from_str(json).unwrap()
+        }
         let now = 10_000_000;
         assert!(m(r#"{"role":"assistant","time":{"created":9999000}}"#).in_flight(now));
         assert!(
@@ -279,13 +267,18 @@ mod tests {
     }
 
     #[test]
-    fn agent_wins_over_mode_and_user_model_is_read() {
+    fn agent_wins_over_mode_and_strings_are_borrowed() {
         let m: MessageMeta = serde_json::from_str(
-            r#"{"role":"user","agent":"plan","mode":"build","model":{"providerID":"p","modelID":"m"},"error":null}"#,
+            r#"{"role":"assistant","agent":"plan","mode":"build","providerID":"p","modelID":"m\u00e9","error":null}"#,
         )
         .unwrap();
         assert_eq!(m.agent(), Some("plan"));
-        assert_eq!(m.model().as_deref(), Some("p/m"));
+        assert!(matches!(m.agent, Some(Cow::Borrowed(_))));
+        assert_eq!(m.model(), Some(("p", "mé")));
+        assert!(
+            matches!(m.model_id, Some(Cow::Owned(_))),
+            "an escape needs a copy"
+        );
         assert!(m.error.is_none());
     }
 }

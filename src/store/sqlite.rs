@@ -21,7 +21,7 @@
 //! consistent while opencode writes.
 
 use super::model::{MessageMeta, SessionInfo, Source, Summary, Todo};
-use super::{Message, SessionContent, Want};
+use super::{Visit, Want};
 use crate::error::Error;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use std::collections::HashMap;
@@ -152,11 +152,22 @@ impl Db {
         Ok(out)
     }
 
-    pub fn content(&mut self, session_id: &str, want: Want) -> Result<SessionContent, Error> {
-        self.read_content(session_id, want).map_err(|e| self.err(e))
+    pub fn visit(
+        &mut self,
+        session_id: &str,
+        want: Want,
+        visit: &mut Visit<'_>,
+    ) -> Result<(), Error> {
+        self.read_messages(session_id, want, visit)
+            .map_err(|e| self.err(e))
     }
 
-    fn read_content(&self, session_id: &str, want: Want) -> rusqlite::Result<SessionContent> {
+    fn read_messages(
+        &self,
+        session_id: &str,
+        want: Want,
+        visit: &mut Visit<'_>,
+    ) -> rusqlite::Result<()> {
         let mut parts = if want.transcript {
             self.parts(session_id)?
         } else {
@@ -166,14 +177,14 @@ impl Db {
             "SELECT id, data FROM message WHERE session_id = ?1 ORDER BY time_created, id",
         )?;
         let mut rows = stmt.query([session_id])?;
-        let mut messages = Vec::new();
         while let Some(r) = rows.next()? {
-            let id: String = r.get(0)?;
             let data = r.get_ref(1)?.as_bytes()?;
-            let meta: MessageMeta = serde_json::from_slice(data).map_err(|e| bad_json(&id, e))?;
+            let bad = |e| bad_json(r.get_ref(0).and_then(|v| Ok(v.as_str()?.to_string())), e);
+            let meta: MessageMeta = serde_json::from_slice(data).map_err(bad)?;
             let transcript = if want.transcript {
+                let id: String = r.get(0)?;
                 let mut info: serde_json::Map<String, serde_json::Value> =
-                    serde_json::from_slice(data).map_err(|e| bad_json(&id, e))?;
+                    serde_json::from_slice(data).map_err(bad)?;
                 info.insert("id".into(), id.clone().into());
                 info.insert("sessionID".into(), session_id.into());
                 let parts = parts.remove(&id).unwrap_or_default();
@@ -181,12 +192,9 @@ impl Db {
             } else {
                 None
             };
-            messages.push(Message { meta, transcript });
+            visit(&meta, transcript);
         }
-        Ok(SessionContent {
-            messages,
-            todos: self.read_todos(session_id)?,
-        })
+        Ok(())
     }
 
     pub fn todos(&self, session_id: &str) -> Result<Vec<Todo>, Error> {
@@ -213,7 +221,8 @@ impl Db {
             let id: String = r.get(0)?;
             let message_id: String = r.get(1)?;
             let mut part: serde_json::Map<String, serde_json::Value> =
-                serde_json::from_slice(r.get_ref(2)?.as_bytes()?).map_err(|e| bad_json(&id, e))?;
+                serde_json::from_slice(r.get_ref(2)?.as_bytes()?)
+                    .map_err(|e| bad_json(Ok(id.clone()), e))?;
             part.insert("id".into(), id.into());
             part.insert("sessionID".into(), session_id.into());
             part.insert("messageID".into(), message_id.clone().into());
@@ -251,7 +260,8 @@ fn todo_from_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Todo> {
     })
 }
 
-fn bad_json(id: &str, e: serde_json::Error) -> rusqlite::Error {
+fn bad_json(id: rusqlite::Result<String>, e: serde_json::Error) -> rusqlite::Error {
+    let id = id.unwrap_or_default();
     rusqlite::Error::InvalidColumnType(0, format!("data of {id}: {e}"), rusqlite::types::Type::Text)
 }
 
