@@ -135,9 +135,13 @@ impl JsonStore {
                 path: path.clone(),
                 source,
             };
-            let meta: MessageMeta = serde_json::from_slice(bytes).map_err(bad)?;
+            let text = std::str::from_utf8(bytes).map_err(|e| Error::Io {
+                path: path.clone(),
+                source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+            })?;
+            let meta: MessageMeta = serde_json::from_str(text).map_err(bad)?;
             let transcript = if want.transcript {
-                let info: serde_json::Value = serde_json::from_slice(bytes).map_err(bad)?;
+                let info: serde_json::Value = serde_json::from_str(text).map_err(bad)?;
                 let parts = self.parts(id)?;
                 Some(serde_json::json!({ "info": info, "parts": parts }))
             } else {

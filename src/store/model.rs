@@ -4,9 +4,11 @@
 //! files, so the message metadata is lenient: a missing or odd-typed field
 //! reads as absent or zero instead of failing the whole session.
 
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
-use serde_json::value::RawValue;
 use std::borrow::Cow;
+use std::marker::PhantomData;
 
 /// Where a session was read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,7 +74,7 @@ pub struct MessageMeta<'a> {
     pub cost: f64,
     #[serde(deserialize_with = "lenient")]
     pub tokens: Option<Tokens>,
-    pub error: Option<serde::de::IgnoredAny>,
+    pub error: Option<IgnoredAny>,
     #[serde(deserialize_with = "lenient")]
     pub time: Option<MessageTime>,
     /// A user message's summary of the files its turn changed.
@@ -139,7 +141,7 @@ impl MessageMeta<'_> {
 pub struct MessageTime {
     #[serde(deserialize_with = "lenient_i64")]
     pub created: i64,
-    #[serde(deserialize_with = "lenient")]
+    #[serde(deserialize_with = "lenient_opt_i64")]
     pub completed: Option<i64>,
 }
 
@@ -167,17 +169,143 @@ pub struct CacheTokens {
     pub write: u64,
 }
 
-/// Deserialize `T`, reading anything that does not fit as `None`. The value
-/// is first taken as raw JSON text borrowed from the input (no tree is
-/// built, so large ignored fields such as a diff's file contents cost only
-/// a scan).
+// Lenient fields. Every reader below consumes a value of any shape in one
+// pass (no tree is built, no text is parsed twice, strings are borrowed when
+// they have no escapes) and yields what it wants or nothing.
+
+/// A visitor that accepts one kind of JSON value and skips all others.
+trait Accept<'de>: Sized {
+    type Out: Default;
+
+    fn map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Out, A::Error> {
+        skip_map(map).map(|()| Self::Out::default())
+    }
+
+    fn seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Out, A::Error> {
+        skip_seq(seq).map(|()| Self::Out::default())
+    }
+
+    fn str(self, _s: Cow<'de, str>) -> Self::Out {
+        Self::Out::default()
+    }
+
+    fn num(self, _n: f64) -> Self::Out {
+        Self::Out::default()
+    }
+}
+
+fn skip_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<(), A::Error> {
+    while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+    Ok(())
+}
+
+fn skip_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
+    while seq.next_element::<IgnoredAny>()?.is_some() {}
+    Ok(())
+}
+
+struct Lenient<A>(A);
+
+impl<'de, A: Accept<'de>> Visitor<'de> for Lenient<A> {
+    type Value = A::Out;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<A::Out, M::Error> {
+        self.0.map(map)
+    }
+    fn visit_seq<S: SeqAccess<'de>>(self, seq: S) -> Result<A::Out, S::Error> {
+        self.0.seq(seq)
+    }
+    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<A::Out, E> {
+        Ok(self.0.str(Cow::Borrowed(s)))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<A::Out, E> {
+        Ok(self.0.str(Cow::Owned(s.to_string())))
+    }
+    fn visit_string<E>(self, s: String) -> Result<A::Out, E> {
+        Ok(self.0.str(Cow::Owned(s)))
+    }
+    fn visit_f64<E>(self, n: f64) -> Result<A::Out, E> {
+        Ok(self.0.num(n))
+    }
+    fn visit_i64<E>(self, n: i64) -> Result<A::Out, E> {
+        Ok(self.0.num(n as f64))
+    }
+    fn visit_u64<E>(self, n: u64) -> Result<A::Out, E> {
+        Ok(self.0.num(n as f64))
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<A::Out, E> {
+        Ok(A::Out::default())
+    }
+    fn visit_unit<E>(self) -> Result<A::Out, E> {
+        Ok(A::Out::default())
+    }
+    fn visit_none<E>(self) -> Result<A::Out, E> {
+        Ok(A::Out::default())
+    }
+}
+
+/// An object read as `T` (whose own fields are lenient).
+struct Object<T>(PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> Accept<'de> for Object<T> {
+    type Out = Option<T>;
+
+    fn map<A: MapAccess<'de>>(self, map: A) -> Result<Option<T>, A::Error> {
+        T::deserialize(MapAccessDeserializer::new(map)).map(Some)
+    }
+}
+
+/// The objects of an array, read as `T`; other items are skipped.
+struct Objects<T>(PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> Accept<'de> for Objects<T> {
+    type Out = Vec<T>;
+
+    fn seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+        struct Item<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for Item<T> {
+            type Value = Option<T>;
+            fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<T>, D::Error> {
+                d.deserialize_any(Lenient(Object::<T>(PhantomData)))
+            }
+        }
+        let mut out = Vec::new();
+        while let Some(item) = seq.next_element_seed(Item::<T>(PhantomData))? {
+            out.extend(item);
+        }
+        Ok(out)
+    }
+}
+
+struct Str;
+
+impl<'de> Accept<'de> for Str {
+    type Out = Option<Cow<'de, str>>;
+
+    fn str(self, s: Cow<'de, str>) -> Option<Cow<'de, str>> {
+        Some(s)
+    }
+}
+
+struct Num;
+
+impl Accept<'_> for Num {
+    type Out = Option<f64>;
+
+    fn num(self, n: f64) -> Option<f64> {
+        Some(n).filter(|n| n.is_finite())
+    }
+}
+
 fn lenient<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de>,
 {
-    let raw = <&'de RawValue>::deserialize(d)?;
-    Ok(serde_json::from_str(raw.get()).ok())
+    d.deserialize_any(Lenient(Object::<T>(PhantomData)))
 }
 
 fn lenient_vec<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
@@ -185,46 +313,30 @@ where
     D: Deserializer<'de>,
     T: Deserialize<'de>,
 {
-    Ok(lenient(d)?.unwrap_or_default())
+    d.deserialize_any(Lenient(Objects::<T>(PhantomData)))
 }
 
 /// A string, borrowed when it has no escapes; anything else is `None`.
 fn lenient_str<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, D::Error> {
-    let raw = <&'de RawValue>::deserialize(d)?.get();
-    if !raw.starts_with('"') {
-        return Ok(None);
-    }
-    Ok(match serde_json::from_str::<&'de str>(raw) {
-        Ok(s) => Some(Cow::Borrowed(s)),
-        Err(_) => serde_json::from_str::<String>(raw).ok().map(Cow::Owned),
-    })
+    d.deserialize_any(Lenient(Str))
 }
 
 fn lenient_f64<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    Ok(match serde_json::Value::deserialize(d)? {
-        serde_json::Value::Number(n) => n.as_f64().filter(|f| f.is_finite()).unwrap_or(0.0),
-        _ => 0.0,
-    })
+    Ok(d.deserialize_any(Lenient(Num))?.unwrap_or(0.0))
+}
+
+fn lenient_opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    Ok(d.deserialize_any(Lenient(Num))?.map(|n| n as i64))
 }
 
 fn lenient_i64<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
-    Ok(match serde_json::Value::deserialize(d)? {
-        serde_json::Value::Number(n) => n
-            .as_i64()
-            .or_else(|| n.as_f64().map(|f| f as i64))
-            .unwrap_or(0),
-        _ => 0,
-    })
+    Ok(lenient_opt_i64(d)?.unwrap_or(0))
 }
 
 fn lenient_u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-    Ok(match serde_json::Value::deserialize(d)? {
-        serde_json::Value::Number(n) => n
-            .as_u64()
-            .or_else(|| n.as_f64().filter(|f| *f > 0.0).map(|f| f as u64))
-            .unwrap_or(0),
-        _ => 0,
-    })
+    Ok(d.deserialize_any(Lenient(Num))?
+        .filter(|n| *n > 0.0)
+        .map_or(0, |n| n as u64))
 }
 
 #[cfg(test)]
@@ -242,6 +354,30 @@ mod tests {
         let t = m.tokens.unwrap();
         assert_eq!((t.input, t.output, t.cache), (1, 0, None));
         assert_eq!(m.created(), 5);
+    }
+
+    #[test]
+    fn wrong_shapes_are_skipped_whole_and_good_items_kept() {
+        let m: MessageMeta = serde_json::from_str(
+            r#"{"role":"assistant","summary":true,"agent":{"name":"x","deep":[1,{"a":[]}]},"time":[1,2],"cost":0.5}"#,
+        )
+        .unwrap();
+        assert!(m.summary.is_none() && m.agent.is_none() && m.time.is_none());
+        assert_eq!(m.cost, 0.5, "fields after skipped ones are still read");
+        let u: MessageMeta = serde_json::from_str(
+            r#"{"role":"user","summary":{"diffs":[{"file":"a","additions":2,"before":"x\ny"},7,"s",{"file":"b","deletions":1}]}}"#,
+        )
+        .unwrap();
+        let diffs = &u.summary.unwrap().diffs;
+        assert_eq!(diffs.len(), 2);
+        assert_eq!(
+            (diffs[0].file.as_deref(), diffs[0].additions),
+            (Some("a"), 2)
+        );
+        assert_eq!(
+            (diffs[1].file.as_deref(), diffs[1].deletions),
+            (Some("b"), 1)
+        );
     }
 
     #[test]

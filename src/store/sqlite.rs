@@ -178,13 +178,14 @@ impl Db {
         )?;
         let mut rows = stmt.query([session_id])?;
         while let Some(r) = rows.next()? {
-            let data = r.get_ref(1)?.as_bytes()?;
+            // One UTF-8 check of the whole text, then no more per string.
+            let data = r.get_ref(1)?.as_str()?;
             let bad = |e| bad_json(r.get_ref(0).and_then(|v| Ok(v.as_str()?.to_string())), e);
-            let meta: MessageMeta = serde_json::from_slice(data).map_err(bad)?;
+            let meta: MessageMeta = serde_json::from_str(data).map_err(bad)?;
             let transcript = if want.transcript {
                 let id: String = r.get(0)?;
                 let mut info: serde_json::Map<String, serde_json::Value> =
-                    serde_json::from_slice(data).map_err(bad)?;
+                    serde_json::from_str(data).map_err(bad)?;
                 info.insert("id".into(), id.clone().into());
                 info.insert("sessionID".into(), session_id.into());
                 let parts = parts.remove(&id).unwrap_or_default();
