@@ -230,6 +230,8 @@ export function runCommand(
     child.stderr.setEncoding("utf8").on("data", (s: string) => (stderr += s));
     child.on("error", reject);
     child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
+    // The child may exit before reading its input: a closed pipe is not an error.
+    child.stdin.on("error", () => {});
     child.stdin.end(options.input ?? "");
   });
 }
