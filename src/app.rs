@@ -10,11 +10,12 @@ use crate::select::{Catalog, Selection, change_key};
 use crate::sink::convex::{BATCH_MAX_BYTES, Convex, DOC_BUDGET, Fatal};
 use crate::sink::local::LocalDb;
 use crate::sink::{Outcome, Tally};
-use crate::store::{SessionInfo, Store, Todo, Want, Warning};
+use crate::store::{RawMessages, SessionInfo, Store, Todo, Want, Warning};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{Map, Value};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{IsTerminal, Write};
+use std::sync::mpsc;
 
 /// Where a run reports: documents to `out`, diagnostics to `err`.
 pub struct Io<'a> {
@@ -221,61 +222,73 @@ fn export(cli: &Cli, args: &ExportArgs, send: bool, io: &mut Io) -> Result<i32, 
     }
 
     let salt = settings.fingerprint();
-    let mut builder = Builder {
+    let sending = sink.is_some();
+    let mut reader = Reader {
         store: &mut store,
+        want: Want {
+            transcript: settings.include.messages,
+        },
+        sent: HashSet::new(),
+        reset: false,
+    };
+    let worker = Worker {
         origin,
         include: settings.include,
         stats: HashMap::new(),
     };
-    let pretty = !args.all_complete && args.ids.len() == 1;
-    let fit = settings.convex.is_some();
-    let sending = sink.is_some();
-    let mut batcher = Batcher::new(sink.as_mut(), &mut ledger, &sink_key, settings.batch_size);
-    let (mut up_to_date, mut unreadable) = (0u64, 0u64);
+    let mut out = Deliver {
+        io,
+        batcher: Batcher::new(sink.as_mut(), &mut ledger, &sink_key, settings.batch_size),
+        pretty: !args.all_complete && args.ids.len() == 1,
+        fit: settings.convex.is_some(),
+        backfill: args.all_complete,
+        status,
+        unreadable: 0,
+        stopped: false,
+    };
+    let mut up_to_date = 0u64;
     let total = targets.len() as u64;
     if sending && !cli.store.quiet {
-        io.start_progress(total);
+        out.io.start_progress(total);
     }
-    for (info, todos) in &targets {
-        io.advance();
-        let descendants = catalog.descendants(&info.id);
-        let key = change_key(info, todos, &descendants, &salt);
-        if batcher.ledger.is_current(&sink_key, &info.id, &key) && !args.force {
-            up_to_date += 1;
-            continue;
-        }
-        let (mut doc, settled) = match builder.document(info, &descendants) {
-            Ok(built) => built,
-            // In a backfill an unreadable session is skipped with a warning;
-            // a session asked for by id is an error.
-            Err(e) if args.all_complete => {
-                io.warn(&format!("skipping session {}: {e}", info.id));
-                unreadable += 1;
+    // Reading the store (here) and parsing and building documents (on a
+    // worker) overlap; documents come back in order.
+    std::thread::scope(|scope| -> Result<(), Error> {
+        let (jobs, job_rx) = mpsc::sync_channel::<Job>(2);
+        let (done_tx, done) = mpsc::channel::<Done>();
+        scope.spawn(move || worker.run(job_rx, done_tx));
+        for (info, todos) in &targets {
+            out.io.advance();
+            let descendants = catalog.descendants(&info.id);
+            let key = change_key(info, todos, &descendants, &salt);
+            if out.batcher.ledger.is_current(&sink_key, &info.id, &key) && !args.force {
+                up_to_date += 1;
                 continue;
             }
-            Err(e) => {
-                io.error(&e);
-                status = worst(status, e.exit_code());
-                unreadable += 1;
-                continue;
+            match reader.read(info, &descendants, key) {
+                Ok(job) => jobs.send(job).expect("the worker runs until the jobs end"),
+                Err(e) => out.failed(&info.id, e),
             }
-        };
-        // Convex refuses documents over 1 MiB: trim the transcript (dry-run
-        // shows exactly what would be sent).
-        if fit && !doc.fit(DOC_BUDGET) {
-            io.error(&format!(
-                "{}: the document is over Convex's 1 MiB limit even without its transcript",
-                info.id
-            ));
-            status = worst(status, exit::EXPORT);
-            continue;
+            while let Ok(d) = done.try_recv() {
+                out.deliver(d)?;
+            }
+            if out.stopped {
+                break;
+            }
         }
-        if !sending {
-            emit(&doc, pretty, io)?;
-        } else if !batcher.push(&doc, key, settled, io)? {
-            break;
+        drop(jobs);
+        for d in done {
+            out.deliver(d)?;
         }
-    }
+        Ok(())
+    })?;
+    let Deliver {
+        io,
+        mut batcher,
+        mut status,
+        unreadable,
+        ..
+    } = out;
     if !sending {
         if up_to_date > 0 && !cli.store.quiet {
             let _ = writeln!(
@@ -445,58 +458,177 @@ fn emit(doc: &Document, pretty: bool, io: &mut Io) -> Result<(), Error> {
     write(io.out).map_err(Error::Output)
 }
 
-/// Builds documents, caching the stats of subagent sessions.
-struct Builder<'s> {
+/// Reads what a document needs from the store (on the calling thread).
+struct Reader<'s> {
     store: &'s mut Store,
+    want: Want,
+    /// Subagent sessions already handed to the worker.
+    sent: HashSet<String>,
+    /// The store was reopened: the worker must forget what it cached.
+    reset: bool,
+}
+
+/// One session to build, as read from the store.
+struct Job {
+    info: SessionInfo,
+    key: String,
+    messages: RawMessages,
+    todos: Vec<Todo>,
+    /// Ids of all descendant sessions, and the messages of those the worker
+    /// has not seen yet.
+    descendants: Vec<String>,
+    new_descendants: Vec<(String, RawMessages)>,
+    reset: bool,
+}
+
+/// A built document (or why it could not be built).
+struct Done {
+    id: String,
+    key: String,
+    built: Result<(Document, bool), Error>,
+}
+
+impl Reader<'_> {
+    fn read(
+        &mut self,
+        info: &SessionInfo,
+        descendants: &[&SessionInfo],
+        key: String,
+    ) -> Result<Job, Error> {
+        // Read again when the store changed under an immutable snapshot
+        // (after the first change it is normally read through its WAL).
+        for _ in 0..5 {
+            let messages = self.store.fetch(info, self.want)?;
+            let todos = self.store.todos(info)?;
+            let mut new_descendants = Vec::new();
+            for d in descendants.iter().filter(|d| !self.sent.contains(&d.id)) {
+                new_descendants.push((d.id.clone(), self.store.fetch(d, Want::default())?));
+            }
+            if self.store.revalidate()? {
+                self.sent
+                    .extend(new_descendants.iter().map(|(id, _)| id.clone()));
+                return Ok(Job {
+                    info: info.clone(),
+                    key,
+                    messages,
+                    todos,
+                    descendants: descendants.iter().map(|d| d.id.clone()).collect(),
+                    new_descendants,
+                    reset: std::mem::take(&mut self.reset),
+                });
+            }
+            self.sent.clear();
+            self.reset = true;
+        }
+        Err(Error::Unstable(self.store.data_dir().to_path_buf()))
+    }
+}
+
+/// Parses messages and builds documents (on its own thread), caching the
+/// stats of subagent sessions.
+struct Worker {
     origin: Origin,
     include: Content,
     stats: HashMap<String, Stats>,
 }
 
-impl Builder<'_> {
-    /// The document, and whether the session was settled (no assistant
-    /// message still being written).
-    fn document(
-        &mut self,
-        info: &SessionInfo,
-        descendants: &[&SessionInfo],
-    ) -> Result<(Document, bool), Error> {
-        // Read again when the store changed under an immutable snapshot
-        // (after the first change it is normally read through its WAL).
-        for _ in 0..5 {
-            let built = self.read_document(info, descendants)?;
-            if self.store.revalidate()? {
-                return Ok(built);
+impl Worker {
+    fn run(mut self, jobs: mpsc::Receiver<Job>, done: mpsc::Sender<Done>) {
+        for job in jobs {
+            let (id, key) = (job.info.id.clone(), job.key.clone());
+            let built = self.build(job);
+            if done.send(Done { id, key, built }).is_err() {
+                return;
             }
-            self.stats.clear();
         }
-        Err(Error::Unstable(self.store.data_dir().to_path_buf()))
     }
 
-    fn read_document(
-        &mut self,
-        info: &SessionInfo,
-        descendants: &[&SessionInfo],
-    ) -> Result<(Document, bool), Error> {
-        let now = self.origin.exported_at;
-        let want = Want {
-            transcript: self.include.messages,
-        };
-        let mut collected = Collected::default();
-        self.store
-            .visit(info, want, &mut |meta, t| collected.add(meta, t, now))?;
-        let todos = self.store.todos(info)?;
-        let mut below = Vec::new();
-        for d in descendants {
-            if !self.stats.contains_key(&d.id) {
-                let mut stats = Stats::default();
-                self.store
-                    .visit(d, Want::default(), &mut |meta, _| stats.add(meta))?;
-                self.stats.insert(d.id.clone(), stats);
-            }
-            below.push(self.stats[&d.id].clone());
+    /// The document, and whether the session was settled (no assistant
+    /// message still being written).
+    fn build(&mut self, job: Job) -> Result<(Document, bool), Error> {
+        if job.reset {
+            self.stats.clear();
         }
-        let doc = document::build(info, &collected, &todos, &below, &self.origin, self.include);
+        for (id, raw) in job.new_descendants {
+            let mut stats = Stats::default();
+            raw.visit(&mut |meta, _| stats.add(meta))?;
+            self.stats.insert(id, stats);
+        }
+        let below = job
+            .descendants
+            .iter()
+            .map(|id| self.stats.get(id).cloned())
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| Error::Unreadable(job.info.id.clone()))?;
+        let now = self.origin.exported_at;
+        let mut collected = Collected::default();
+        job.messages
+            .visit(&mut |meta, t| collected.add(meta, t, now))?;
+        let doc = document::build(
+            &job.info,
+            &collected,
+            &job.todos,
+            &below,
+            &self.origin,
+            self.include,
+        );
         Ok((doc, !collected.in_flight))
+    }
+}
+
+/// Takes built documents, in order, to stdout or the sink.
+struct Deliver<'i, 'a, 'b> {
+    io: &'i mut Io<'a>,
+    batcher: Batcher<'b>,
+    pretty: bool,
+    /// Fit documents into Convex's size limit.
+    fit: bool,
+    /// `--all-complete`: an unreadable session is a warning, not an error.
+    backfill: bool,
+    status: i32,
+    unreadable: u64,
+    /// The sink cannot go on.
+    stopped: bool,
+}
+
+impl Deliver<'_, '_, '_> {
+    /// A session that could not be read: in a backfill it is skipped with a
+    /// warning; a session asked for by id is an error.
+    fn failed(&mut self, id: &str, e: Error) {
+        self.unreadable += 1;
+        if self.backfill {
+            self.io.warn(&format!("skipping session {id}: {e}"));
+        } else {
+            self.io.error(&e);
+            self.status = worst(self.status, e.exit_code());
+        }
+    }
+
+    fn deliver(&mut self, done: Done) -> Result<(), Error> {
+        let (mut doc, settled) = match done.built {
+            Ok(built) => built,
+            Err(e) => {
+                self.failed(&done.id, e);
+                return Ok(());
+            }
+        };
+        // Convex refuses documents over 1 MiB: trim the transcript (dry-run
+        // shows exactly what would be sent).
+        if self.fit && !doc.fit(DOC_BUDGET) {
+            self.io.error(&format!(
+                "{}: the document is over Convex's 1 MiB limit even without its transcript",
+                done.id
+            ));
+            self.status = worst(self.status, exit::EXPORT);
+            return Ok(());
+        }
+        if self.batcher.sink.is_none() {
+            emit(&doc, self.pretty, self.io)
+        } else {
+            if !self.stopped && !self.batcher.push(&doc, done.key, settled, self.io)? {
+                self.stopped = true;
+            }
+            Ok(())
+        }
     }
 }

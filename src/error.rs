@@ -45,6 +45,8 @@ pub enum Error {
     UnknownSession { id: String, data_dir: PathBuf },
     #[error("opencode kept rewriting {} while it was read; try again", .0.display())]
     Unstable(PathBuf),
+    #[error("a subagent session of {0} could not be read")]
+    Unreadable(String),
     #[error("another session-export run has held {} for minutes; giving up", .0.display())]
     Busy(PathBuf),
     #[error("{0}")]
@@ -65,7 +67,8 @@ impl Error {
             | Error::Db { .. }
             | Error::Io { .. }
             | Error::Json { .. }
-            | Error::Unstable(_) => exit::STORE,
+            | Error::Unstable(_)
+            | Error::Unreadable(_) => exit::STORE,
         }
     }
 }

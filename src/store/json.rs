@@ -10,8 +10,8 @@
 //! warning; inside a session that is being read, it fails that session
 //! with an error naming the file.
 
-use super::model::{MessageMeta, SessionInfo, Source, Summary, Todo};
-use super::{Visit, Want, Warning};
+use super::model::{SessionInfo, Source, Summary, Todo};
+use super::{RawMessages, Want, Warning};
 use crate::error::Error;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -106,7 +106,7 @@ impl JsonStore {
         read_json(&path)
     }
 
-    pub fn visit(&self, session_id: &str, want: Want, visit: &mut Visit<'_>) -> Result<(), Error> {
+    pub fn fetch(&self, session_id: &str, want: Want) -> Result<RawMessages, Error> {
         #[derive(Deserialize, Default)]
         #[serde(default)]
         struct Created {
@@ -119,37 +119,36 @@ impl JsonStore {
         }
         let mut files = Vec::new();
         for path in json_files(&self.storage.join("message").join(session_id))? {
-            let bytes = read(&path)?;
-            let created = serde_json::from_slice::<Created>(&bytes)
+            let text = String::from_utf8(read(&path)?).map_err(|e| Error::Io {
+                path: path.clone(),
+                source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+            })?;
+            let created = serde_json::from_str::<Created>(&text)
                 .map_err(|source| Error::Json {
                     path: path.clone(),
                     source,
                 })?
                 .time
                 .map_or(0, |t| t.created);
-            files.push((created, file_id(&path), path, bytes));
+            files.push((created, file_id(&path), path, text));
         }
         files.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
-        for (_, id, path, bytes) in &files {
-            let bad = |source| Error::Json {
-                path: path.clone(),
-                source,
-            };
-            let text = std::str::from_utf8(bytes).map_err(|e| Error::Io {
-                path: path.clone(),
-                source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
-            })?;
-            let meta: MessageMeta = serde_json::from_str(text).map_err(bad)?;
+        let mut out = RawMessages::default();
+        for (_, id, path, text) in files {
             let transcript = if want.transcript {
-                let info: serde_json::Value = serde_json::from_str(text).map_err(bad)?;
-                let parts = self.parts(id)?;
+                let info: serde_json::Value =
+                    serde_json::from_str(&text).map_err(|source| Error::Json {
+                        path: path.clone(),
+                        source,
+                    })?;
+                let parts = self.parts(&id)?;
                 Some(serde_json::json!({ "info": info, "parts": parts }))
             } else {
                 None
             };
-            visit(&meta, transcript);
+            out.push(path, None, text, transcript);
         }
-        Ok(())
+        Ok(out)
     }
 
     fn parts(&self, message_id: &str) -> Result<Vec<serde_json::Value>, Error> {

@@ -23,6 +23,56 @@ pub struct Want {
 /// transcript entry when [`Want::transcript`] asked for it.
 pub type Visit<'f> = dyn FnMut(&MessageMeta<'_>, Option<serde_json::Value>) + 'f;
 
+/// A session's messages as stored, read but not yet parsed, so that reading
+/// the store and parsing can run on two threads.
+#[derive(Debug, Default)]
+pub struct RawMessages {
+    messages: Vec<RawMessage>,
+}
+
+#[derive(Debug)]
+struct RawMessage {
+    /// Where it came from, for an error: the file, or the database.
+    path: PathBuf,
+    /// The message id when it is not the file's name.
+    id: Option<String>,
+    text: String,
+    transcript: Option<serde_json::Value>,
+}
+
+impl RawMessages {
+    fn push(
+        &mut self,
+        path: PathBuf,
+        id: Option<String>,
+        text: String,
+        transcript: Option<serde_json::Value>,
+    ) {
+        self.messages.push(RawMessage {
+            path,
+            id,
+            text,
+            transcript,
+        });
+    }
+
+    /// Parse each message and hand it to `visit`, in order.
+    pub fn visit(self, visit: &mut Visit<'_>) -> Result<(), Error> {
+        for m in self.messages {
+            let meta: MessageMeta =
+                serde_json::from_str(&m.text).map_err(|source| Error::Json {
+                    path: match &m.id {
+                        Some(id) => PathBuf::from(format!("{} (message {id})", m.path.display())),
+                        None => m.path.clone(),
+                    },
+                    source,
+                })?;
+            visit(&meta, m.transcript);
+        }
+        Ok(())
+    }
+}
+
 /// A warning the reader met while listing or reading, reported to the user
 /// on stderr without stopping the run.
 #[derive(Debug)]
@@ -123,24 +173,19 @@ impl Store {
         }
     }
 
-    /// Hand each of a session's messages to `visit`, from the store it lives in.
-    pub fn visit(
-        &mut self,
-        info: &SessionInfo,
-        want: Want,
-        visit: &mut Visit<'_>,
-    ) -> Result<(), Error> {
+    /// Read a session's messages from the store it lives in.
+    pub fn fetch(&mut self, info: &SessionInfo, want: Want) -> Result<RawMessages, Error> {
         match info.source {
             Source::Db => self
                 .db
                 .as_mut()
                 .expect("a DB session comes from an open DB")
-                .visit(&info.id, want, visit),
+                .fetch(&info.id, want),
             Source::Json => self
                 .json
                 .as_ref()
                 .expect("a JSON session comes from an open JSON store")
-                .visit(&info.id, want, visit),
+                .fetch(&info.id, want),
         }
     }
 

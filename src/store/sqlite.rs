@@ -20,8 +20,8 @@
 //! All reads of a run happen in one read transaction, so counts are
 //! consistent while opencode writes.
 
-use super::model::{MessageMeta, SessionInfo, Source, Summary, Todo};
-use super::{Visit, Want};
+use super::model::{SessionInfo, Source, Summary, Todo};
+use super::{RawMessages, Want};
 use crate::error::Error;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use std::collections::HashMap;
@@ -152,22 +152,12 @@ impl Db {
         Ok(out)
     }
 
-    pub fn visit(
-        &mut self,
-        session_id: &str,
-        want: Want,
-        visit: &mut Visit<'_>,
-    ) -> Result<(), Error> {
-        self.read_messages(session_id, want, visit)
+    pub fn fetch(&mut self, session_id: &str, want: Want) -> Result<RawMessages, Error> {
+        self.read_messages(session_id, want)
             .map_err(|e| self.err(e))
     }
 
-    fn read_messages(
-        &self,
-        session_id: &str,
-        want: Want,
-        visit: &mut Visit<'_>,
-    ) -> rusqlite::Result<()> {
+    fn read_messages(&self, session_id: &str, want: Want) -> rusqlite::Result<RawMessages> {
         let mut parts = if want.transcript {
             self.parts(session_id)?
         } else {
@@ -177,15 +167,13 @@ impl Db {
             "SELECT id, data FROM message WHERE session_id = ?1 ORDER BY time_created, id",
         )?;
         let mut rows = stmt.query([session_id])?;
+        let mut out = RawMessages::default();
         while let Some(r) = rows.next()? {
-            // One UTF-8 check of the whole text, then no more per string.
-            let data = r.get_ref(1)?.as_str()?;
-            let bad = |e| bad_json(r.get_ref(0).and_then(|v| Ok(v.as_str()?.to_string())), e);
-            let meta: MessageMeta = serde_json::from_str(data).map_err(bad)?;
+            let id: String = r.get(0)?;
+            let text: String = r.get(1)?;
             let transcript = if want.transcript {
-                let id: String = r.get(0)?;
                 let mut info: serde_json::Map<String, serde_json::Value> =
-                    serde_json::from_str(data).map_err(bad)?;
+                    serde_json::from_str(&text).map_err(|e| bad_json(&id, e))?;
                 info.insert("id".into(), id.clone().into());
                 info.insert("sessionID".into(), session_id.into());
                 let parts = parts.remove(&id).unwrap_or_default();
@@ -193,9 +181,9 @@ impl Db {
             } else {
                 None
             };
-            visit(&meta, transcript);
+            out.push(self.path.clone(), Some(id), text, transcript);
         }
-        Ok(())
+        Ok(out)
     }
 
     pub fn todos(&self, session_id: &str) -> Result<Vec<Todo>, Error> {
@@ -222,8 +210,7 @@ impl Db {
             let id: String = r.get(0)?;
             let message_id: String = r.get(1)?;
             let mut part: serde_json::Map<String, serde_json::Value> =
-                serde_json::from_slice(r.get_ref(2)?.as_bytes()?)
-                    .map_err(|e| bad_json(Ok(id.clone()), e))?;
+                serde_json::from_slice(r.get_ref(2)?.as_bytes()?).map_err(|e| bad_json(&id, e))?;
             part.insert("id".into(), id.into());
             part.insert("sessionID".into(), session_id.into());
             part.insert("messageID".into(), message_id.clone().into());
@@ -261,8 +248,7 @@ fn todo_from_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Todo> {
     })
 }
 
-fn bad_json(id: rusqlite::Result<String>, e: serde_json::Error) -> rusqlite::Error {
-    let id = id.unwrap_or_default();
+fn bad_json(id: &str, e: serde_json::Error) -> rusqlite::Error {
     rusqlite::Error::InvalidColumnType(0, format!("data of {id}: {e}"), rusqlite::types::Type::Text)
 }
 
