@@ -93,19 +93,20 @@ fn upsert(tx: &rusqlite::Transaction<'_>, doc: &Map<String, Value>) -> rusqlite:
         return Ok(Outcome::Failed("document without sessionId".into()));
     };
     let updated_at = int_of("updatedAt");
-    let stored: Option<(i64, String)> = tx
+    let stored: Option<(i64, i64, String)> = tx
         .query_row(
-            "SELECT updated_at, document FROM sessions WHERE session_id = ?1",
+            "SELECT updated_at, exported_at, document FROM sessions WHERE session_id = ?1",
             [id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?;
+    let text = Value::Object(doc.clone()).to_string();
     let result = match &stored {
         None => Upserted::Inserted,
-        Some((stored_at, _)) if *stored_at > updated_at => {
+        Some((stored_at, _, _)) if *stored_at > updated_at => {
             return Ok(Outcome::Done(Upserted::Stale));
         }
-        Some((_, json)) if same_but_exported_at(json, doc) => {
+        Some((_, exported_at, json)) if same_but_exported_at(json, *exported_at, doc) => {
             return Ok(Outcome::Done(Upserted::Unchanged));
         }
         Some(_) => Upserted::Updated,
@@ -134,20 +135,19 @@ fn upsert(tx: &rusqlite::Transaction<'_>, doc: &Map<String, Value>) -> rusqlite:
             str_of("primaryModel"),
             todo("total"),
             todo("pending"),
-            Value::Object(doc.clone()).to_string(),
+            text,
         ],
     )?;
     Ok(Outcome::Done(result))
 }
 
-fn same_but_exported_at(stored: &str, doc: &Map<String, Value>) -> bool {
-    let Ok(Value::Object(mut stored)) = serde_json::from_str::<Value>(stored) else {
-        return false;
-    };
-    let mut doc = doc.clone();
-    stored.remove("exportedAt");
-    doc.remove("exportedAt");
-    stored == doc
+/// Whether `doc` says what the stored text says, apart from `exportedAt`.
+/// Compared as text (the new document given the stored `exportedAt`): a
+/// float read back from text need not be bit-identical to the one written.
+fn same_but_exported_at(stored: &str, stored_exported_at: i64, doc: &Map<String, Value>) -> bool {
+    let mut probe = doc.clone();
+    probe.insert("exportedAt".into(), stored_exported_at.into());
+    Value::Object(probe).to_string() == stored
 }
 
 #[cfg(test)]
@@ -155,11 +155,15 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// A cost whose shortest text does not read back bit-identical with
+    /// serde_json's default float parser.
+    const COST: f64 = 0.133_394_999_999_999_99;
+
     fn doc(updated: i64, exported: i64, messages: i64) -> Map<String, Value> {
         let Value::Object(m) = json!({
             "sessionId": "ses_a", "deviceId": "d", "hostname": "h", "projectId": "p",
             "projectDirectory": "/p", "createdAt": 1, "updatedAt": updated,
-            "exportedAt": exported, "messageCount": messages, "cost": 0.5, "errorCount": 0,
+            "exportedAt": exported, "messageCount": messages, "cost": COST, "errorCount": 0,
             "todoStats": {"total": 2, "completed": 1, "cancelled": 0, "pending": 1}
         }) else {
             unreachable!()
@@ -169,6 +173,12 @@ mod tests {
 
     #[test]
     fn upsert_inserts_updates_skips_unchanged_and_refuses_stale() {
+        let reread: f64 = serde_json::from_str(&serde_json::to_string(&COST).unwrap()).unwrap();
+        assert_ne!(
+            reread.to_bits(),
+            COST.to_bits(),
+            "COST must not survive a reread"
+        );
         let dir = tempfile::tempdir().unwrap();
         let mut db = LocalDb::open(&dir.path().join("s.db")).unwrap();
         let done = |u| Outcome::Done(u);
