@@ -147,7 +147,7 @@ fn upsert(tx: &rusqlite::Transaction<'_>, doc: &Map<String, Value>) -> rusqlite:
 fn same_but_exported_at(stored: &str, stored_exported_at: i64, doc: &Map<String, Value>) -> bool {
     let mut probe = doc.clone();
     probe.insert("exportedAt".into(), stored_exported_at.into());
-    Value::Object(probe).to_string() == stored
+    serde_json::to_string(&probe).is_ok_and(|text| text == stored)
 }
 
 #[cfg(test)]
