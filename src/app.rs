@@ -253,10 +253,16 @@ fn export(cli: &Cli, args: &ExportArgs, send: bool, io: &mut Io) -> Result<i32, 
     }
     // Reading the store (here) and parsing and building documents (on a
     // worker) overlap; documents come back in order.
+    // Jobs travel in batches of up to this many sessions or bytes, so that
+    // handing them over costs little.
+    const BATCH_JOBS: usize = 64;
+    const BATCH_BYTES: usize = 1 << 20;
     std::thread::scope(|scope| -> Result<(), Error> {
-        let (jobs, job_rx) = mpsc::sync_channel::<Job>(2);
-        let (done_tx, done) = mpsc::channel::<Done>();
+        let (jobs, job_rx) = mpsc::sync_channel::<Vec<Job>>(2);
+        let (done_tx, done) = mpsc::channel::<Vec<Done>>();
         scope.spawn(move || worker.run(job_rx, done_tx));
+        let mut batch = Vec::new();
+        let mut bytes = 0;
         for (info, todos) in &targets {
             out.io.advance();
             let descendants = catalog.descendants(&info.id);
@@ -266,8 +272,16 @@ fn export(cli: &Cli, args: &ExportArgs, send: bool, io: &mut Io) -> Result<i32, 
                 continue;
             }
             match reader.read(info, &descendants, key) {
-                Ok(job) => jobs.send(job).expect("the worker runs until the jobs end"),
+                Ok(job) => {
+                    bytes += job.bytes();
+                    batch.push(job);
+                }
                 Err(e) => out.failed(&info.id, e),
+            }
+            if batch.len() >= BATCH_JOBS || bytes >= BATCH_BYTES {
+                jobs.send(std::mem::take(&mut batch))
+                    .expect("the worker runs until the jobs end");
+                bytes = 0;
             }
             while let Ok(d) = done.try_recv() {
                 out.deliver(d)?;
@@ -275,6 +289,10 @@ fn export(cli: &Cli, args: &ExportArgs, send: bool, io: &mut Io) -> Result<i32, 
             if out.stopped {
                 break;
             }
+        }
+        if !batch.is_empty() {
+            jobs.send(batch)
+                .expect("the worker runs until the jobs end");
         }
         drop(jobs);
         for d in done {
@@ -481,6 +499,18 @@ struct Job {
     reset: bool,
 }
 
+impl Job {
+    /// How much message text it carries.
+    fn bytes(&self) -> usize {
+        self.messages.bytes()
+            + self
+                .new_descendants
+                .iter()
+                .map(|(_, m)| m.bytes())
+                .sum::<usize>()
+    }
+}
+
 /// A built document (or why it could not be built).
 struct Done {
     id: String,
@@ -533,11 +563,20 @@ struct Worker {
 }
 
 impl Worker {
-    fn run(mut self, jobs: mpsc::Receiver<Job>, done: mpsc::Sender<Done>) {
-        for job in jobs {
-            let (id, key) = (job.info.id.clone(), job.key.clone());
-            let built = self.build(job);
-            if done.send(Done { id, key, built }).is_err() {
+    fn run(mut self, jobs: mpsc::Receiver<Vec<Job>>, done: mpsc::Sender<Vec<Done>>) {
+        for batch in jobs {
+            let built = batch
+                .into_iter()
+                .map(|job| {
+                    let (id, key) = (job.info.id.clone(), job.key.clone());
+                    Done {
+                        id,
+                        key,
+                        built: self.build(job),
+                    }
+                })
+                .collect();
+            if done.send(built).is_err() {
                 return;
             }
         }
@@ -604,7 +643,14 @@ impl Deliver<'_, '_, '_> {
         }
     }
 
-    fn deliver(&mut self, done: Done) -> Result<(), Error> {
+    fn deliver(&mut self, batch: Vec<Done>) -> Result<(), Error> {
+        for done in batch {
+            self.deliver_one(done)?;
+        }
+        Ok(())
+    }
+
+    fn deliver_one(&mut self, done: Done) -> Result<(), Error> {
         let (mut doc, settled) = match done.built {
             Ok(built) => built,
             Err(e) => {

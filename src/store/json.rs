@@ -117,8 +117,9 @@ impl JsonStore {
         struct CreatedTime {
             created: i64,
         }
+        let dir = self.storage.join("message").join(session_id);
         let mut files = Vec::new();
-        for path in json_files(&self.storage.join("message").join(session_id))? {
+        for path in json_files(&dir)? {
             let text = String::from_utf8(read(&path)?).map_err(|e| Error::Io {
                 path: path.clone(),
                 source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
@@ -133,7 +134,7 @@ impl JsonStore {
             files.push((created, file_id(&path), path, text));
         }
         files.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
-        let mut out = RawMessages::default();
+        let mut out = RawMessages::dir(dir);
         for (_, id, path, text) in files {
             let transcript = if want.transcript {
                 let info: serde_json::Value =
@@ -146,7 +147,7 @@ impl JsonStore {
             } else {
                 None
             };
-            out.push(path, None, text, transcript);
+            out.push(&id, &text, transcript);
         }
         Ok(out)
     }

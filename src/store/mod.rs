@@ -24,49 +24,78 @@ pub struct Want {
 pub type Visit<'f> = dyn FnMut(&MessageMeta<'_>, Option<serde_json::Value>) + 'f;
 
 /// A session's messages as stored, read but not yet parsed, so that reading
-/// the store and parsing can run on two threads.
-#[derive(Debug, Default)]
+/// the store and parsing can run on two threads. The texts share one buffer.
+#[derive(Debug)]
 pub struct RawMessages {
+    /// The database, or the session's message directory (for errors).
+    origin: Origin,
+    buf: String,
     messages: Vec<RawMessage>,
 }
 
 #[derive(Debug)]
+enum Origin {
+    Db(PathBuf),
+    Dir(PathBuf),
+}
+
+#[derive(Debug)]
 struct RawMessage {
-    /// Where it came from, for an error: the file, or the database.
-    path: PathBuf,
-    /// The message id when it is not the file's name.
-    id: Option<String>,
-    text: String,
+    id: std::ops::Range<usize>,
+    text: std::ops::Range<usize>,
     transcript: Option<serde_json::Value>,
 }
 
 impl RawMessages {
-    fn push(
-        &mut self,
-        path: PathBuf,
-        id: Option<String>,
-        text: String,
-        transcript: Option<serde_json::Value>,
-    ) {
+    fn new(origin: Origin) -> RawMessages {
+        RawMessages {
+            origin,
+            buf: String::new(),
+            messages: Vec::new(),
+        }
+    }
+
+    fn db(path: &Path) -> RawMessages {
+        RawMessages::new(Origin::Db(path.to_path_buf()))
+    }
+
+    fn dir(dir: PathBuf) -> RawMessages {
+        RawMessages::new(Origin::Dir(dir))
+    }
+
+    fn push(&mut self, id: &str, text: &str, transcript: Option<serde_json::Value>) {
+        let mut take = |s: &str| {
+            let start = self.buf.len();
+            self.buf.push_str(s);
+            start..self.buf.len()
+        };
+        let id = take(id);
+        let text = take(text);
         self.messages.push(RawMessage {
-            path,
             id,
             text,
             transcript,
         });
     }
 
+    /// The size of the stored texts.
+    pub fn bytes(&self) -> usize {
+        self.buf.len()
+    }
+
     /// Parse each message and hand it to `visit`, in order.
     pub fn visit(self, visit: &mut Visit<'_>) -> Result<(), Error> {
         for m in self.messages {
-            let meta: MessageMeta =
-                serde_json::from_str(&m.text).map_err(|source| Error::Json {
-                    path: match &m.id {
-                        Some(id) => PathBuf::from(format!("{} (message {id})", m.path.display())),
-                        None => m.path.clone(),
+            let meta: MessageMeta = serde_json::from_str(&self.buf[m.text]).map_err(|source| {
+                let id = &self.buf[m.id.clone()];
+                Error::Json {
+                    path: match &self.origin {
+                        Origin::Db(db) => PathBuf::from(format!("{} (message {id})", db.display())),
+                        Origin::Dir(dir) => dir.join(format!("{id}.json")),
                     },
                     source,
-                })?;
+                }
+            })?;
             visit(&meta, m.transcript);
         }
         Ok(())

@@ -174,21 +174,21 @@ impl Db {
             "SELECT id, data FROM message WHERE session_id = ?1 ORDER BY time_created, id",
         )?;
         let mut rows = stmt.query([session_id])?;
-        let mut out = RawMessages::default();
+        let mut out = RawMessages::db(&self.path);
         while let Some(r) = rows.next()? {
-            let id: String = r.get(0)?;
-            let text: String = r.get(1)?;
+            let id = r.get_ref(0)?.as_str()?;
+            let text = r.get_ref(1)?.as_str()?;
             let transcript = if want.transcript {
                 let mut info: serde_json::Map<String, serde_json::Value> =
-                    serde_json::from_str(&text).map_err(|e| bad_json(&id, e))?;
-                info.insert("id".into(), id.clone().into());
+                    serde_json::from_str(text).map_err(|e| bad_json(id, e))?;
+                info.insert("id".into(), id.into());
                 info.insert("sessionID".into(), session_id.into());
-                let parts = parts.remove(&id).unwrap_or_default();
+                let parts = parts.remove(id).unwrap_or_default();
                 Some(serde_json::json!({ "info": info, "parts": parts }))
             } else {
                 None
             };
-            out.push(self.path.clone(), Some(id), text, transcript);
+            out.push(id, text, transcript);
         }
         Ok(out)
     }
