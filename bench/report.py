@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""Turn the hyperfine JSON and RSS files of bench/run.sh into the results table.
+
+Usage: report.py OUT SQLITE_MANIFEST JSON_MANIFEST OPENCODE_VERSION HYPERFINE_VERSION SQLITE_VERSION GIT_REV
+Prints the table and writes OUT/results.md and OUT/results.json.
+"""
+
+import json
+import os
+import platform
+import sys
+from pathlib import Path
+
+out = Path(sys.argv[1])
+sqm = json.load(open(sys.argv[2]))
+jsm = json.load(open(sys.argv[3]))
+oc_version, hf_version, sqlite_version, rev = sys.argv[4:8]
+
+
+def hf(name):
+    r = json.load(open(out / f"hf-{name}.json"))["results"][0]
+    return {"median": r["median"], "mean": r["mean"], "stddev": r.get("stddev") or 0.0, "min": r["min"],
+            "max": r["max"], "runs": len(r["times"])}
+
+
+def rss(name):
+    return int((out / f"rss-{name}.txt").read_text().split()[-1]) * 1024
+
+
+def dur(s):
+    if s < 1:
+        return f"{s * 1000:.1f} ms"
+    return f"{s:.2f} s"
+
+
+def mib(b):
+    return f"{b / 2**20:.1f} MiB"
+
+
+def timing(t):
+    return f"{dur(t['median'])} ±{t['stddev'] / t['median'] * 100:.0f}% (n={t['runs']})"
+
+
+rows = []  # measurement, ours, baseline, ratio, target, verdict
+
+
+def row(name, ours, base, ratio, target, ok):
+    rows.append({"measurement": name, "ours": ours, "baseline": base, "ratio": ratio, "target": target,
+                 "result": "info" if ok is None else ("PASS" if ok else "FAIL")})
+
+
+big = f"{sqm['bigSessionMessages']} messages"
+s_ours, s_oc = hf("single-ours"), hf("single-opencode")
+r = s_oc["median"] / s_ours["median"]
+row(f"dry-run <1 session, {big}> vs `opencode export` it", timing(s_ours), timing(s_oc), f"{r:.0f}x faster", ">= 50x", r >= 50)
+
+b_ours, b_stats, b_floor = hf("backfill-ours"), hf("backfill-opencode-stats"), hf("backfill-floor")
+r = b_stats["median"] / b_ours["median"]
+row(f"dry-run --all-complete ({sqm['completeTopLevel']} docs) vs `opencode stats`", timing(b_ours), timing(b_stats),
+    f"{r:.1f}x faster", ">= 20x", r >= 20)
+r = b_ours["median"] / b_floor["median"]
+row("dry-run --all-complete vs floor `sqlite3 'select sum(length(data)) from message'`", timing(b_ours),
+    timing(b_floor), f"{r:.1f}x the floor", "<= 2x", r <= 2)
+
+e_full, e_noop, e_force = hf("export-full"), hf("export-noop"), hf("export-force")
+r = e_noop["median"] / e_full["median"]
+row("export --all-complete no-op (all exported) vs full (fresh ledger+sink)", timing(e_noop), timing(e_full),
+    f"{r * 100:.1f}%", "<= 5%", r <= 0.05)
+row("export --all-complete --force (sink already full) vs full", timing(e_force), timing(e_full),
+    f"{e_force['median'] / e_full['median'] * 100:.0f}%", "-", None)
+
+m_full = rss("export-full")
+row("peak RSS, full export --all-complete", mib(m_full), "-", "-", "<= 64 MiB", m_full <= 64 * 2**20)
+m_dry, m_stats = rss("backfill-ours"), rss("opencode-stats")
+row("peak RSS, dry-run --all-complete vs `opencode stats`", mib(m_dry), mib(m_stats), f"{m_stats / m_dry:.0f}x less", "-", None)
+m_one, m_ocx = rss("single-ours"), rss("opencode-export")
+row("peak RSS, dry-run <1 session> vs `opencode export`", mib(m_one), mib(m_ocx), f"{m_ocx / m_one:.0f}x less", "-", None)
+
+j = hf("json-backfill")
+m_json = rss("json-backfill")
+row(f"JSON store: dry-run --all-complete ({jsm['completeTopLevel']} docs, {jsm['files']} files)", timing(j), "-",
+    f"{jsm['messages'] / j['median'] / 1000:.0f}k msg/s", "-", None)
+row("JSON store: peak RSS of that", mib(m_json), "-", "-", "-", None)
+
+cols = ["measurement", "ours", "baseline", "ratio", "target", "result"]
+width = {c: max(len(c), *(len(r[c]) for r in rows)) for c in cols}
+lines = [" | ".join(c.ljust(width[c]) for c in cols), "-+-".join("-" * width[c] for c in cols)]
+lines += [" | ".join(r[c].ljust(width[c]) for c in cols) for r in rows]
+
+cpu = "unknown"
+try:
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+except OSError:
+    pass
+header = [
+    f"session-export {rev} vs opencode {oc_version}; {hf_version}; sqlite3 {sqlite_version}; "
+    f"{os.cpu_count()} x {cpu}; Linux {platform.release()}"
+    + ("; --quick" if os.environ.get("BENCH_QUICK") == "1" else ""),
+    f"SQLite store: {sqm['sessions']} sessions ({sqm['topLevelSessions']} top-level, {sqm['childSessions']} subagent), "
+    f"{sqm['messages']} messages, {sqm['parts']} parts, {sqm['events']} events, opencode.db {sqm['dbBytes'] / 2**30:.2f} GiB "
+    f"(message data {sqm['messageDataBytes'] / 2**20:.0f} MiB, part data {sqm['partDataBytes'] / 2**20:.0f} MiB)",
+    f"JSON store:   {jsm['sessions']} sessions ({jsm['topLevelSessions']} top-level), {jsm['messages']} messages, "
+    f"{jsm['parts']} parts, {jsm['files']} files, {jsm['bytes'] / 2**20:.0f} MiB",
+    f"big session:  {sqm['bigSession']} ({sqm['bigSessionMessages']} messages); times are medians, ± is the stddev",
+]
+text = "\n".join(header) + "\n\n" + "\n".join(lines) + "\n"
+print("\n" + text)
+missed = [r["measurement"] for r in rows if r["result"] == "FAIL"]
+print(f"{len(missed)} target(s) missed" + (": " + "; ".join(missed) if missed else ""))
+(out / "results.md").write_text("```\n" + text + "```\n")
+(out / "results.json").write_text(json.dumps({"header": header, "rows": rows}, indent=2) + "\n")
