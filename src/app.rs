@@ -171,18 +171,13 @@ fn export(cli: &Cli, args: &ExportArgs, send: bool, io: &mut Io) -> Result<i32, 
         )?)),
         (true, None) => Some(Sink::Local(LocalDb::open(&LocalDb::default_path()?)?)),
     };
-    let paths = StorePaths::resolve(&cli.store)?;
-    let mut store = Store::open(&paths.data_dir, &paths.db, paths.db_explicit)?;
+    let (paths, mut store, catalog) = open_catalog(cli, io)?;
     let ledger_dir = Ledger::default_dir()?;
-    let mut ledger_warnings = Vec::new();
     let mut ledger = if send {
-        Ledger::open(&ledger_dir, |w| ledger_warnings.push(w))?
+        Ledger::open(&ledger_dir, |w| io.warn(&w))?
     } else {
-        Ledger::read(&ledger_dir, |w| ledger_warnings.push(w))
+        Ledger::read(&ledger_dir, |w| io.warn(&w))
     };
-    for w in ledger_warnings {
-        io.warn(&w);
-    }
     let hostname = device::hostname();
     let origin = Origin {
         device_id: device::device_id(&hostname),
@@ -190,8 +185,6 @@ fn export(cli: &Cli, args: &ExportArgs, send: bool, io: &mut Io) -> Result<i32, 
         exported_at: now.as_millisecond(),
     };
     let mut warnings = Vec::new();
-    let catalog = Catalog::new(store.sessions(&mut warnings)?);
-    flush_warnings(&mut warnings, io);
 
     let mut status = exit::OK;
     // The sessions asked for, with their todos.
@@ -458,7 +451,17 @@ fn worst(current: i32, new: i32) -> i32 {
     if current == exit::OK { new } else { current }
 }
 
-fn flush_warnings(warnings: &mut Vec<Warning>, io: &mut Io) {
+/// The opencode store the command line points at, and its sessions.
+pub fn open_catalog(cli: &Cli, io: &mut Io) -> Result<(StorePaths, Store, Catalog), Error> {
+    let paths = StorePaths::resolve(&cli.store)?;
+    let mut store = Store::open(&paths.data_dir, &paths.db, paths.db_explicit)?;
+    let mut warnings = Vec::new();
+    let catalog = Catalog::new(store.sessions(&mut warnings)?);
+    flush_warnings(&mut warnings, io);
+    Ok((paths, store, catalog))
+}
+
+pub fn flush_warnings(warnings: &mut Vec<Warning>, io: &mut Io) {
     for w in warnings.drain(..) {
         io.warn(&w.0);
     }

@@ -1,13 +1,12 @@
 //! `list`: every session with its todo progress and export state.
 
-use crate::app::{Io, sink_key};
+use crate::app::{Io, flush_warnings, open_catalog, sink_key};
 use crate::cli::{Cli, ListArgs};
-use crate::config::{Settings, StorePaths};
+use crate::config::Settings;
 use crate::document::TodoStats;
 use crate::error::{Error, exit};
 use crate::ledger::Ledger;
-use crate::select::{Catalog, Selection, change_key};
-use crate::store::Store;
+use crate::select::{Selection, change_key};
 use serde::Serialize;
 use std::io::Write;
 
@@ -63,15 +62,11 @@ pub fn list(cli: &Cli, args: &ListArgs, io: &mut Io) -> Result<i32, Error> {
         now,
     )?;
     let sink = sink_key(&settings)?;
-    let paths = StorePaths::resolve(&cli.store)?;
-    let mut store = Store::open(&paths.data_dir, &paths.db, paths.db_explicit)?;
+    let (_, mut store, catalog) = open_catalog(cli, io)?;
     let ledger = Ledger::read(&Ledger::default_dir()?, |w| io.warn(&w));
     let mut warnings = Vec::new();
-    let catalog = Catalog::new(store.sessions(&mut warnings)?);
     let mut todos = store.todos_by_session(&catalog.sessions, &mut warnings)?;
-    for w in warnings {
-        io.warn(&w.0);
-    }
+    flush_warnings(&mut warnings, io);
     let salt = settings.fingerprint();
     let mut rows = Vec::new();
     for s in catalog.sessions.iter().filter(|s| selection.in_scope(s)) {
