@@ -76,11 +76,11 @@ complete -c session-export -n "__fish_session_export_using_subcommand dry-run" -
 complete -c session-export -n "__fish_session_export_using_subcommand list" -l convex-url -d 'The export state for this Convex deployment [env: SESSION_EXPORT_CONVEX_URL]' -r
 complete -c session-export -n "__fish_session_export_using_subcommand list" -l since -d 'Only sessions updated since WHEN: a duration back from now (36h, 7d, 2w), a date (2026-11-01, local time) or a timestamp (2026-11-01T12:00:00Z)' -r
 complete -c session-export -n "__fish_session_export_using_subcommand list" -l project -d 'Only sessions of this project: an opencode project id, or a directory (sessions run in it or below it)' -r
-complete -c session-export -n "__fish_session_export_using_subcommand list" -l abandoned-after -d 'Treat a session with open todos as ended once it has not changed for this long (crash, closed terminal), e.g. 12h or 7d [default: never]' -r
+complete -c session-export -n "__fish_session_export_using_subcommand list" -l abandoned-after -d 'Treat a session with open todos as ended once it has not changed for this long, e.g. 12h or 7d [default: never]' -r
 complete -c session-export -n "__fish_session_export_using_subcommand list" -l data-dir -d 'opencode\'s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]' -r -F
 complete -c session-export -n "__fish_session_export_using_subcommand list" -l db -d 'opencode\'s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]' -r -F
 complete -c session-export -n "__fish_session_export_using_subcommand list" -l json -d 'JSON Lines: one object per session'
-complete -c session-export -n "__fish_session_export_using_subcommand list" -l include-subagents -d 'Also pick subagent (child) sessions on their own'
+complete -c session-export -n "__fish_session_export_using_subcommand list" -l include-subagents -d 'Show subagent (child) sessions with the state they would have on their own'
 complete -c session-export -n "__fish_session_export_using_subcommand list" -l include-messages -d 'Include the full transcript with parts as `messagesJson`, and the title (well-known secret formats are masked)'
 complete -c session-export -n "__fish_session_export_using_subcommand list" -l no-include-messages -d 'Leave the transcript out [default]'
 complete -c session-export -n "__fish_session_export_using_subcommand list" -l include-todos -d 'Include the todo list as `todosJson` [default]'

@@ -1,6 +1,8 @@
 //! The command line (pinned: scripts and cron lines depend on it).
 
-use clap::{Args, Parser, Subcommand};
+use crate::when;
+use clap::{ArgGroup, Args, Parser, Subcommand};
+use jiff::SignedDuration;
 use std::path::PathBuf;
 
 const EXIT_STATUS: &str = "\
@@ -80,6 +82,7 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
+#[command(group(ArgGroup::new("choose").args(["all_complete", "if_complete"]).multiple(true)))]
 pub struct ExportArgs {
     /// Sessions to export, whatever their todo state
     #[arg(value_name = "SESSION_ID", required_unless_present = "all_complete")]
@@ -99,7 +102,7 @@ pub struct ExportArgs {
     pub force: bool,
 
     #[command(flatten)]
-    pub select: SelectArgs,
+    pub select: ExportFilter,
 
     #[command(flatten)]
     pub content: ContentArgs,
@@ -119,7 +122,7 @@ pub struct ListArgs {
     pub convex_url: Option<String>,
 
     #[command(flatten)]
-    pub select: SelectArgs,
+    pub select: ListFilter,
 
     #[command(flatten)]
     pub content: ContentArgs,
@@ -132,12 +135,36 @@ pub struct SinkArgs {
     pub convex_url: Option<String>,
 
     /// Give up on an HTTP request after this long, e.g. 30s [default: 30s]
-    #[arg(long, value_name = "DURATION")]
-    pub timeout: Option<String>,
+    #[arg(long, value_name = "DURATION", value_parser = when::duration_arg)]
+    pub timeout: Option<SignedDuration>,
 }
 
+/// Which sessions `--all-complete` and `--if-complete` pick (only with them).
 #[derive(Debug, Args)]
-pub struct SelectArgs {
+pub struct ExportFilter {
+    /// Only sessions updated since WHEN: a duration back from now (36h, 7d, 2w),
+    /// a date (2026-11-01, local time) or a timestamp (2026-11-01T12:00:00Z)
+    #[arg(long, value_name = "WHEN", requires = "choose")]
+    pub since: Option<String>,
+
+    /// Only sessions of this project: an opencode project id, or a directory
+    /// (sessions run in it or below it)
+    #[arg(long, value_name = "ID|DIR", requires = "choose")]
+    pub project: Option<String>,
+
+    /// Also pick subagent (child) sessions on their own
+    #[arg(long, requires = "choose")]
+    pub include_subagents: bool,
+
+    /// Treat a session with open todos as ended once it has not changed for
+    /// this long (crash, closed terminal), e.g. 12h or 7d [default: never]
+    #[arg(long, value_name = "DURATION", value_parser = when::duration_arg, requires = "choose")]
+    pub abandoned_after: Option<SignedDuration>,
+}
+
+/// Which sessions `list` shows, and the state it gives them.
+#[derive(Debug, Args)]
+pub struct ListFilter {
     /// Only sessions updated since WHEN: a duration back from now (36h, 7d, 2w),
     /// a date (2026-11-01, local time) or a timestamp (2026-11-01T12:00:00Z)
     #[arg(long, value_name = "WHEN")]
@@ -148,14 +175,14 @@ pub struct SelectArgs {
     #[arg(long, value_name = "ID|DIR")]
     pub project: Option<String>,
 
-    /// Also pick subagent (child) sessions on their own
+    /// Show subagent (child) sessions with the state they would have on their own
     #[arg(long)]
     pub include_subagents: bool,
 
     /// Treat a session with open todos as ended once it has not changed for
-    /// this long (crash, closed terminal), e.g. 12h or 7d [default: never]
-    #[arg(long, value_name = "DURATION")]
-    pub abandoned_after: Option<String>,
+    /// this long, e.g. 12h or 7d [default: never]
+    #[arg(long, value_name = "DURATION", value_parser = when::duration_arg)]
+    pub abandoned_after: Option<SignedDuration>,
 }
 
 #[derive(Debug, Args)]

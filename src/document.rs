@@ -8,7 +8,7 @@ use serde::Serialize;
 /// Bumped when a field changes meaning or type.
 pub const SCHEMA_VERSION: u32 = 1;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Document {
     pub schema_version: u32,
@@ -316,12 +316,27 @@ pub struct Content {
     pub hash_paths: bool,
 }
 
+impl Content {
+    /// What, besides the store, decides a document's content: the
+    /// exporter's version and the content switches. Part of every change
+    /// key, so changing any of them sends everything again.
+    pub fn fingerprint(&self) -> String {
+        format!(
+            "{}/{}/messages={}/todos={}/hash_paths={}",
+            env!("CARGO_PKG_VERSION"),
+            SCHEMA_VERSION,
+            self.messages,
+            self.todos,
+            self.hash_paths
+        )
+    }
+}
+
 /// A stable stand-in for a path: `sha256:` and 32 hex digits of its SHA-256.
 pub fn hash_path(path: &str) -> String {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(path.as_bytes());
-    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256:{hex}")
+    format!("sha256:{}", crate::hex::encode(&digest[..16]))
 }
 
 /// Build the document of `info` from its content and the stats of all its

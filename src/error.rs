@@ -3,19 +3,31 @@
 use std::path::PathBuf;
 
 /// Exit statuses, documented in `--help` and the README.
-pub mod exit {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitCode {
     /// Everything asked for was done (also when there was nothing to do).
-    pub const OK: i32 = 0;
+    Ok = 0,
     /// An unexpected failure not covered below.
-    pub const FAILURE: i32 = 1;
+    Failure = 1,
     /// Bad command line or configuration.
-    pub const USAGE: i32 = 2;
+    Usage = 2,
     /// A session id that is in neither store.
-    pub const UNKNOWN_SESSION: i32 = 3;
+    UnknownSession = 3,
     /// The opencode store is missing or unreadable.
-    pub const STORE: i32 = 4;
+    Store = 4,
     /// An export failed or was partial: some sessions were not confirmed.
-    pub const EXPORT: i32 = 5;
+    Export = 5,
+}
+
+impl ExitCode {
+    pub fn code(self) -> i32 {
+        self as i32
+    }
+
+    /// The first failure decides the exit status.
+    pub fn or(self, new: ExitCode) -> ExitCode {
+        if self == ExitCode::Ok { new } else { self }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +42,14 @@ pub enum Error {
     Db {
         path: PathBuf,
         source: rusqlite::Error,
+    },
+    #[error("opencode database {}: {what}", path.display())]
+    Schema { path: PathBuf, what: String },
+    #[error("opencode database {}: data of {id} is not valid JSON: {source}", path.display())]
+    BadRow {
+        path: PathBuf,
+        id: String,
+        source: serde_json::Error,
     },
     #[error("cannot read {}: {source}", path.display())]
     Io {
@@ -49,26 +69,46 @@ pub enum Error {
     Unreadable(String),
     #[error("another session-export run has held {} for minutes; giving up", .0.display())]
     Busy(PathBuf),
+    #[error("cannot write {}: {source}", path.display())]
+    State {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("local sink {}: {msg}", path.display())]
+    Sink { path: PathBuf, msg: String },
     #[error("{0}")]
     Usage(String),
+    #[error("{0}")]
+    Config(String),
+    #[error("cannot read the config file {}: {source}", path.display())]
+    ConfigUnreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot write output: {0}")]
     Output(std::io::Error),
 }
 
 impl Error {
-    pub fn exit_code(&self) -> i32 {
+    pub fn exit_code(&self) -> ExitCode {
         match self {
-            Error::UnknownSession { .. } => exit::UNKNOWN_SESSION,
-            Error::Usage(_) => exit::USAGE,
-            Error::Output(_) | Error::Busy(_) => exit::FAILURE,
+            Error::UnknownSession { .. } => ExitCode::UnknownSession,
+            Error::Usage(_) | Error::Config(_) => ExitCode::Usage,
+            Error::Sink { .. } => ExitCode::Export,
+            Error::Output(_)
+            | Error::Busy(_)
+            | Error::State { .. }
+            | Error::ConfigUnreadable { .. } => ExitCode::Failure,
             Error::MissingDataDir(_)
             | Error::MissingDb(_)
             | Error::NoStore(_)
             | Error::Db { .. }
+            | Error::Schema { .. }
+            | Error::BadRow { .. }
             | Error::Io { .. }
             | Error::Json { .. }
             | Error::Unstable(_)
-            | Error::Unreadable(_) => exit::STORE,
+            | Error::Unreadable(_) => ExitCode::Store,
         }
     }
 }

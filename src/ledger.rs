@@ -47,11 +47,6 @@ pub struct Ledger {
 }
 
 impl Ledger {
-    /// The ledger's directory: `$XDG_STATE_HOME/session-export`.
-    pub fn default_dir() -> Result<PathBuf, Error> {
-        Ok(crate::config::xdg_dir("XDG_STATE_HOME", ".local/state")?.join("session-export"))
-    }
-
     /// Lock and read the ledger in `dir`, for an export. `warn` hears about
     /// a corrupt file (which is then treated as empty) and about waiting for
     /// another run.

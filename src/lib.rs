@@ -1,19 +1,26 @@
 //! session-export: turn opencode sessions into analytics documents.
 //!
-//! Data flows store -> document -> sink: [`store`] reads opencode's SQLite
-//! and JSON stores, [`document`] builds one document per session, and
-//! [`app`] runs a command over them.
+//! Data flows one way: [`store`] reads opencode's SQLite and JSON stores,
+//! [`pipeline`] turns sessions into [`document`]s in order, and a
+//! [`command`] sends them to a [`sink`] or prints them. [`settings`]
+//! resolves the command line, environment and config file once, up front.
 
-pub mod app;
 pub mod cli;
+pub mod command;
 pub mod config;
+pub mod context;
 pub mod device;
 pub mod document;
 pub mod error;
+pub mod hex;
 pub mod ledger;
-pub mod list;
+pub mod output;
+pub mod pipeline;
 pub mod redact;
+pub mod secret;
 pub mod select;
+pub mod settings;
 pub mod sink;
 pub mod store;
 pub mod when;
+pub mod xdg;

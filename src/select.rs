@@ -1,10 +1,7 @@
 //! Which sessions `--all-complete` picks, and how sessions relate.
 
-use crate::cli::SelectArgs;
 use crate::document::TodoStats;
-use crate::error::Error;
 use crate::store::SessionInfo;
-use crate::when;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -71,34 +68,27 @@ pub struct Selection {
 }
 
 impl Selection {
+    /// `since_ms`: only sessions updated at or after it; `abandoned_before_ms`:
+    /// sessions not updated after it count as ended whatever their todos.
     pub fn new(
-        args: &SelectArgs,
+        since_ms: Option<i64>,
+        project: Option<String>,
         include_subagents: bool,
-        abandoned_after: Option<&str>,
-        now: jiff::Timestamp,
-    ) -> Result<Selection, Error> {
-        let since_ms = args
-            .since
-            .as_deref()
-            .map(|s| when::parse_since(s, now))
-            .transpose()?;
-        let abandoned_before_ms = abandoned_after
-            .map(|s| when::parse_duration("--abandoned-after", s))
-            .transpose()?
-            .map(|d| now.as_millisecond() - d.as_millis() as i64);
-        let project_dir = args.project.as_deref().map(|p| {
+        abandoned_before_ms: Option<i64>,
+    ) -> Selection {
+        let project_dir = project.as_deref().map(|p| {
             let p = Path::new(p);
             p.canonicalize()
                 .or_else(|_| std::path::absolute(p))
                 .unwrap_or_else(|_| p.to_path_buf())
         });
-        Ok(Selection {
+        Selection {
             since_ms,
-            project: args.project.clone(),
+            project,
             project_dir,
             include_subagents,
             abandoned_before_ms,
-        })
+        }
     }
 
     /// Whether `--all-complete` picks the session.
@@ -180,8 +170,5 @@ pub fn change_key(
         put(id);
         put(&updated.to_string());
     }
-    h.finalize()[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::hex::encode(&h.finalize()[..16])
 }

@@ -1,15 +1,16 @@
 //! Parsing the times and durations users type: `7d`, `2026-11-01`, ...
 
 use crate::error::Error;
+
+/// A text that is not a duration.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read {0:?} as a duration (like 12h, 7d or 2w)")]
+pub struct BadDuration(String);
 use jiff::{SignedDuration, Span, SpanRelativeTo, Timestamp, civil, tz::TimeZone};
 
 /// A duration such as `90m`, `36h`, `7d`, `2w` or `1 day`. Days are 24 hours.
-pub fn parse_duration(flag: &str, s: &str) -> Result<SignedDuration, Error> {
-    let bad = || {
-        Error::Usage(format!(
-            "{flag}: cannot read {s:?} as a duration (like 12h, 7d or 2w)"
-        ))
-    };
+pub fn parse_duration(s: &str) -> Result<SignedDuration, BadDuration> {
+    let bad = || BadDuration(s.to_string());
     let span: Span = s.trim().parse().map_err(|_| bad())?;
     let d = span
         .to_duration(SpanRelativeTo::days_are_24_hours())
@@ -18,6 +19,11 @@ pub fn parse_duration(flag: &str, s: &str) -> Result<SignedDuration, Error> {
         return Err(bad());
     }
     Ok(d)
+}
+
+/// A duration typed on the command line, for clap's `value_parser`.
+pub fn duration_arg(s: &str) -> Result<SignedDuration, String> {
+    parse_duration(s).map_err(|e| e.to_string())
 }
 
 /// A point in time as epoch milliseconds: a timestamp with offset, a local
@@ -39,7 +45,7 @@ pub fn parse_since(s: &str, now: Timestamp) -> Result<i64, Error> {
     if let Ok(d) = t.parse::<civil::Date>() {
         return local(d.to_datetime(civil::Time::midnight()));
     }
-    match parse_duration("--since", t) {
+    match parse_duration(t) {
         Ok(d) => Ok(now.as_millisecond() - d.as_millis() as i64),
         Err(_) => Err(Error::Usage(format!(
             "--since: cannot read {s:?} as a time (like 7d, 2026-11-01 or 2026-11-01T12:00:00Z)"
@@ -53,11 +59,11 @@ mod tests {
 
     #[test]
     fn durations() {
-        assert_eq!(parse_duration("x", "7d").unwrap().as_secs(), 7 * 86400);
-        assert_eq!(parse_duration("x", "36h").unwrap().as_secs(), 36 * 3600);
-        assert_eq!(parse_duration("x", "2w").unwrap().as_secs(), 14 * 86400);
-        assert!(parse_duration("x", "soon").is_err());
-        assert!(parse_duration("x", "-3d").is_err());
+        assert_eq!(parse_duration("7d").unwrap().as_secs(), 7 * 86400);
+        assert_eq!(parse_duration("36h").unwrap().as_secs(), 36 * 3600);
+        assert_eq!(parse_duration("2w").unwrap().as_secs(), 14 * 86400);
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("-3d").is_err());
     }
 
     #[test]

@@ -7,9 +7,10 @@
 //! A batch that fails because of one document is split until the culprit is
 //! alone, so the others still go in.
 
-use super::{Outcome, Upserted};
-use crate::config::Secret;
+use super::{Fatal, Limits, Outcome, Sink, Upserted};
+use crate::document::Document;
 use crate::error::Error;
+use crate::secret::Secret;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use std::time::Duration;
@@ -46,10 +47,35 @@ enum CallError {
     Rejected(String),
 }
 
-/// An error that stops the export; every document not yet confirmed failed.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct Fatal(pub String);
+/// A Convex deployment, as configured.
+#[derive(Debug, Clone)]
+pub struct Deployment {
+    /// `https://<name>.convex.cloud`
+    pub url: String,
+    pub token: Option<Secret>,
+    pub timeout: Duration,
+    pub max_retries: u32,
+}
+
+impl Deployment {
+    /// The URL as the ledger names it.
+    pub fn key(&self) -> String {
+        format!("convex:{}", self.url.trim().trim_end_matches('/'))
+    }
+}
+
+/// Make `doc` fit Convex's 1 MiB document limit by trimming its transcript;
+/// Err when it cannot fit even without one.
+pub fn fit(doc: &mut Document) -> Result<(), String> {
+    if doc.fit(DOC_BUDGET) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}: the document is over Convex's 1 MiB limit even without its transcript",
+            doc.session_id
+        ))
+    }
+}
 
 /// `{sessionId, result}` for each document.
 #[derive(Deserialize)]
@@ -60,17 +86,12 @@ struct UpsertAnswer {
 impl Convex {
     /// `url` is the deployment URL (`https://<name>.convex.cloud`); plain
     /// `http://` is refused except to this machine.
-    pub fn new(
-        url: &str,
-        token: Option<Secret>,
-        timeout: Duration,
-        max_retries: u32,
-    ) -> Result<Convex, Error> {
-        let url = url.trim().trim_end_matches('/').to_string();
+    pub fn new(d: &Deployment) -> Result<Convex, Error> {
+        let url = d.url.trim().trim_end_matches('/').to_string();
         check_url(&url)?;
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
-            .timeout_global(Some(timeout))
+            .timeout_global(Some(d.timeout))
             .user_agent(concat!("session-export/", env!("CARGO_PKG_VERSION")))
             .build()
             .into();
@@ -78,18 +99,14 @@ impl Convex {
             agent,
             endpoint: format!("{url}/api/mutation"),
             url,
-            token,
-            max_retries,
+            token: d.token.clone(),
+            max_retries: d.max_retries,
         })
-    }
-
-    pub fn url(&self) -> &str {
-        &self.url
     }
 
     /// Upsert `docs` (documents as JSON objects), in order; one outcome per
     /// document. `Err` when the export cannot go on at all.
-    pub fn send(&self, docs: Vec<Map<String, Value>>) -> Result<Vec<Outcome>, Fatal> {
+    fn send_maps(&self, docs: Vec<Map<String, Value>>) -> Result<Vec<Outcome>, Fatal> {
         match docs.len() {
             0 => Ok(Vec::new()),
             1 => {
@@ -281,6 +298,30 @@ impl Convex {
             Some(c) => Err(CallError::Rejected(self.clean(&format!("{path}: {c}: {detail}")))),
             None => Err(CallError::Rejected(self.clean(&format!("{path}: {detail}")))),
         }
+    }
+}
+
+impl Sink for Convex {
+    fn send(&mut self, docs: &[Document]) -> Result<Vec<Outcome>, Fatal> {
+        let maps = docs
+            .iter()
+            .map(|d| match serde_json::to_value(d) {
+                Ok(Value::Object(map)) => map,
+                _ => unreachable!("a document serializes to an object"),
+            })
+            .collect();
+        self.send_maps(maps)
+    }
+
+    fn limits(&self) -> Limits {
+        Limits {
+            docs: BATCH_MAX_DOCS,
+            bytes: Some(BATCH_MAX_BYTES),
+        }
+    }
+
+    fn describe(&self) -> String {
+        self.url.clone()
     }
 }
 

@@ -2,13 +2,15 @@
 //! `$XDG_DATA_HOME/session-export/`, with one `sessions` table a user can
 //! query with `sqlite3`. Same upsert and stale rules as the Convex backend.
 
-use super::convex::Fatal;
-use super::{Outcome, Upserted};
+use super::{Fatal, Limits, Outcome, Sink, Upserted};
+use crate::document::Document;
+use crate::error::Error;
 use rusqlite::{Connection, OptionalExtension, params};
-use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+/// Documents per transaction when the settings name no batch size.
+const BATCH_DOCS: usize = 100;
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS sessions (
     session_id        TEXT PRIMARY KEY,
@@ -40,59 +42,61 @@ pub struct LocalDb {
 }
 
 impl LocalDb {
-    /// `$XDG_DATA_HOME/session-export/sessions.db`.
-    pub fn default_path() -> Result<PathBuf, crate::error::Error> {
-        Ok(crate::config::xdg_dir("XDG_DATA_HOME", ".local/share")?
-            .join("session-export")
-            .join("sessions.db"))
-    }
-
-    pub fn open(path: &Path) -> Result<LocalDb, crate::error::Error> {
-        let err = |source| crate::error::Error::Db {
+    pub fn open(path: &Path) -> Result<LocalDb, Error> {
+        let err = |e: &dyn std::fmt::Display| Error::Sink {
             path: path.to_path_buf(),
-            source,
+            msg: e.to_string(),
         };
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|source| crate::error::Error::Io {
-                path: dir.to_path_buf(),
-                source,
-            })?;
+            std::fs::create_dir_all(dir).map_err(|e| err(&e))?;
         }
-        let conn = Connection::open(path).map_err(err)?;
-        conn.busy_timeout(Duration::from_secs(30)).map_err(err)?;
+        let conn = Connection::open(path).map_err(|e| err(&e))?;
+        conn.busy_timeout(Duration::from_secs(30))
+            .map_err(|e| err(&e))?;
         conn.pragma_update(None, "journal_mode", "wal")
-            .map_err(err)?;
-        conn.execute_batch(SCHEMA).map_err(err)?;
+            .map_err(|e| err(&e))?;
+        conn.execute_batch(SCHEMA).map_err(|e| err(&e))?;
         Ok(LocalDb {
             path: path.to_path_buf(),
             conn,
         })
     }
+}
 
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
+impl Sink for LocalDb {
     /// Upsert `docs` in one transaction; one outcome per document.
-    pub fn send(&mut self, docs: Vec<Map<String, Value>>) -> Result<Vec<Outcome>, Fatal> {
+    fn send(&mut self, docs: &[Document]) -> Result<Vec<Outcome>, Fatal> {
         let fatal = |e: rusqlite::Error| Fatal(format!("writing {}: {e}", self.path.display()));
         let tx = self.conn.transaction().map_err(fatal)?;
         let mut out = Vec::with_capacity(docs.len());
-        for doc in &docs {
+        for doc in docs {
             out.push(upsert(&tx, doc).map_err(fatal)?);
         }
         tx.commit().map_err(fatal)?;
         Ok(out)
     }
+
+    fn limits(&self) -> Limits {
+        Limits {
+            docs: BATCH_DOCS,
+            bytes: None,
+        }
+    }
+
+    fn describe(&self) -> String {
+        self.path.display().to_string()
+    }
 }
 
-fn upsert(tx: &rusqlite::Transaction<'_>, doc: &Map<String, Value>) -> rusqlite::Result<Outcome> {
-    let str_of = |k: &str| doc.get(k).and_then(Value::as_str);
-    let int_of = |k: &str| doc.get(k).and_then(Value::as_i64).unwrap_or(0);
-    let Some(id) = str_of("sessionId") else {
-        return Ok(Outcome::Failed("document without sessionId".into()));
-    };
-    let updated_at = int_of("updatedAt");
+/// The document as the `document` column holds it: JSON with sorted keys.
+fn stored_text(doc: &Document) -> String {
+    serde_json::to_value(doc)
+        .expect("a document serializes")
+        .to_string()
+}
+
+fn upsert(tx: &rusqlite::Transaction<'_>, doc: &Document) -> rusqlite::Result<Outcome> {
+    let id = &doc.session_id;
     let stored: Option<(i64, i64, String)> = tx
         .query_row(
             "SELECT updated_at, exported_at, document FROM sessions WHERE session_id = ?1",
@@ -100,10 +104,9 @@ fn upsert(tx: &rusqlite::Transaction<'_>, doc: &Map<String, Value>) -> rusqlite:
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?;
-    let text = Value::Object(doc.clone()).to_string();
     let result = match &stored {
         None => Upserted::Inserted,
-        Some((stored_at, _, _)) if *stored_at > updated_at => {
+        Some((stored_at, _, _)) if *stored_at > doc.updated_at => {
             return Ok(Outcome::Done(Upserted::Stale));
         }
         Some((_, exported_at, json)) if same_but_exported_at(json, *exported_at, doc) => {
@@ -111,7 +114,6 @@ fn upsert(tx: &rusqlite::Transaction<'_>, doc: &Map<String, Value>) -> rusqlite:
         }
         Some(_) => Upserted::Updated,
     };
-    let todo = |k: &str| doc["todoStats"].get(k).and_then(Value::as_i64).unwrap_or(0);
     tx.execute(
         "INSERT OR REPLACE INTO sessions (session_id, device_id, hostname, project_id,
             project_directory, parent_session_id, created_at, updated_at, exported_at,
@@ -120,55 +122,70 @@ fn upsert(tx: &rusqlite::Transaction<'_>, doc: &Map<String, Value>) -> rusqlite:
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
         params![
             id,
-            str_of("deviceId").unwrap_or_default(),
-            str_of("hostname").unwrap_or_default(),
-            str_of("projectId").unwrap_or_default(),
-            str_of("projectDirectory").unwrap_or_default(),
-            str_of("parentSessionId"),
-            int_of("createdAt"),
-            updated_at,
-            int_of("exportedAt"),
-            int_of("messageCount"),
-            doc.get("cost").and_then(Value::as_f64).unwrap_or(0.0),
-            int_of("errorCount"),
-            str_of("primaryAgent"),
-            str_of("primaryModel"),
-            todo("total"),
-            todo("pending"),
-            text,
+            doc.device_id,
+            doc.hostname,
+            doc.project_id,
+            doc.project_directory,
+            doc.parent_session_id,
+            doc.created_at,
+            doc.updated_at,
+            doc.exported_at,
+            int(doc.message_count),
+            doc.cost,
+            int(doc.error_count),
+            doc.primary_agent,
+            doc.primary_model,
+            int(doc.todo_stats.total),
+            int(doc.todo_stats.pending),
+            stored_text(doc),
         ],
     )?;
     Ok(Outcome::Done(result))
 }
 
+/// A count as SQLite's INTEGER (counts never come near 2^63).
+fn int(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
 /// Whether `doc` says what the stored text says, apart from `exportedAt`.
 /// Compared as text (the new document given the stored `exportedAt`): a
 /// float read back from text need not be bit-identical to the one written.
-fn same_but_exported_at(stored: &str, stored_exported_at: i64, doc: &Map<String, Value>) -> bool {
+fn same_but_exported_at(stored: &str, stored_exported_at: i64, doc: &Document) -> bool {
     let mut probe = doc.clone();
-    probe.insert("exportedAt".into(), stored_exported_at.into());
-    serde_json::to_string(&probe).is_ok_and(|text| text == stored)
+    probe.exported_at = stored_exported_at;
+    stored_text(&probe) == stored
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::document::TodoStats;
 
     /// A cost whose shortest text does not read back bit-identical with
     /// serde_json's default float parser.
     const COST: f64 = 0.133_394_999_999_999_99;
 
-    fn doc(updated: i64, exported: i64, messages: i64) -> Map<String, Value> {
-        let Value::Object(m) = json!({
-            "sessionId": "ses_a", "deviceId": "d", "hostname": "h", "projectId": "p",
-            "projectDirectory": "/p", "createdAt": 1, "updatedAt": updated,
-            "exportedAt": exported, "messageCount": messages, "cost": COST, "errorCount": 0,
-            "todoStats": {"total": 2, "completed": 1, "cancelled": 0, "pending": 1}
-        }) else {
-            unreachable!()
-        };
-        m
+    fn doc(updated: i64, exported: i64, messages: u64) -> Document {
+        Document {
+            session_id: "ses_a".into(),
+            device_id: "d".into(),
+            hostname: "h".into(),
+            project_id: "p".into(),
+            project_directory: "/p".into(),
+            created_at: 1,
+            updated_at: updated,
+            exported_at: exported,
+            message_count: messages,
+            cost: COST,
+            todo_stats: TodoStats {
+                total: 2,
+                completed: 1,
+                cancelled: 0,
+                pending: 1,
+            },
+            ..Document::default()
+        }
     }
 
     #[test]
@@ -183,21 +200,18 @@ mod tests {
         let mut db = LocalDb::open(&dir.path().join("s.db")).unwrap();
         let done = |u| Outcome::Done(u);
         assert_eq!(
-            db.send(vec![doc(10, 1, 2)]).unwrap(),
+            db.send(&[doc(10, 1, 2)]).unwrap(),
             [done(Upserted::Inserted)]
         );
         assert_eq!(
-            db.send(vec![doc(10, 2, 2)]).unwrap(),
+            db.send(&[doc(10, 2, 2)]).unwrap(),
             [done(Upserted::Unchanged)]
         );
         assert_eq!(
-            db.send(vec![doc(11, 3, 3)]).unwrap(),
+            db.send(&[doc(11, 3, 3)]).unwrap(),
             [done(Upserted::Updated)]
         );
-        assert_eq!(
-            db.send(vec![doc(9, 4, 9)]).unwrap(),
-            [done(Upserted::Stale)]
-        );
+        assert_eq!(db.send(&[doc(9, 4, 9)]).unwrap(), [done(Upserted::Stale)]);
         let (n, exported, todos): (i64, i64, i64) = db
             .conn
             .query_row(

@@ -1,9 +1,75 @@
-//! Where documents go.
+//! Where documents go: the [`Sink`] boundary, the configured [`Target`],
+//! and what a sink answers per document.
 
+pub mod batch;
 pub mod convex;
 pub mod local;
 
+use crate::document::Document;
+use crate::error::Error;
 use serde::Deserialize;
+use std::path::PathBuf;
+
+/// A place documents are upserted into, opened for an export.
+pub trait Sink {
+    /// Upsert `docs`, in order; one outcome per document. `Err` when the
+    /// export cannot go on at all (every document not yet confirmed failed).
+    fn send(&mut self, docs: &[Document]) -> Result<Vec<Outcome>, Fatal>;
+
+    /// How much one [`Sink::send`] may carry.
+    fn limits(&self) -> Limits;
+
+    /// Where the documents went, for the summary line.
+    fn describe(&self) -> String;
+}
+
+/// The most one call to a sink may carry.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub docs: usize,
+    /// Serialized bytes, when the sink has a limit on them.
+    pub bytes: Option<usize>,
+}
+
+/// The sink the settings point at, before anything is opened.
+#[derive(Debug, Clone)]
+pub enum Target {
+    Convex(convex::Deployment),
+    /// The local SQLite file.
+    Local(PathBuf),
+}
+
+impl Target {
+    /// The ledger's name for this sink.
+    pub fn ledger_key(&self) -> String {
+        match self {
+            Target::Convex(d) => d.key(),
+            Target::Local(path) => format!("sqlite:{}", path.display()),
+        }
+    }
+
+    /// Make `doc` acceptable to the sink (Convex: inside its size limit, by
+    /// trimming the transcript). `dry-run` shows the document after this,
+    /// exactly as it would be sent. Err says why the document cannot go.
+    pub fn prepare(&self, doc: &mut Document) -> Result<(), String> {
+        match self {
+            Target::Convex(_) => convex::fit(doc),
+            Target::Local(_) => Ok(()),
+        }
+    }
+
+    pub fn open(&self) -> Result<Box<dyn Sink>, Error> {
+        Ok(match self {
+            Target::Convex(d) => Box::new(convex::Convex::new(d)?),
+            Target::Local(path) => Box::new(local::LocalDb::open(path)?),
+        })
+    }
+}
+
+/// An error that stops the export; every document not yet confirmed failed.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Fatal(pub String);
 
 /// What the sink did with one document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -28,13 +28,13 @@ pub type Visit<'f> = dyn FnMut(&MessageMeta<'_>, Option<serde_json::Value>) + 'f
 #[derive(Debug)]
 pub struct RawMessages {
     /// The database, or the session's message directory (for errors).
-    origin: Origin,
+    place: Place,
     buf: String,
     messages: Vec<RawMessage>,
 }
 
 #[derive(Debug)]
-enum Origin {
+enum Place {
     Db(PathBuf),
     Dir(PathBuf),
 }
@@ -47,20 +47,20 @@ struct RawMessage {
 }
 
 impl RawMessages {
-    fn new(origin: Origin) -> RawMessages {
+    fn new(place: Place) -> RawMessages {
         RawMessages {
-            origin,
+            place,
             buf: String::new(),
             messages: Vec::new(),
         }
     }
 
     fn db(path: &Path) -> RawMessages {
-        RawMessages::new(Origin::Db(path.to_path_buf()))
+        RawMessages::new(Place::Db(path.to_path_buf()))
     }
 
     fn dir(dir: PathBuf) -> RawMessages {
-        RawMessages::new(Origin::Dir(dir))
+        RawMessages::new(Place::Dir(dir))
     }
 
     fn push(&mut self, id: &str, text: &str, transcript: Option<serde_json::Value>) {
@@ -89,9 +89,9 @@ impl RawMessages {
             let meta: MessageMeta = serde_json::from_str(&self.buf[m.text]).map_err(|source| {
                 let id = &self.buf[m.id.clone()];
                 Error::Json {
-                    path: match &self.origin {
-                        Origin::Db(db) => PathBuf::from(format!("{} (message {id})", db.display())),
-                        Origin::Dir(dir) => dir.join(format!("{id}.json")),
+                    path: match &self.place {
+                        Place::Db(db) => PathBuf::from(format!("{} (message {id})", db.display())),
+                        Place::Dir(dir) => dir.join(format!("{id}.json")),
                     },
                     source,
                 }

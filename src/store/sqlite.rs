@@ -48,11 +48,7 @@ struct SessionCols {
 
 impl Db {
     pub fn open(path: &Path) -> Result<Db, Error> {
-        let db_err = |source| Error::Db {
-            path: path.to_path_buf(),
-            source,
-        };
-        let (conn, immutable_stamp, copy) = open_conn(path).map_err(db_err)?;
+        let (conn, immutable_stamp, copy) = open_conn(path).map_err(|e| e.at(path))?;
         let mut db = Db {
             path: path.to_path_buf(),
             conn,
@@ -60,19 +56,16 @@ impl Db {
             session_cols: SessionCols::default(),
             _copy: copy,
         };
-        db.inspect().map_err(db_err)?;
+        db.inspect().map_err(|e| e.at(path))?;
         Ok(db)
     }
 
-    fn err(&self, source: rusqlite::Error) -> Error {
-        Error::Db {
-            path: self.path.clone(),
-            source,
-        }
+    fn err(&self, e: impl Into<ReadError>) -> Error {
+        e.into().at(&self.path)
     }
 
     /// Begin the run's read transaction and learn which columns exist.
-    fn inspect(&mut self) -> rusqlite::Result<()> {
+    fn inspect(&mut self) -> Result<(), ReadError> {
         self.conn.busy_timeout(Duration::from_secs(5))?;
         // Keep one query plan per statement. Without this SQLite marks the
         // per-session queries as worth re-planning for each bound id, and
@@ -84,7 +77,7 @@ impl Db {
         self.conn.execute_batch("BEGIN")?;
         let session = columns(&self.conn, "session")?;
         if session.is_empty() {
-            return Err(rusqlite::Error::InvalidParameterName(
+            return Err(ReadError::Schema(
                 "no `session` table: not an opencode database".into(),
             ));
         }
@@ -164,7 +157,7 @@ impl Db {
             .map_err(|e| self.err(e))
     }
 
-    fn read_messages(&self, session_id: &str, want: Want) -> rusqlite::Result<RawMessages> {
+    fn read_messages(&self, session_id: &str, want: Want) -> Result<RawMessages, ReadError> {
         let mut parts = if want.transcript {
             self.parts(session_id)?
         } else {
@@ -206,7 +199,10 @@ impl Db {
     }
 
     /// All parts of a session by message id, in creation order.
-    fn parts(&self, session_id: &str) -> rusqlite::Result<HashMap<String, Vec<serde_json::Value>>> {
+    fn parts(
+        &self,
+        session_id: &str,
+    ) -> Result<HashMap<String, Vec<serde_json::Value>>, ReadError> {
         // opencode orders a message's parts by id.
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, message_id, data FROM part WHERE session_id = ?1 ORDER BY message_id, id",
@@ -255,8 +251,48 @@ fn todo_from_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Todo> {
     })
 }
 
-fn bad_json(id: &str, e: serde_json::Error) -> rusqlite::Error {
-    rusqlite::Error::InvalidColumnType(0, format!("data of {id}: {e}"), rusqlite::types::Type::Text)
+fn bad_json(id: &str, source: serde_json::Error) -> ReadError {
+    ReadError::Json {
+        id: id.to_string(),
+        source,
+    }
+}
+
+/// Why reading the database failed, before the path is attached.
+enum ReadError {
+    Sql(rusqlite::Error),
+    Io(std::io::Error),
+    /// The database lacks what the exporter needs.
+    Schema(String),
+    /// A row's JSON text does not parse.
+    Json {
+        id: String,
+        source: serde_json::Error,
+    },
+}
+
+impl From<rusqlite::Error> for ReadError {
+    fn from(e: rusqlite::Error) -> ReadError {
+        ReadError::Sql(e)
+    }
+}
+
+impl From<rusqlite::types::FromSqlError> for ReadError {
+    fn from(e: rusqlite::types::FromSqlError) -> ReadError {
+        ReadError::Sql(e.into())
+    }
+}
+
+impl ReadError {
+    fn at(self, path: &Path) -> Error {
+        let path = path.to_path_buf();
+        match self {
+            ReadError::Sql(source) => Error::Db { path, source },
+            ReadError::Io(source) => Error::Io { path, source },
+            ReadError::Schema(what) => Error::Schema { path, what },
+            ReadError::Json { id, source } => Error::BadRow { path, id, source },
+        }
+    }
 }
 
 fn columns(conn: &Connection, table: &str) -> rusqlite::Result<Vec<String>> {
@@ -293,13 +329,8 @@ type Opened = (
     Option<tempfile::TempDir>,
 );
 
-fn open_conn(path: &Path) -> rusqlite::Result<Opened> {
-    let io = |e: std::io::Error| {
-        rusqlite::Error::SqliteFailure(
-            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
-            Some(e.to_string()),
-        )
-    };
+fn open_conn(path: &Path) -> Result<Opened, ReadError> {
+    let io = ReadError::Io;
     let wal = sidecar(path, "-wal");
     let shm = sidecar(path, "-shm");
     if !is_wal(path).map_err(io)? {

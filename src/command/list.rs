@@ -1,12 +1,13 @@
 //! `list`: every session with its todo progress and export state.
 
-use crate::app::{Io, flush_warnings, open_catalog, sink_key};
-use crate::cli::{Cli, ListArgs};
-use crate::config::Settings;
+use crate::context::{self, Context};
 use crate::document::TodoStats;
-use crate::error::{Error, exit};
+use crate::error::{Error, ExitCode};
 use crate::ledger::Ledger;
-use crate::select::{Selection, change_key};
+use crate::output::Output;
+use crate::select::change_key;
+use crate::settings::{List, Settings};
+use crate::xdg;
 use serde::Serialize;
 use std::io::Write;
 
@@ -52,22 +53,17 @@ struct Row<'a> {
     exported_at: Option<i64>,
 }
 
-pub fn list(cli: &Cli, args: &ListArgs, io: &mut Io) -> Result<i32, Error> {
-    let now = jiff::Timestamp::now();
-    let settings = Settings::for_list(args)?;
-    let selection = Selection::new(
-        &args.select,
-        settings.include_subagents,
-        settings.abandoned_after.as_deref(),
-        now,
-    )?;
-    let sink = sink_key(&settings)?;
-    let (_, mut store, catalog) = open_catalog(cli, io)?;
-    let ledger = Ledger::read(&Ledger::default_dir()?, |w| io.warn(&w));
+pub fn run(s: &Settings, args: &List, out: &mut Output) -> Result<ExitCode, Error> {
+    let selection = &args.selection;
+    let sink = args.target.ledger_key();
+    let Context {
+        mut store, catalog, ..
+    } = Context::open(&s.store, out)?;
+    let ledger = Ledger::read(&xdg::state_dir()?, |w| out.warn(&w));
     let mut warnings = Vec::new();
     let mut todos = store.todos_by_session(&catalog.sessions, &mut warnings)?;
-    flush_warnings(&mut warnings, io);
-    let salt = settings.fingerprint();
+    context::report(warnings, out);
+    let salt = args.content.fingerprint();
     let mut rows = Vec::new();
     for s in catalog.sessions.iter().filter(|s| selection.in_scope(s)) {
         let todo_list = todos.remove(&s.id).unwrap_or_default();
@@ -130,8 +126,8 @@ pub fn list(cli: &Cli, args: &ListArgs, io: &mut Io) -> Result<i32, Error> {
         }
         Ok(())
     };
-    write(io.out).map_err(Error::Output)?;
-    Ok(exit::OK)
+    write(out.out).map_err(Error::Output)?;
+    Ok(ExitCode::Ok)
 }
 
 /// `2026-11-25 04:33` in the local time zone.

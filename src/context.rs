@@ -1,0 +1,37 @@
+//! What every command that reads opencode's store starts from: the store,
+//! opened, and its sessions as a tree.
+
+use crate::error::Error;
+use crate::output::Output;
+use crate::select::Catalog;
+use crate::settings::StorePaths;
+use crate::store::{Store, Warning};
+
+pub struct Context {
+    pub paths: StorePaths,
+    pub store: Store,
+    pub catalog: Catalog,
+}
+
+impl Context {
+    /// Open the store `paths` name and list its sessions (warnings about
+    /// unreadable ones go to stderr).
+    pub fn open(paths: &StorePaths, out: &mut Output) -> Result<Context, Error> {
+        let mut store = Store::open(&paths.data_dir, &paths.db, paths.db_explicit)?;
+        let mut warnings = Vec::new();
+        let catalog = Catalog::new(store.sessions(&mut warnings)?);
+        report(warnings, out);
+        Ok(Context {
+            paths: paths.clone(),
+            store,
+            catalog,
+        })
+    }
+}
+
+/// Say each warning the store reader collected on stderr.
+pub fn report(warnings: Vec<Warning>, out: &mut Output) {
+    for w in warnings {
+        out.warn(&w.0);
+    }
+}

@@ -1,0 +1,263 @@
+//! Settings, resolved once from the command line, the environment, the
+//! config file and defaults (in that order of precedence) into typed
+//! values. Nothing after this module sees clap's arguments.
+
+use crate::cli::{Cli, Command, ContentArgs, ExportArgs, ListArgs, StoreArgs};
+use crate::config::Loaded;
+use crate::document::Content;
+use crate::error::Error;
+use crate::select::Selection;
+use crate::sink::Target;
+use crate::sink::convex::{BATCH_MAX_DOCS, Deployment};
+use crate::{when, xdg};
+use jiff::{SignedDuration, Timestamp};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Everything a run needs to know, resolved.
+#[derive(Debug)]
+pub struct Settings {
+    pub store: StorePaths,
+    /// Print no summary; only warnings and errors.
+    pub quiet: bool,
+    /// The time the run started: `--since 7d` and the export time are
+    /// measured from it.
+    pub now: Timestamp,
+    pub command: Task,
+}
+
+/// The command to run, with its own settings.
+#[derive(Debug)]
+pub enum Task {
+    Export(Export),
+    DryRun(Export),
+    List(List),
+    Completions(clap_complete::Shell),
+    Man,
+}
+
+/// `export` and `dry-run`.
+#[derive(Debug)]
+pub struct Export {
+    pub pick: Pick,
+    /// Send even sessions the ledger holds as exported and unchanged.
+    pub force: bool,
+    pub selection: Selection,
+    pub content: Content,
+    pub target: Target,
+    /// Documents per sink call.
+    pub batch_size: usize,
+}
+
+/// Which sessions an export starts from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pick {
+    /// These sessions, whatever their todo state.
+    Ids(Vec<String>),
+    /// Those of these sessions that `--all-complete` would pick.
+    IfComplete(Vec<String>),
+    /// Every session `--all-complete` picks.
+    AllComplete,
+}
+
+#[derive(Debug)]
+pub struct List {
+    pub json: bool,
+    pub selection: Selection,
+    pub content: Content,
+    pub target: Target,
+}
+
+/// The opencode store to read.
+#[derive(Debug, Clone)]
+pub struct StorePaths {
+    pub data_dir: PathBuf,
+    pub db: PathBuf,
+    /// The database was named by `--db` or `$OPENCODE_DB`, so it must exist.
+    pub db_explicit: bool,
+}
+
+impl Settings {
+    /// Resolve the parsed command line. The config file is read only by
+    /// the commands that use it.
+    pub fn resolve(cli: &Cli, now: Timestamp) -> Result<Settings, Error> {
+        let command = match &cli.command {
+            Command::Export(a) => Task::Export(export(a, now)?),
+            Command::DryRun(a) => Task::DryRun(export(a, now)?),
+            Command::List(a) => Task::List(list(a, now)?),
+            Command::Completions { shell } => Task::Completions(*shell),
+            Command::Man => Task::Man,
+        };
+        Ok(Settings {
+            store: StorePaths::resolve(&cli.store)?,
+            quiet: cli.store.quiet,
+            now,
+            command,
+        })
+    }
+}
+
+fn export(a: &ExportArgs, now: Timestamp) -> Result<Export, Error> {
+    let file = Loaded::load(&xdg::config_file()?)?;
+    let f = &a.select;
+    let pick = if a.all_complete {
+        Pick::AllComplete
+    } else if a.if_complete {
+        Pick::IfComplete(a.ids.clone())
+    } else {
+        Pick::Ids(a.ids.clone())
+    };
+    let timeout = match (a.sink.timeout, &file.keys.timeout) {
+        (Some(d), _) => positive(d).map_err(|e| Error::Usage(format!("--timeout: {e}")))?,
+        (None, Some(t)) => when::parse_duration(t)
+            .map_err(|e| e.to_string())
+            .and_then(positive)
+            .map_err(|e| file.bad("timeout", e))?,
+        (None, None) => Duration::from_secs(30),
+    };
+    Ok(Export {
+        pick,
+        force: a.force,
+        selection: selection(
+            &file,
+            f.since.as_deref(),
+            f.project.clone(),
+            f.include_subagents,
+            f.abandoned_after,
+            now,
+        )?,
+        content: content(&a.content, &file),
+        target: target(&file, a.sink.convex_url.as_deref(), timeout)?,
+        batch_size: batch_size(&file)?,
+    })
+}
+
+fn list(a: &ListArgs, now: Timestamp) -> Result<List, Error> {
+    let file = Loaded::load(&xdg::config_file()?)?;
+    let f = &a.select;
+    Ok(List {
+        json: a.json,
+        selection: selection(
+            &file,
+            f.since.as_deref(),
+            f.project.clone(),
+            f.include_subagents,
+            f.abandoned_after,
+            now,
+        )?,
+        content: content(&a.content, &file),
+        target: target(&file, a.convex_url.as_deref(), Duration::from_secs(30))?,
+    })
+}
+
+fn selection(
+    file: &Loaded,
+    since: Option<&str>,
+    project: Option<String>,
+    include_subagents: bool,
+    abandoned_after: Option<SignedDuration>,
+    now: Timestamp,
+) -> Result<Selection, Error> {
+    let since_ms = since.map(|s| when::parse_since(s, now)).transpose()?;
+    let abandoned_after = match (abandoned_after, &file.keys.abandoned_after) {
+        (Some(d), _) => Some(d),
+        (None, Some(t)) => {
+            Some(when::parse_duration(t).map_err(|e| file.bad("abandoned_after", e))?)
+        }
+        (None, None) => None,
+    };
+    let include_subagents =
+        include_subagents || file.keys.skip_subagent_sessions.is_some_and(|skip| !skip);
+    Ok(Selection::new(
+        since_ms,
+        project,
+        include_subagents,
+        abandoned_after.map(|d| now.as_millisecond() - d.as_millis() as i64),
+    ))
+}
+
+fn content(c: &ContentArgs, file: &Loaded) -> Content {
+    let flag = |on: bool, off: bool| match (on, off) {
+        (true, _) => Some(true),
+        (_, true) => Some(false),
+        _ => None,
+    };
+    let f = &file.keys;
+    Content {
+        messages: flag(c.include_messages, c.no_include_messages)
+            .or(f.include_messages)
+            .unwrap_or(false),
+        todos: flag(c.include_todos, c.no_include_todos)
+            .or(f.include_todos)
+            .unwrap_or(true),
+        hash_paths: flag(c.hash_paths, c.no_hash_paths)
+            .or(f.hash_paths)
+            .unwrap_or(false),
+    }
+}
+
+/// Convex when a URL is configured (flag, environment, file), else the
+/// local SQLite file.
+fn target(file: &Loaded, flag_url: Option<&str>, timeout: Duration) -> Result<Target, Error> {
+    let url = flag_url
+        .map(str::to_string)
+        .or_else(|| env_string("SESSION_EXPORT_CONVEX_URL"))
+        .or_else(|| file.keys.convex_url.clone())
+        .filter(|u| !u.trim().is_empty());
+    Ok(match url {
+        Some(url) => Target::Convex(Deployment {
+            url,
+            token: env_string("SESSION_EXPORT_TOKEN")
+                .map(crate::secret::Secret::new)
+                .or_else(|| file.keys.token.clone()),
+            timeout,
+            max_retries: file.keys.max_retries.unwrap_or(3),
+        }),
+        None => Target::Local(xdg::local_sink()?),
+    })
+}
+
+fn batch_size(file: &Loaded) -> Result<usize, Error> {
+    match file.keys.batch_size {
+        None => Ok(BATCH_MAX_DOCS),
+        Some(n @ 1..=BATCH_MAX_DOCS) => Ok(n),
+        Some(n) => Err(file.bad(
+            "batch_size",
+            format!("{n} is out of range: it must be 1 to {BATCH_MAX_DOCS}"),
+        )),
+    }
+}
+
+/// A duration that can bound a request: more than zero.
+fn positive(d: SignedDuration) -> Result<Duration, String> {
+    match Duration::try_from(d) {
+        Ok(d) if !d.is_zero() => Ok(d),
+        _ => Err(format!(
+            "{d} is not a usable time limit; give one above zero"
+        )),
+    }
+}
+
+fn env_string(var: &str) -> Option<String> {
+    std::env::var(var).ok().filter(|v| !v.trim().is_empty())
+}
+
+impl StorePaths {
+    pub fn resolve(args: &StoreArgs) -> Result<StorePaths, Error> {
+        let data_dir = match &args.data_dir {
+            Some(d) => d.clone(),
+            None => xdg::opencode_data_dir()?,
+        };
+        let (db, db_explicit) = match (&args.db, xdg::env_path("OPENCODE_DB")) {
+            (Some(db), _) => (db.clone(), true),
+            // Like opencode: absolute, or relative to the data dir.
+            (None, Some(db)) => (data_dir.join(db), true),
+            (None, None) => (data_dir.join("opencode.db"), false),
+        };
+        Ok(StorePaths {
+            data_dir,
+            db,
+            db_explicit,
+        })
+    }
+}
