@@ -3,23 +3,13 @@
 
 mod common;
 
-use common::{FakeServer, Fixture, Reply, json_lines};
+use common::{FakeServer, Fixture, Reply, config, json_lines, stderr};
 use rusqlite::Connection;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 const STORE: &str = "v1.18.33";
-
-fn config(fx: &Fixture, text: &str) {
-    let dir = fx.tmp.path().join("config/session-export");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("config.toml"), text).unwrap();
-}
-
-fn stderr(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 /// Session ids `dry-run` would pick with these extra arguments.
 fn eligible(fx: &Fixture, extra: &[&str]) -> BTreeSet<String> {
@@ -237,7 +227,7 @@ fn sigkill_in_the_middle_of_a_batch_loses_nothing() {
     let server = FakeServer::start(|req, n| {
         let mut r = Reply::success_for(req);
         if n == 1 {
-            r.delay = Duration::from_secs(5);
+            r.held = true;
         }
         r
     });
@@ -258,6 +248,7 @@ fn sigkill_in_the_middle_of_a_batch_loses_nothing() {
     }
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
+    server.release();
     let first_batch: BTreeSet<String> = sent_ids(&server)[..2].iter().cloned().collect();
     let ledger: Value = serde_json::from_slice(&std::fs::read(ledger_path(&fx)).unwrap()).unwrap();
     let recorded: BTreeSet<String> = ledger["sinks"]

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{FakeServer, Fixture, Reply};
+use common::{FakeServer, Fixture, Reply, config};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -28,13 +28,6 @@ fn export(fx: &Fixture, url: &str, args: &[&str]) -> (i32, String) {
         "token printed: {stderr}"
     );
     (out.status.code().unwrap(), stderr)
-}
-
-/// A config file for the fixture's scratch HOME.
-fn config(fx: &Fixture, text: &str) {
-    let dir = fx.tmp.path().join("config/session-export");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("config.toml"), text).unwrap();
 }
 
 fn one_session(fx: &Fixture) -> String {
@@ -166,7 +159,7 @@ fn a_slow_server_times_out() {
     config(&fx, "max_retries = 0\n");
     let server = FakeServer::start(|req, _| {
         let mut r = Reply::success_for(req);
-        r.delay = Duration::from_secs(4);
+        r.held = true;
         r
     });
     let start = Instant::now();

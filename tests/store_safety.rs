@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Fixture, bin, fixture_names, json_lines, snapshot};
+use common::{Fixture, bin, fixture_names, json_lines, snapshot, stderr};
 use rusqlite::Connection;
 use serde_json::Value;
 
@@ -11,10 +11,6 @@ use serde_json::Value;
 const DB_FIXTURE: &str = "v1.18.33";
 /// A JSON-store fixture.
 const JSON_FIXTURE: &str = "v1.1.65";
-
-fn stderr(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 #[test]
 fn no_command_changes_a_byte_of_any_store() {

@@ -154,12 +154,15 @@ pub fn json_lines(stdout: &[u8]) -> Vec<Value> {
         .collect()
 }
 
-/// A scripted stand-in for a Convex deployment on 127.0.0.1: each request
-/// is answered by the handler, which sees the request's JSON body and its
-/// number (0-based). Every request body is recorded.
+/// A scripted stand-in for a Convex deployment on 127.0.0.1 (tiny_http):
+/// each request is answered by the handler, which sees the request's JSON
+/// body and its number (0-based). Every request body is recorded.
 pub struct FakeServer {
     pub url: String,
     pub requests: std::sync::Arc<std::sync::Mutex<Vec<Value>>>,
+    /// Dropped by [`FakeServer::release`] or with the server: ends every
+    /// [`Reply::held`] answer.
+    release: std::sync::Mutex<Option<std::sync::mpsc::Sender<()>>>,
 }
 
 pub struct Reply {
@@ -167,6 +170,8 @@ pub struct Reply {
     pub headers: Vec<(String, String)>,
     pub body: String,
     pub delay: std::time::Duration,
+    /// Not answered until the test releases or drops its server.
+    pub held: bool,
 }
 
 impl Reply {
@@ -176,6 +181,7 @@ impl Reply {
             headers: Vec::new(),
             body: body.to_string(),
             delay: std::time::Duration::ZERO,
+            held: false,
         }
     }
 
@@ -198,32 +204,16 @@ impl FakeServer {
     where
         F: Fn(&Value, usize) -> Reply + Send + 'static,
     {
-        use std::io::{BufRead, BufReader, Read, Write};
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
+        let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", server.server_addr().to_ip().unwrap());
         let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let seen = requests.clone();
+        let (release, released) = std::sync::mpsc::channel::<()>();
         std::thread::spawn(move || {
             // Bounded: a test sends far fewer requests than this.
-            for stream in listener.incoming().take(200) {
-                let Ok(mut stream) = stream else { continue };
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut len = 0;
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                        break;
-                    }
-                    let lower = line.to_ascii_lowercase();
-                    if let Some(v) = lower.strip_prefix("content-length:") {
-                        len = v.trim().parse().unwrap_or(0);
-                    }
-                    if line == "\r\n" {
-                        break;
-                    }
-                }
-                let mut body = vec![0; len];
-                if reader.read_exact(&mut body).is_err() {
+            for mut req in server.incoming_requests().take(200) {
+                let mut body = Vec::new();
+                if std::io::Read::read_to_end(req.as_reader(), &mut body).is_err() {
                     continue;
                 }
                 let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
@@ -233,24 +223,49 @@ impl FakeServer {
                     r.len() - 1
                 };
                 let reply = handler(&request, n);
-                std::thread::sleep(reply.delay);
-                let mut head = format!(
-                    "HTTP/1.1 {} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n",
-                    reply.status,
-                    reply.body.len()
-                );
-                for (k, v) in &reply.headers {
-                    head.push_str(&format!("{k}: {v}\r\n"));
+                if reply.held {
+                    // Returns once the sender is dropped.
+                    let _ = released.recv();
                 }
-                head.push_str("\r\n");
-                let _ = stream.write_all(head.as_bytes());
-                let _ = stream.write_all(reply.body.as_bytes());
+                std::thread::sleep(reply.delay);
+                let mut resp = tiny_http::Response::from_string(reply.body)
+                    .with_status_code(reply.status)
+                    .with_header(header("content-type", "application/json"));
+                for (k, v) in &reply.headers {
+                    resp.add_header(header(k, v));
+                }
+                let _ = req.respond(resp);
             }
         });
-        FakeServer { url, requests }
+        FakeServer {
+            url,
+            requests,
+            release: std::sync::Mutex::new(Some(release)),
+        }
+    }
+
+    /// Answer the held request, and every later one at once.
+    pub fn release(&self) {
+        self.release.lock().unwrap().take();
     }
 
     pub fn count(&self) -> usize {
         self.requests.lock().unwrap().len()
     }
+}
+
+fn header(name: &str, value: &str) -> tiny_http::Header {
+    tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()).unwrap()
+}
+
+/// A config file for the fixture's scratch HOME.
+pub fn config(fx: &Fixture, text: &str) {
+    let dir = fx.tmp.path().join("config/session-export");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("config.toml"), text).unwrap();
+}
+
+/// A finished command's stderr, as text.
+pub fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
 }
