@@ -162,6 +162,37 @@ pub struct ExportFilter {
     pub abandoned_after: Option<SignedDuration>,
 }
 
+/// The filter flags of `export`/`dry-run` or `list`, borrowed.
+#[derive(Debug, Clone, Copy)]
+pub struct Filter<'a> {
+    pub since: Option<&'a str>,
+    pub project: Option<&'a str>,
+    pub include_subagents: bool,
+    pub abandoned_after: Option<SignedDuration>,
+}
+
+impl ExportFilter {
+    pub fn view(&self) -> Filter<'_> {
+        Filter {
+            since: self.since.as_deref(),
+            project: self.project.as_deref(),
+            include_subagents: self.include_subagents,
+            abandoned_after: self.abandoned_after,
+        }
+    }
+}
+
+impl ListFilter {
+    pub fn view(&self) -> Filter<'_> {
+        Filter {
+            since: self.since.as_deref(),
+            project: self.project.as_deref(),
+            include_subagents: self.include_subagents,
+            abandoned_after: self.abandoned_after,
+        }
+    }
+}
+
 /// Which sessions `list` shows, and the state it gives them.
 #[derive(Debug, Args)]
 pub struct ListFilter {

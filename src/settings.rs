@@ -2,7 +2,7 @@
 //! config file and defaults (in that order of precedence) into typed
 //! values. Nothing after this module sees clap's arguments.
 
-use crate::cli::{Cli, Command, ContentArgs, ExportArgs, ListArgs, StoreArgs};
+use crate::cli::{Cli, Command, ContentArgs, ExportArgs, Filter, ListArgs, StoreArgs};
 use crate::config::Loaded;
 use crate::document::Content;
 use crate::error::Error;
@@ -99,7 +99,6 @@ impl Settings {
 
 fn export(a: &ExportArgs, now: Timestamp) -> Result<Export, Error> {
     let file = Loaded::load(&xdg::config_file()?)?;
-    let f = &a.select;
     let pick = if a.all_complete {
         Pick::AllComplete
     } else if a.if_complete {
@@ -118,14 +117,7 @@ fn export(a: &ExportArgs, now: Timestamp) -> Result<Export, Error> {
     Ok(Export {
         pick,
         force: a.force,
-        selection: selection(
-            &file,
-            f.since.as_deref(),
-            f.project.clone(),
-            f.include_subagents,
-            f.abandoned_after,
-            now,
-        )?,
+        selection: selection(&file, a.select.view(), now)?,
         content: content(&a.content, &file),
         target: target(&file, a.sink.convex_url.as_deref(), timeout)?,
         batch_size: batch_size(&file)?,
@@ -134,32 +126,17 @@ fn export(a: &ExportArgs, now: Timestamp) -> Result<Export, Error> {
 
 fn list(a: &ListArgs, now: Timestamp) -> Result<List, Error> {
     let file = Loaded::load(&xdg::config_file()?)?;
-    let f = &a.select;
     Ok(List {
         json: a.json,
-        selection: selection(
-            &file,
-            f.since.as_deref(),
-            f.project.clone(),
-            f.include_subagents,
-            f.abandoned_after,
-            now,
-        )?,
+        selection: selection(&file, a.select.view(), now)?,
         content: content(&a.content, &file),
         target: target(&file, a.convex_url.as_deref(), Duration::from_secs(30))?,
     })
 }
 
-fn selection(
-    file: &Loaded,
-    since: Option<&str>,
-    project: Option<String>,
-    include_subagents: bool,
-    abandoned_after: Option<SignedDuration>,
-    now: Timestamp,
-) -> Result<Selection, Error> {
-    let since_ms = since.map(|s| when::parse_since(s, now)).transpose()?;
-    let abandoned_after = match (abandoned_after, &file.keys.abandoned_after) {
+fn selection(file: &Loaded, f: Filter<'_>, now: Timestamp) -> Result<Selection, Error> {
+    let since_ms = f.since.map(|s| when::parse_since(s, now)).transpose()?;
+    let abandoned_after = match (f.abandoned_after, &file.keys.abandoned_after) {
         (Some(d), _) => Some(d),
         (None, Some(t)) => {
             Some(when::parse_duration(t).map_err(|e| file.bad("abandoned_after", e))?)
@@ -167,10 +144,10 @@ fn selection(
         (None, None) => None,
     };
     let include_subagents =
-        include_subagents || file.keys.skip_subagent_sessions.is_some_and(|skip| !skip);
+        f.include_subagents || file.keys.skip_subagent_sessions.is_some_and(|skip| !skip);
     Ok(Selection::new(
         since_ms,
-        project,
+        f.project.map(str::to_string),
         include_subagents,
         abandoned_after.map(|d| now.as_millisecond() - d.as_millis() as i64),
     ))
