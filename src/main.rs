@@ -7,20 +7,28 @@ use std::io::Write;
 
 fn main() {
     let cli = Cli::parse();
+    let code = match run(&cli) {
+        Ok(code) => code,
+        Err(e) => match e.downcast_ref::<Error>() {
+            // `session-export dry-run --all-complete | head` is not a failure.
+            Some(Error::Output(io)) if io.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::Ok,
+            known => {
+                let _ = writeln!(std::io::stderr(), "error: {e:#}");
+                known.map_or(ExitCode::Failure, Error::exit_code)
+            }
+        },
+    };
+    std::process::exit(code.code());
+}
+
+/// Resolve the settings and run the command; the library's errors carry
+/// their exit status, anything else is a plain failure.
+fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
+    let settings = Settings::resolve(cli, jiff::Timestamp::now())?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut err = std::io::stderr();
-    let result = Settings::resolve(&cli, jiff::Timestamp::now())
-        .and_then(|settings| command::run(settings, &mut Output::new(&mut out, &mut err)))
-        .and_then(|code| out.flush().map(|()| code).map_err(Error::Output));
-    let code = match result {
-        Ok(code) => code,
-        // `session-export dry-run --all-complete | head` is not a failure.
-        Err(Error::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::Ok,
-        Err(e) => {
-            let _ = writeln!(err, "error: {e}");
-            e.exit_code()
-        }
-    };
-    std::process::exit(code.code());
+    let code = command::run(settings, &mut Output::new(&mut out, &mut err))?;
+    out.flush().map_err(Error::Output)?;
+    Ok(code)
 }
