@@ -17,7 +17,7 @@ impl Context {
     /// Open the store `paths` name and list its sessions (warnings about
     /// unreadable ones go to stderr).
     pub fn open(paths: &StorePaths, out: &mut Output) -> Result<Context, Error> {
-        let mut store = Store::open(&paths.data_dir, &paths.db, paths.db_explicit)?;
+        let mut store = Store::open(paths)?;
         let mut warnings = Vec::new();
         let catalog = Catalog::new(store.sessions(&mut warnings)?);
         report(warnings, out);

@@ -1,4 +1,3 @@
-use clap::Parser;
 use session_export::cli::Cli;
 use session_export::error::{Error, ExitCode};
 use session_export::output::Output;
@@ -6,7 +5,7 @@ use session_export::{command, settings::Settings};
 use std::io::Write;
 
 fn main() {
-    let cli = Cli::parse();
+    let cli = Cli::parse_checked();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut err = std::io::stderr();

@@ -123,6 +123,16 @@ impl Selection {
                 .is_some_and(|t| s.time_updated <= t)
     }
 
+    /// The options `in_scope` applies, as the user typed them.
+    pub fn scope_options(&self) -> &'static str {
+        match (self.since_ms.is_some(), self.project.is_some()) {
+            (true, true) => "--since/--project",
+            (true, false) => "--since",
+            (false, true) => "--project",
+            (false, false) => "the scope",
+        }
+    }
+
     pub fn include_subagents(&self) -> bool {
         self.include_subagents
     }

@@ -32,7 +32,8 @@ pub enum Task {
     Export(Export),
     DryRun(Export),
     List(List),
-    Completions(clap_complete::Shell),
+    /// `completions`, with the shell when one was named.
+    Completions(Option<clap_complete::Shell>),
     Man,
 }
 
@@ -62,16 +63,27 @@ pub enum Pick {
 
 #[derive(Debug)]
 pub struct List {
-    pub json: bool,
+    pub format: ListFormat,
+    /// At most this many sessions, the most recently updated.
+    pub limit: Option<usize>,
     pub selection: Selection,
-    pub content: Content,
     pub target: Target,
+}
+
+/// How `list` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListFormat {
+    Table,
+    Json,
+    Ids,
 }
 
 /// The opencode store to read.
 #[derive(Debug, Clone)]
 pub struct StorePaths {
     pub data_dir: PathBuf,
+    /// The data dir was named by `--data-dir`.
+    pub data_dir_explicit: bool,
     pub db: PathBuf,
     /// The database was named by `--db` or `$OPENCODE_DB`, so it must exist.
     pub db_explicit: bool,
@@ -135,8 +147,21 @@ fn export(a: &ExportArgs, now: Timestamp) -> Result<Export, Error> {
 fn list(a: &ListArgs, now: Timestamp) -> Result<List, Error> {
     let file = Loaded::load(&xdg::config_file()?)?;
     let f = &a.select;
+    let format = match (a.json, a.ids) {
+        (true, _) => ListFormat::Json,
+        (_, true) => ListFormat::Ids,
+        _ => ListFormat::Table,
+    };
+    // The table fits a screen; JSON and ids are for scripts.
+    let limit = match (a.limit, format) {
+        (Some(0), _) => None,
+        (Some(n), _) => Some(n),
+        (None, ListFormat::Table) => Some(20),
+        (None, _) => None,
+    };
     Ok(List {
-        json: a.json,
+        format,
+        limit,
         selection: selection(
             &file,
             f.since.as_deref(),
@@ -145,7 +170,6 @@ fn list(a: &ListArgs, now: Timestamp) -> Result<List, Error> {
             f.abandoned_after,
             now,
         )?,
-        content: content(&a.content, &file),
         target: target(&file, a.convex_url.as_deref(), Duration::from_secs(30))?,
     })
 }
@@ -244,9 +268,9 @@ fn env_string(var: &str) -> Option<String> {
 
 impl StorePaths {
     pub fn resolve(args: &StoreArgs) -> Result<StorePaths, Error> {
-        let data_dir = match &args.data_dir {
-            Some(d) => d.clone(),
-            None => xdg::opencode_data_dir()?,
+        let (data_dir, data_dir_explicit) = match &args.data_dir {
+            Some(d) => (d.clone(), true),
+            None => (xdg::opencode_data_dir()?, false),
         };
         let (db, db_explicit) = match (&args.db, xdg::env_path("OPENCODE_DB")) {
             (Some(db), _) => (db.clone(), true),
@@ -256,6 +280,7 @@ impl StorePaths {
         };
         Ok(StorePaths {
             data_dir,
+            data_dir_explicit,
             db,
             db_explicit,
         })
