@@ -63,44 +63,42 @@ impl Cli {
             Command::DryRun(a) => ("dry-run", a),
             _ => return Ok(()),
         };
-        let mut root = Cli::command();
-        root.build();
-        let cmd = root
-            .find_subcommand_mut(name)
-            .expect("export and dry-run are subcommands");
-        let missing = |cmd: &mut clap::Command, msg: &str| {
-            Err(cmd.error(ErrorKind::MissingRequiredArgument, msg))
-        };
-        if a.ids.is_empty() && !a.all_complete {
-            return missing(
-                cmd,
-                if a.if_complete {
-                    "give the session ids --if-complete should choose from"
-                } else {
-                    "give session ids or --all-complete"
-                },
-            );
-        }
         let f = &a.select;
-        let filters = [
+        let filter = [
             (f.since.is_some(), "--since"),
             (f.project.is_some(), "--project"),
             (f.include_subagents, "--include-subagents"),
             (f.abandoned_after.is_some(), "--abandoned-after"),
-        ];
-        if !a.all_complete
-            && !a.if_complete
-            && let Some((_, flag)) = filters.iter().find(|(given, _)| *given)
-        {
-            return Err(cmd.error(
+        ]
+        .into_iter()
+        .find_map(|(given, flag)| given.then_some(flag));
+        let (kind, msg) = if a.ids.is_empty() && !a.all_complete {
+            (
+                ErrorKind::MissingRequiredArgument,
+                if a.if_complete {
+                    "give the session ids --if-complete should choose from".to_string()
+                } else {
+                    "give session ids or --all-complete".to_string()
+                },
+            )
+        } else if let Some(flag) = filter.filter(|_| !a.all_complete && !a.if_complete) {
+            (
                 ErrorKind::ArgumentConflict,
                 format!(
                     "{flag} chooses among the sessions --all-complete or --if-complete pick; \
                      session ids alone are exported whatever their state"
                 ),
-            ));
-        }
-        Ok(())
+            )
+        } else {
+            return Ok(());
+        };
+        // The error shows the subcommand's usage, with both forms.
+        let mut root = Cli::command();
+        root.build();
+        let cmd = root
+            .find_subcommand_mut(name)
+            .expect("export and dry-run are subcommands");
+        Err(cmd.error(kind, msg))
     }
 }
 

@@ -179,6 +179,13 @@ fn without_ids_or_all_complete_the_error_says_to_give_one_and_shows_both_forms()
             "{err}"
         );
     }
+    let out = run(&fx, &["export", "--if-complete"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).starts_with("error: give the session ids --if-complete should choose from\n"),
+        "{}",
+        stderr(&out)
+    );
     let help = stdout(&run(&fx, &["export", "--help"]));
     assert!(
         help.contains("session-export export [OPTIONS] --all-complete"),

@@ -16,10 +16,11 @@ use crate::select::{Catalog, change_key};
 use crate::settings::{List, ListFormat, Settings};
 use crate::store::{SessionInfo, Todo};
 use crate::xdg;
-use comfy_table::{Cell, CellAlignment, ColumnConstraint, ContentArrangement, Row, Table};
+use comfy_table::{CellAlignment, ColumnConstraint, ContentArrangement, Table};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::io::Write;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// What `export --all-complete` would do with a session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -173,6 +174,8 @@ pub fn run(s: &Settings, args: &List, out: &mut Output) -> Result<ExitCode, Erro
     };
     write(out.out).map_err(Error::Output)?;
     if args.format == ListFormat::Table && lines.len() < in_scope {
+        // After the table, also on a terminal.
+        out.out.flush().map_err(Error::Output)?;
         out.note(&format!(
             "the {} most recently updated of {in_scope} sessions; -n 0 shows all",
             lines.len()
@@ -285,34 +288,29 @@ const FLEX_MIN: usize = 10;
 const GAP: usize = 2;
 
 fn table(lines: &[Line], now: jiff::Timestamp) -> Table {
-    let cells: Vec<[String; 9]> = lines.iter().map(|l| cells(l, now)).collect();
+    let mut cells: Vec<[String; 9]> = lines.iter().map(|l| cells(l, now)).collect();
     let natural: Vec<usize> = (0..COLS.len())
         .map(|i| {
             cells
                 .iter()
-                .map(|c| c[i].chars().count())
-                .chain([COLS[i].head.len()])
+                .map(|c| c[i].width())
+                .chain([COLS[i].head.width()])
                 .max()
                 .unwrap_or(0)
         })
         .collect();
-    // Which columns fit the terminal, by priority.
-    let width = terminal_width();
     let mut shown = [true; 9];
-    if let Some(width) = width {
-        let mut by_priority: Vec<usize> = (0..COLS.len()).collect();
-        by_priority.sort_by_key(|&i| COLS[i].priority);
-        let mut used = 0;
-        for i in by_priority {
-            let need = if COLS[i].flexible {
-                natural[i].min(FLEX_MIN)
-            } else {
-                natural[i]
-            };
-            let need = need + if used == 0 { 0 } else { GAP };
-            shown[i] = used + need <= width;
-            if shown[i] {
-                used += need;
+    if let Some(width) = terminal_width() {
+        let widths = fit(&natural, width);
+        for (i, w) in widths.into_iter().enumerate() {
+            match w {
+                None => shown[i] = false,
+                Some(w) if w < natural[i] => {
+                    for row in &mut cells {
+                        row[i] = truncate(&row[i], w);
+                    }
+                }
+                Some(_) => {}
             }
         }
     }
@@ -320,41 +318,84 @@ fn table(lines: &[Line], now: jiff::Timestamp) -> Table {
 
     let mut t = Table::new();
     t.load_preset(comfy_table::presets::NOTHING);
-    t.set_truncation_indicator("…");
-    match width {
-        Some(w) => {
-            t.set_width(u16::try_from(w).unwrap_or(u16::MAX));
-            t.set_content_arrangement(ContentArrangement::Dynamic);
-        }
-        None => {
-            t.set_content_arrangement(ContentArrangement::Disabled);
-        }
-    }
+    t.set_content_arrangement(ContentArrangement::Disabled);
     t.set_header(COLS.iter().map(|c| c.head));
     for c in cells {
-        let mut row = Row::from(c.into_iter().enumerate().map(|(i, text)| {
-            let cell = Cell::new(text);
-            if COLS[i].right {
-                cell.set_alignment(CellAlignment::Right)
-            } else {
-                cell
-            }
-        }));
-        row.max_height(1);
-        t.add_row(row);
+        t.add_row(c);
     }
     for (i, column) in t.column_iter_mut().enumerate() {
         column.set_padding((0, if i == last { 0 } else { GAP as u16 }));
         if !shown[i] {
             column.set_constraint(ColumnConstraint::Hidden);
-        } else if !COLS[i].flexible {
-            column.set_constraint(ColumnConstraint::ContentWidth);
         }
         if COLS[i].right {
             column.set_cell_alignment(CellAlignment::Right);
         }
     }
     t
+}
+
+/// Each column's width in a line of `width`, None for a column that gives
+/// way: by priority, a fixed column needs all of its natural width and a
+/// flexible one up to [`FLEX_MIN`]; the first that does not fit and every
+/// column after it give way. What is left goes to the flexible columns,
+/// a character at a time, up to their natural width.
+fn fit(natural: &[usize], width: usize) -> Vec<Option<usize>> {
+    let mut widths: Vec<Option<usize>> = vec![None; natural.len()];
+    let mut by_priority: Vec<usize> = (0..natural.len()).collect();
+    by_priority.sort_by_key(|&i| COLS[i].priority);
+    let mut used = 0;
+    for i in by_priority {
+        let w = if COLS[i].flexible {
+            natural[i].min(FLEX_MIN)
+        } else {
+            natural[i]
+        };
+        let need = w + if used == 0 { 0 } else { GAP };
+        if used + need > width {
+            break;
+        }
+        used += need;
+        widths[i] = Some(w);
+    }
+    let mut left = width - used;
+    while left > 0 {
+        let mut grew = false;
+        for (i, w) in widths.iter_mut().enumerate() {
+            if let Some(w) = w
+                && COLS[i].flexible
+                && *w < natural[i]
+                && left > 0
+            {
+                *w += 1;
+                left -= 1;
+                grew = true;
+            }
+        }
+        if !grew {
+            break;
+        }
+    }
+    widths
+}
+
+/// `text` cut to `width` columns, ending in `…` when cut.
+fn truncate(text: &str, width: usize) -> String {
+    if text.width() <= width {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    out
 }
 
 fn cells(l: &Line, now: jiff::Timestamp) -> [String; 9] {
@@ -428,5 +469,41 @@ fn local_time(ms: i64, now: jiff::Timestamp) -> String {
             .to_string()
         }
         Err(_) => "-".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_give_way_by_priority_and_flexible_ones_share_what_is_left() {
+        // UPDATED STATE TODOS MSGS COST MODEL PROJECT SESSION TITLE
+        let natural = [12, 10, 5, 4, 6, 20, 13, 30, 40];
+        let all: usize = natural.iter().sum::<usize>() + GAP * 8;
+        let wide = fit(&natural, all);
+        assert!(wide.iter().zip(natural).all(|(w, n)| *w == Some(n)));
+        // A little narrower: only the flexible columns shrink.
+        let less = fit(&natural, all - 15);
+        assert_eq!(less[7], Some(30));
+        let flex: usize = [5, 6, 8].iter().map(|&i| less[i].unwrap()).sum();
+        assert_eq!(flex, 20 + 13 + 40 - 15);
+        // 80 columns: MODEL, PROJECT, MSGS and TITLE give way; what stays fits.
+        let narrow = fit(&natural, 80);
+        assert_eq!(narrow[5], None);
+        assert_eq!(narrow[6], None);
+        assert_eq!(narrow[3], None);
+        let used: usize =
+            narrow.iter().flatten().sum::<usize>() + GAP * (narrow.iter().flatten().count() - 1);
+        assert!(used <= 80, "{used}");
+        assert_eq!(narrow[7], Some(30), "the session id is never cut");
+    }
+
+    #[test]
+    fn truncation_counts_display_columns() {
+        assert_eq!(truncate("Fixture odd-dir", 9), "Fixture …");
+        assert_eq!(truncate("short", 9), "short");
+        assert_eq!(truncate("日本語のタイトル", 7), "日本語…");
+        assert!(truncate("日本語のタイトル", 7).width() <= 7);
     }
 }
