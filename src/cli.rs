@@ -54,52 +54,72 @@ impl Cli {
         cli
     }
 
-    /// What clap cannot say well by itself: `export` and `dry-run` need
-    /// session ids or `--all-complete`, and the selection options only
-    /// choose among the sessions `--all-complete` or `--if-complete` pick.
+    /// What clap cannot say well by itself: `--since` took the next option
+    /// for its value (it takes values starting with `-`, to answer
+    /// `--since -3d` in words); `export` and `dry-run` need session ids or
+    /// `--all-complete`; the selection options only choose among the
+    /// sessions `--all-complete` or `--if-complete` pick.
     pub fn check(&self) -> Result<(), clap::Error> {
-        let (name, a) = match &self.command {
-            Command::Export(a) => ("export", a),
-            Command::DryRun(a) => ("dry-run", a),
+        let (name, since, export) = match &self.command {
+            Command::Export(a) => ("export", &a.select.since, Some(a)),
+            Command::DryRun(a) => ("dry-run", &a.select.since, Some(a)),
+            Command::List(a) => ("list", &a.select.since, None),
             _ => return Ok(()),
         };
-        let f = &a.select;
-        let filter = [
-            (f.since.is_some(), "--since"),
-            (f.project.is_some(), "--project"),
-            (f.include_subagents, "--include-subagents"),
-            (f.abandoned_after.is_some(), "--abandoned-after"),
-        ]
-        .into_iter()
-        .find_map(|(given, flag)| given.then_some(flag));
-        let (kind, msg) = if a.ids.is_empty() && !a.all_complete {
+        let (kind, msg) = if let Some(v) = since.as_deref().filter(|v| v.starts_with("--")) {
             (
-                ErrorKind::MissingRequiredArgument,
-                if a.if_complete {
-                    "give the session ids --if-complete should choose from".to_string()
-                } else {
-                    "give session ids or --all-complete".to_string()
-                },
+                ErrorKind::InvalidValue,
+                format!("--since needs a time (like 7d or 2026-11-01) before {v}"),
             )
-        } else if let Some(flag) = filter.filter(|_| !a.all_complete && !a.if_complete) {
-            (
-                ErrorKind::ArgumentConflict,
-                format!(
-                    "{flag} chooses among the sessions --all-complete or --if-complete pick; \
-                     session ids alone are exported whatever their state"
-                ),
-            )
+        } else if let Some(e) = export.and_then(export_mistake) {
+            e
         } else {
             return Ok(());
         };
-        // The error shows the subcommand's usage, with both forms.
+        // The error shows the subcommand's usage (for export and dry-run,
+        // both forms).
         let mut root = Cli::command();
         root.build();
         let cmd = root
             .find_subcommand_mut(name)
-            .expect("export and dry-run are subcommands");
+            .expect("a subcommand of the command line");
         Err(cmd.error(kind, msg))
     }
+}
+
+/// What is wrong with the arguments of `export` or `dry-run`, if anything.
+fn export_mistake(a: &ExportArgs) -> Option<(ErrorKind, String)> {
+    if a.ids.is_empty() && !a.all_complete {
+        return Some((
+            ErrorKind::MissingRequiredArgument,
+            if a.if_complete {
+                "give the session ids --if-complete should choose from".to_string()
+            } else {
+                "give session ids or --all-complete".to_string()
+            },
+        ));
+    }
+    if a.all_complete || a.if_complete {
+        return None;
+    }
+    let f = &a.select;
+    [
+        (f.since.is_some(), "--since"),
+        (f.project.is_some(), "--project"),
+        (f.include_subagents, "--include-subagents"),
+        (f.abandoned_after.is_some(), "--abandoned-after"),
+    ]
+    .into_iter()
+    .find_map(|(given, flag)| given.then_some(flag))
+    .map(|flag| {
+        (
+            ErrorKind::ArgumentConflict,
+            format!(
+                "{flag} chooses among the sessions --all-complete or --if-complete pick; \
+                 session ids alone are exported whatever their state"
+            ),
+        )
+    })
 }
 
 /// The two forms of `export` and `dry-run`.

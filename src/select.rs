@@ -91,13 +91,6 @@ impl Selection {
         }
     }
 
-    /// Whether `--all-complete` picks the session.
-    pub fn matches(&self, s: &SessionInfo, todos: &TodoStats) -> bool {
-        (s.parent_id.is_none() || self.include_subagents)
-            && self.in_scope(s)
-            && self.ended(s, todos)
-    }
-
     /// Inside `--since` and `--project`.
     pub fn in_scope(&self, s: &SessionInfo) -> bool {
         if self.since_ms.is_some_and(|t| s.time_updated < t) {

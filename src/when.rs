@@ -30,11 +30,6 @@ pub fn duration_arg(s: &str) -> Result<SignedDuration, String> {
 /// date or date-time, or a duration back from `now`.
 pub fn parse_since(s: &str, now: Timestamp) -> Result<i64, Error> {
     let t = s.trim();
-    if t.starts_with("--") {
-        return Err(Error::Usage(format!(
-            "--since needs a time (like 7d or 2026-11-01) before {t}"
-        )));
-    }
     if let Some(back) = t.strip_prefix('-') {
         return Err(Error::Usage(format!(
             "--since {t}: a duration is already counted back from now; write {back}"

@@ -407,6 +407,23 @@ fn a_named_data_dir_a_negative_since_and_completions_without_a_shell() {
         );
     }
 
+    // An option where --since wants its time.
+    for args in [
+        &["dry-run", "--since", "--all-complete"][..],
+        &["list", "--since", "--json"][..],
+    ] {
+        let out = run(&fx, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&out).starts_with(&format!(
+                "error: --since needs a time (like 7d or 2026-11-01) before {}\n",
+                args[2]
+            )),
+            "{}",
+            stderr(&out)
+        );
+    }
+
     let out = run(&fx, &["completions"]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(

@@ -183,7 +183,7 @@ pub fn run(s: &Settings, e: &Export, send: bool, out: &mut Output) -> Result<Exi
     let tally = batcher.tally;
     let attempted = total - unreadable;
     let failed = attempted - tally.confirmed();
-    if let Some(line) = summary(&tally, attempted, unreadable, &batcher.describe()) {
+    if let Some(line) = summary(&tally, attempted, failed, unreadable, &batcher.describe()) {
         out.note(&line);
     }
     if failed > 0 {
@@ -204,7 +204,8 @@ enum Reason {
     Unchanged,
 }
 
-/// Why `--all-complete` does not pick `s`, if it does not.
+/// Why `--all-complete` does not pick `s`, if it does not (it picks the
+/// top-level sessions inside `--since`/`--project` that ended).
 fn left_out_why(selection: &Selection, s: &SessionInfo, todos: &[Todo]) -> Option<Reason> {
     let stats = TodoStats::of(todos);
     if !selection.in_scope(s) {
@@ -309,14 +310,13 @@ fn sessions(n: u64) -> String {
 
 /// The closing line of an export, as a person reads it: what went where,
 /// naming only the outcomes that happened. None when nothing was tried.
-fn summary(t: &Tally, attempted: u64, unreadable: u64, dest: &str) -> Option<String> {
+fn summary(t: &Tally, attempted: u64, failed: u64, unreadable: u64, dest: &str) -> Option<String> {
     let confirmed = t.confirmed();
-    let failed = attempted.saturating_sub(confirmed);
     let mut parts = Vec::new();
     for (n, what) in [
         (t.inserted, "new"),
         (t.updated, "updated"),
-        (t.unchanged, "unchanged (it held them already)"),
+        (t.unchanged, "unchanged (already there)"),
         (t.stale, "stale (it holds a newer version)"),
         (failed, "failed"),
         (unreadable, "could not be read"),
@@ -355,4 +355,71 @@ fn emit(doc: &Document, pretty: bool, out: &mut Output) -> Result<(), Error> {
         w.write_all(b"\n")
     };
     write(out.out).map_err(Error::Output)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tally(inserted: u64, updated: u64, unchanged: u64, stale: u64) -> Tally {
+        Tally {
+            inserted,
+            updated,
+            unchanged,
+            stale,
+            failed: 0,
+        }
+    }
+
+    #[test]
+    fn summaries_name_only_what_happened() {
+        let s = |t, attempted, failed, unreadable| summary(&t, attempted, failed, unreadable, "X");
+        assert_eq!(s(tally(0, 0, 0, 0), 0, 0, 0), None);
+        assert_eq!(
+            s(tally(1, 0, 0, 0), 1, 0, 0).unwrap(),
+            "exported 1 session to X: 1 new"
+        );
+        assert_eq!(
+            s(tally(2, 1, 1, 1), 5, 0, 0).unwrap(),
+            "exported 5 sessions to X: 2 new, 1 updated, 1 unchanged (already there), \
+             1 stale (it holds a newer version)"
+        );
+        assert_eq!(
+            s(tally(0, 0, 3, 0), 3, 0, 0).unwrap(),
+            "sent 3 sessions to X: it held them all already, unchanged; nothing was written"
+        );
+        assert_eq!(
+            s(tally(2, 0, 0, 0), 3, 1, 0).unwrap(),
+            "exported 2 of 3 sessions to X: 2 new, 1 failed"
+        );
+        assert_eq!(
+            s(tally(0, 0, 0, 0), 1, 1, 0).unwrap(),
+            "exported 0 of 1 session to X: 1 failed"
+        );
+        assert_eq!(
+            s(tally(0, 0, 0, 0), 0, 0, 2).unwrap(),
+            "exported nothing to X: 2 could not be read"
+        );
+    }
+
+    #[test]
+    fn what_was_left_out_is_one_line() {
+        let mut l = LeftOut::default();
+        assert_eq!(l.line(3, 3, true, "--since"), None);
+        l.add("ses_a", Reason::Scope);
+        l.add("ses_b", Reason::Subagent);
+        l.add("ses_c", Reason::Subagent);
+        assert_eq!(
+            l.line(5, 2, true, "--since").unwrap(),
+            "exporting 2 of 5 sessions; left out: 2 subagent sessions sent inside their \
+             parent's document, 1 outside --since"
+        );
+        let mut one = LeftOut::default();
+        one.add("ses_b", Reason::Subagent);
+        assert_eq!(
+            one.line(1, 0, false, "--since").unwrap(),
+            "nothing to show: ses_b is a subagent session, sent inside its parent's document \
+             (--include-subagents picks it on its own)"
+        );
+    }
 }
