@@ -29,9 +29,9 @@ Register-ArgumentCompleter -Native -CommandName 'session-export' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Upsert session documents into Convex')
-            [CompletionResult]::new('dry-run', 'dry-run', [CompletionResultType]::ParameterValue, 'Build exactly the documents `export` would send and print them; send nothing, change no state')
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List sessions with their todo progress and export state')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Send session documents to the local SQLite file, or to Convex when one is configured')
+            [CompletionResult]::new('dry-run', 'dry-run', [CompletionResultType]::ParameterValue, 'Print the documents `export` would send; send nothing, change no state')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List sessions, newest first, with their todos, cost, model and export state')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (also checked in under completions/)')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page, in roff (also checked in as completions/session-export.1)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -86,6 +86,8 @@ Register-ArgumentCompleter -Native -CommandName 'session-export' -ScriptBlock {
             break
         }
         'session-export;list' {
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Show at most N sessions, the most recently updated; 0 shows all [default: 20 for the table, all with --json or --ids]')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Show at most N sessions, the most recently updated; 0 shows all [default: 20 for the table, all with --json or --ids]')
             [CompletionResult]::new('--convex-url', '--convex-url', [CompletionResultType]::ParameterName, 'The export state for this Convex deployment [env: SESSION_EXPORT_CONVEX_URL]')
             [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only sessions updated since WHEN: a duration back from now (36h, 7d, 2w), a date (2026-11-01, local time) or a timestamp (2026-11-01T12:00:00Z)')
             [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Only sessions of this project: an opencode project id, or a directory (sessions run in it or below it)')
@@ -93,13 +95,8 @@ Register-ArgumentCompleter -Native -CommandName 'session-export' -ScriptBlock {
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'opencode''s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'opencode''s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'JSON Lines: one object per session')
+            [CompletionResult]::new('--ids', '--ids', [CompletionResultType]::ParameterName, 'Only the session ids, one per line, newest first (`list --ids -n 1`: the latest)')
             [CompletionResult]::new('--include-subagents', '--include-subagents', [CompletionResultType]::ParameterName, 'Show subagent (child) sessions with the state they would have on their own')
-            [CompletionResult]::new('--include-messages', '--include-messages', [CompletionResultType]::ParameterName, 'Include the full transcript with parts as `messagesJson`, and the title (well-known secret formats are masked)')
-            [CompletionResult]::new('--no-include-messages', '--no-include-messages', [CompletionResultType]::ParameterName, 'Leave the transcript out [default]')
-            [CompletionResult]::new('--include-todos', '--include-todos', [CompletionResultType]::ParameterName, 'Include the todo list as `todosJson` [default]')
-            [CompletionResult]::new('--no-include-todos', '--no-include-todos', [CompletionResultType]::ParameterName, 'Leave the todo list out')
-            [CompletionResult]::new('--hash-paths', '--hash-paths', [CompletionResultType]::ParameterName, 'Send a stable hash (sha256:...) instead of the project directory''s path')
-            [CompletionResult]::new('--no-hash-paths', '--no-hash-paths', [CompletionResultType]::ParameterName, 'Send the project directory''s path [default]')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no summary; only warnings and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no summary; only warnings and errors')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -125,9 +122,9 @@ Register-ArgumentCompleter -Native -CommandName 'session-export' -ScriptBlock {
             break
         }
         'session-export;help' {
-            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Upsert session documents into Convex')
-            [CompletionResult]::new('dry-run', 'dry-run', [CompletionResultType]::ParameterValue, 'Build exactly the documents `export` would send and print them; send nothing, change no state')
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List sessions with their todo progress and export state')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Send session documents to the local SQLite file, or to Convex when one is configured')
+            [CompletionResult]::new('dry-run', 'dry-run', [CompletionResultType]::ParameterValue, 'Print the documents `export` would send; send nothing, change no state')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List sessions, newest first, with their todos, cost, model and export state')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (also checked in under completions/)')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page, in roff (also checked in as completions/session-export.1)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')

@@ -285,12 +285,20 @@ _session__export() {
             return 0
             ;;
         session__subcmd__export__subcmd__list)
-            opts="-q -h --json --convex-url --since --project --include-subagents --abandoned-after --include-messages --no-include-messages --include-todos --no-include-todos --hash-paths --no-hash-paths --data-dir --db --quiet --help"
+            opts="-n -q -h --limit --json --ids --convex-url --since --project --include-subagents --abandoned-after --data-dir --db --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --convex-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

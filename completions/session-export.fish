@@ -29,9 +29,9 @@ complete -c session-export -n "__fish_session_export_needs_command" -l db -d 'op
 complete -c session-export -n "__fish_session_export_needs_command" -s q -l quiet -d 'Print no summary; only warnings and errors'
 complete -c session-export -n "__fish_session_export_needs_command" -s h -l help -d 'Print help'
 complete -c session-export -n "__fish_session_export_needs_command" -s V -l version -d 'Print version'
-complete -c session-export -n "__fish_session_export_needs_command" -f -a "export" -d 'Upsert session documents into Convex'
-complete -c session-export -n "__fish_session_export_needs_command" -f -a "dry-run" -d 'Build exactly the documents `export` would send and print them; send nothing, change no state'
-complete -c session-export -n "__fish_session_export_needs_command" -f -a "list" -d 'List sessions with their todo progress and export state'
+complete -c session-export -n "__fish_session_export_needs_command" -f -a "export" -d 'Send session documents to the local SQLite file, or to Convex when one is configured'
+complete -c session-export -n "__fish_session_export_needs_command" -f -a "dry-run" -d 'Print the documents `export` would send; send nothing, change no state'
+complete -c session-export -n "__fish_session_export_needs_command" -f -a "list" -d 'List sessions, newest first, with their todos, cost, model and export state'
 complete -c session-export -n "__fish_session_export_needs_command" -f -a "completions" -d 'Print a shell completion script (also checked in under completions/)'
 complete -c session-export -n "__fish_session_export_needs_command" -f -a "man" -d 'Print the man page, in roff (also checked in as completions/session-export.1)'
 complete -c session-export -n "__fish_session_export_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -73,6 +73,7 @@ complete -c session-export -n "__fish_session_export_using_subcommand dry-run" -
 complete -c session-export -n "__fish_session_export_using_subcommand dry-run" -l no-hash-paths -d 'Send the project directory\'s path [default]'
 complete -c session-export -n "__fish_session_export_using_subcommand dry-run" -s q -l quiet -d 'Print no summary; only warnings and errors'
 complete -c session-export -n "__fish_session_export_using_subcommand dry-run" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c session-export -n "__fish_session_export_using_subcommand list" -s n -l limit -d 'Show at most N sessions, the most recently updated; 0 shows all [default: 20 for the table, all with --json or --ids]' -r
 complete -c session-export -n "__fish_session_export_using_subcommand list" -l convex-url -d 'The export state for this Convex deployment [env: SESSION_EXPORT_CONVEX_URL]' -r
 complete -c session-export -n "__fish_session_export_using_subcommand list" -l since -d 'Only sessions updated since WHEN: a duration back from now (36h, 7d, 2w), a date (2026-11-01, local time) or a timestamp (2026-11-01T12:00:00Z)' -r
 complete -c session-export -n "__fish_session_export_using_subcommand list" -l project -d 'Only sessions of this project: an opencode project id, or a directory (sessions run in it or below it)' -r
@@ -80,13 +81,8 @@ complete -c session-export -n "__fish_session_export_using_subcommand list" -l a
 complete -c session-export -n "__fish_session_export_using_subcommand list" -l data-dir -d 'opencode\'s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]' -r -F
 complete -c session-export -n "__fish_session_export_using_subcommand list" -l db -d 'opencode\'s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]' -r -F
 complete -c session-export -n "__fish_session_export_using_subcommand list" -l json -d 'JSON Lines: one object per session'
+complete -c session-export -n "__fish_session_export_using_subcommand list" -l ids -d 'Only the session ids, one per line, newest first (`list --ids -n 1`: the latest)'
 complete -c session-export -n "__fish_session_export_using_subcommand list" -l include-subagents -d 'Show subagent (child) sessions with the state they would have on their own'
-complete -c session-export -n "__fish_session_export_using_subcommand list" -l include-messages -d 'Include the full transcript with parts as `messagesJson`, and the title (well-known secret formats are masked)'
-complete -c session-export -n "__fish_session_export_using_subcommand list" -l no-include-messages -d 'Leave the transcript out [default]'
-complete -c session-export -n "__fish_session_export_using_subcommand list" -l include-todos -d 'Include the todo list as `todosJson` [default]'
-complete -c session-export -n "__fish_session_export_using_subcommand list" -l no-include-todos -d 'Leave the todo list out'
-complete -c session-export -n "__fish_session_export_using_subcommand list" -l hash-paths -d 'Send a stable hash (sha256:...) instead of the project directory\'s path'
-complete -c session-export -n "__fish_session_export_using_subcommand list" -l no-hash-paths -d 'Send the project directory\'s path [default]'
 complete -c session-export -n "__fish_session_export_using_subcommand list" -s q -l quiet -d 'Print no summary; only warnings and errors'
 complete -c session-export -n "__fish_session_export_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c session-export -n "__fish_session_export_using_subcommand completions" -l data-dir -d 'opencode\'s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]' -r -F
@@ -97,9 +93,9 @@ complete -c session-export -n "__fish_session_export_using_subcommand man" -l da
 complete -c session-export -n "__fish_session_export_using_subcommand man" -l db -d 'opencode\'s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]' -r -F
 complete -c session-export -n "__fish_session_export_using_subcommand man" -s q -l quiet -d 'Print no summary; only warnings and errors'
 complete -c session-export -n "__fish_session_export_using_subcommand man" -s h -l help -d 'Print help'
-complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list completions man help" -f -a "export" -d 'Upsert session documents into Convex'
-complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list completions man help" -f -a "dry-run" -d 'Build exactly the documents `export` would send and print them; send nothing, change no state'
-complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list completions man help" -f -a "list" -d 'List sessions with their todo progress and export state'
+complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list completions man help" -f -a "export" -d 'Send session documents to the local SQLite file, or to Convex when one is configured'
+complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list completions man help" -f -a "dry-run" -d 'Print the documents `export` would send; send nothing, change no state'
+complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list completions man help" -f -a "list" -d 'List sessions, newest first, with their todos, cost, model and export state'
 complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list completions man help" -f -a "completions" -d 'Print a shell completion script (also checked in under completions/)'
 complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list completions man help" -f -a "man" -d 'Print the man page, in roff (also checked in as completions/session-export.1)'
 complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -1,25 +1,38 @@
 //! The command line (pinned: scripts and cron lines depend on it).
 
 use crate::when;
-use clap::{ArgGroup, Args, Parser, Subcommand};
+use clap::error::ErrorKind;
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use jiff::SignedDuration;
 use std::path::PathBuf;
 
-const EXIT_STATUS: &str = "\
+/// The exit statuses, at the end of every `--help`.
+macro_rules! exit_status {
+    () => {
+        "\
 Exit status:
   0  everything asked for was done (also when there was nothing to do)
   1  an unexpected failure
   2  bad command line or configuration
   3  a session id that is in neither store
   4  the opencode store is missing or unreadable
-  5  an export failed or was partial (some sessions were not confirmed)";
+  5  an export failed or was partial (some sessions were not confirmed)"
+    };
+}
 
 #[derive(Debug, Parser)]
 #[command(
     name = "session-export",
     version,
-    about = "Turn opencode sessions into analytics documents",
-    after_help = EXIT_STATUS,
+    about = "Turn opencode sessions into analytics documents, in a local SQLite file or in Convex",
+    after_help = concat!("\
+Examples:
+  session-export list                          # the latest sessions and their export state
+  session-export dry-run --all-complete        # the documents an export would send
+  session-export export --all-complete         # send every finished session that changed
+  session-export export \"$(session-export list --ids -n 1)\"   # send the latest session
+
+", exit_status!()),
     max_term_width = 100
 )]
 pub struct Cli {
@@ -28,6 +41,102 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// Parse the command line; on a mistake, print what was wrong with
+    /// the usage and exit with status 2.
+    pub fn parse_checked() -> Cli {
+        let cli = Cli::parse();
+        if let Err(e) = cli.check() {
+            e.exit();
+        }
+        cli
+    }
+
+    /// What clap cannot say well by itself: `--since` took the next option
+    /// for its value (it takes values starting with `-`, to answer
+    /// `--since -3d` in words); `export` and `dry-run` need session ids or
+    /// `--all-complete`; the selection options only choose among the
+    /// sessions `--all-complete` or `--if-complete` pick.
+    pub fn check(&self) -> Result<(), clap::Error> {
+        let (name, since, export) = match &self.command {
+            Command::Export(a) => ("export", &a.select.since, Some(a)),
+            Command::DryRun(a) => ("dry-run", &a.select.since, Some(a)),
+            Command::List(a) => ("list", &a.select.since, None),
+            _ => return Ok(()),
+        };
+        let (kind, msg) = if let Some(v) = since.as_deref().filter(|v| v.starts_with("--")) {
+            (
+                ErrorKind::InvalidValue,
+                format!("--since needs a time (like 7d or 2026-11-01) before {v}"),
+            )
+        } else if let Some(e) = export.and_then(export_mistake) {
+            e
+        } else {
+            return Ok(());
+        };
+        // The error shows the subcommand's usage (for export and dry-run,
+        // both forms).
+        let mut root = Cli::command();
+        root.build();
+        let cmd = root
+            .find_subcommand_mut(name)
+            .expect("a subcommand of the command line");
+        Err(cmd.error(kind, msg))
+    }
+}
+
+/// What is wrong with the arguments of `export` or `dry-run`, if anything.
+fn export_mistake(a: &ExportArgs) -> Option<(ErrorKind, String)> {
+    if a.ids.is_empty() && !a.all_complete {
+        return Some((
+            ErrorKind::MissingRequiredArgument,
+            if a.if_complete {
+                "give the session ids --if-complete should choose from".to_string()
+            } else {
+                "give session ids or --all-complete".to_string()
+            },
+        ));
+    }
+    if a.all_complete || a.if_complete {
+        return None;
+    }
+    let f = &a.select;
+    [
+        (f.since.is_some(), "--since"),
+        (f.project.is_some(), "--project"),
+        (f.include_subagents, "--include-subagents"),
+        (f.abandoned_after.is_some(), "--abandoned-after"),
+    ]
+    .into_iter()
+    .find_map(|(given, flag)| given.then_some(flag))
+    .map(|flag| {
+        (
+            ErrorKind::ArgumentConflict,
+            format!(
+                "{flag} chooses among the sessions --all-complete or --if-complete pick; \
+                 session ids alone are exported whatever their state"
+            ),
+        )
+    })
+}
+
+/// The two forms of `export` and `dry-run`.
+macro_rules! export_usage {
+    ($cmd:literal) => {
+        concat!(
+            "session-export ",
+            $cmd,
+            " [OPTIONS] <SESSION_ID>...\n       ",
+            "session-export ",
+            $cmd,
+            " [OPTIONS] --all-complete\n       ",
+            "session-export ",
+            $cmd,
+            " [OPTIONS] --if-complete <SESSION_ID>..."
+        )
+    };
 }
 
 #[derive(Debug, Args)]
@@ -47,34 +156,79 @@ pub struct StoreArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Upsert session documents into Convex
+    /// Send session documents to the local SQLite file, or to Convex when one is configured
     ///
-    /// One session goes through `sessions:upsert`, several through
-    /// `sessions:upsertBatch`. Configure the deployment with --convex-url,
-    /// $SESSION_EXPORT_CONVEX_URL or `convex_url` in the config file, and the
-    /// shared secret with $SESSION_EXPORT_TOKEN or `token` in the config file.
-    #[command(after_help = EXIT_STATUS)]
+    /// Documents go to $XDG_DATA_HOME/session-export/sessions.db (by default
+    /// ~/.local/share/session-export/sessions.db), or, when a Convex URL is
+    /// configured (--convex-url, $SESSION_EXPORT_CONVEX_URL or `convex_url`
+    /// in the config file), to that deployment, with the shared secret from
+    /// $SESSION_EXPORT_TOKEN or `token` in the config file. A session the
+    /// ledger holds as exported and unchanged is not sent again (--force
+    /// sends it). Sessions go oldest first.
+    #[command(
+        override_usage = export_usage!("export"),
+        after_help = concat!("\
+Examples:
+  # every finished session that changed since the last export
+  session-export export --all-complete
+  # one session, whatever its todo state (here: the latest)
+  session-export export \"$(session-export list --ids -n 1)\"
+  # from cron: sessions idle for a day count as finished
+  session-export export --all-complete --abandoned-after 1d -q
+
+", exit_status!())
+    )]
     Export(ExportArgs),
 
-    /// Build exactly the documents `export` would send and print them; send nothing, change no state
+    /// Print the documents `export` would send; send nothing, change no state
     ///
     /// One session id prints one JSON object; anything else prints JSON Lines
-    /// (one compact document per line).
-    #[command(after_help = EXIT_STATUS)]
+    /// (one compact document per line, oldest session first). Sessions named
+    /// by id are printed even when the ledger holds them as exported and
+    /// unchanged; with --all-complete or --if-complete, what `export` would
+    /// skip is left out here too.
+    #[command(
+        override_usage = export_usage!("dry-run"),
+        after_help = concat!("\
+Examples:
+  # the latest session, pretty-printed
+  session-export dry-run \"$(session-export list --ids -n 1)\"
+  # what the next `export --all-complete` sends, one document per line
+  session-export dry-run --all-complete
+  # finished sessions of one project from the last week, with transcripts
+  session-export dry-run --all-complete --project ~/src/myapp --since 7d --include-messages
+
+", exit_status!())
+    )]
     DryRun(ExportArgs),
 
-    /// List sessions with their todo progress and export state
+    /// List sessions, newest first, with their todos, cost, model and export state
     ///
-    /// A table, most recently updated first; JSON Lines with --json. The
-    /// state is the one `export --all-complete` would act on: `exported`
-    /// (unchanged since), `pending` (new or changed: the next export sends
-    /// it), `open todos`, or `subagent` (sent inside its parent's document).
+    /// A table of the 20 most recently updated sessions (-n to change that);
+    /// JSON Lines with --json, session ids alone with --ids. The state:
+    /// `exported` (unchanged since it was last exported), `pending` (new or
+    /// changed: the next `export --all-complete` sends it), `open todos`, or
+    /// `subagent` (sent inside its parent's document). COST includes the
+    /// session's subagents.
+    #[command(after_help = concat!("\
+Examples:
+  session-export list                              # the 20 latest sessions
+  session-export list -n 0 --project ~/src/myapp   # every session of one project
+  session-export list --ids -n 1                   # the latest session's id
+  session-export list --json --since 7d            # JSON Lines, for scripts
+
+", exit_status!()))]
     List(ListArgs),
 
     /// Print a shell completion script (also checked in under completions/)
+    #[command(after_help = "\
+Examples:
+  session-export completions bash > ~/.local/share/bash-completion/completions/session-export
+  session-export completions zsh > ~/.zfunc/_session-export")]
     Completions {
+        /// The shell: bash, elvish, fish, powershell or zsh
         #[arg(value_enum)]
-        shell: clap_complete::Shell,
+        shell: Option<clap_complete::Shell>,
     },
 
     /// Print the man page, in roff (also checked in as completions/session-export.1)
@@ -82,10 +236,9 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
-#[command(group(ArgGroup::new("choose").args(["all_complete", "if_complete"]).multiple(true)))]
 pub struct ExportArgs {
     /// Sessions to export, whatever their todo state
-    #[arg(value_name = "SESSION_ID", required_unless_present = "all_complete")]
+    #[arg(value_name = "SESSION_ID")]
     pub ids: Vec<String>,
 
     /// Every top-level session whose todos are all completed or cancelled (or that has none)
@@ -94,7 +247,7 @@ pub struct ExportArgs {
     pub all_complete: bool,
 
     /// Only those of the given sessions that --all-complete would pick (for the opencode plugin)
-    #[arg(long, requires = "ids")]
+    #[arg(long)]
     pub if_complete: bool,
 
     /// Send even sessions the ledger says are already exported and unchanged
@@ -113,9 +266,18 @@ pub struct ExportArgs {
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
+    /// Show at most N sessions, the most recently updated; 0 shows all
+    /// [default: 20 for the table, all with --json or --ids]
+    #[arg(short = 'n', long, value_name = "N")]
+    pub limit: Option<usize>,
+
     /// JSON Lines: one object per session
-    #[arg(long)]
+    #[arg(long, conflicts_with = "ids")]
     pub json: bool,
+
+    /// Only the session ids, one per line, newest first (`list --ids -n 1`: the latest)
+    #[arg(long)]
+    pub ids: bool,
 
     /// The export state for this Convex deployment [env: SESSION_EXPORT_CONVEX_URL]
     #[arg(long, value_name = "URL")]
@@ -123,9 +285,6 @@ pub struct ListArgs {
 
     #[command(flatten)]
     pub select: ListFilter,
-
-    #[command(flatten)]
-    pub content: ContentArgs,
 }
 
 #[derive(Debug, Args)]
@@ -144,21 +303,21 @@ pub struct SinkArgs {
 pub struct ExportFilter {
     /// Only sessions updated since WHEN: a duration back from now (36h, 7d, 2w),
     /// a date (2026-11-01, local time) or a timestamp (2026-11-01T12:00:00Z)
-    #[arg(long, value_name = "WHEN", requires = "choose")]
+    #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
     pub since: Option<String>,
 
     /// Only sessions of this project: an opencode project id, or a directory
     /// (sessions run in it or below it)
-    #[arg(long, value_name = "ID|DIR", requires = "choose")]
+    #[arg(long, value_name = "ID|DIR")]
     pub project: Option<String>,
 
     /// Also pick subagent (child) sessions on their own
-    #[arg(long, requires = "choose")]
+    #[arg(long)]
     pub include_subagents: bool,
 
     /// Treat a session with open todos as ended once it has not changed for
     /// this long (crash, closed terminal), e.g. 12h or 7d [default: never]
-    #[arg(long, value_name = "DURATION", value_parser = when::duration_arg, requires = "choose")]
+    #[arg(long, value_name = "DURATION", value_parser = when::duration_arg, allow_hyphen_values = true)]
     pub abandoned_after: Option<SignedDuration>,
 }
 
@@ -198,7 +357,7 @@ impl ListFilter {
 pub struct ListFilter {
     /// Only sessions updated since WHEN: a duration back from now (36h, 7d, 2w),
     /// a date (2026-11-01, local time) or a timestamp (2026-11-01T12:00:00Z)
-    #[arg(long, value_name = "WHEN")]
+    #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
     pub since: Option<String>,
 
     /// Only sessions of this project: an opencode project id, or a directory
@@ -212,7 +371,7 @@ pub struct ListFilter {
 
     /// Treat a session with open todos as ended once it has not changed for
     /// this long, e.g. 12h or 7d [default: never]
-    #[arg(long, value_name = "DURATION", value_parser = when::duration_arg)]
+    #[arg(long, value_name = "DURATION", value_parser = when::duration_arg, allow_hyphen_values = true)]
     pub abandoned_after: Option<SignedDuration>,
 }
 
@@ -246,7 +405,6 @@ pub struct ContentArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
 
     #[test]
     fn cli_is_consistent() {

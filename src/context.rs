@@ -4,8 +4,7 @@
 use crate::error::Error;
 use crate::output::Output;
 use crate::select::Catalog;
-use crate::settings::StorePaths;
-use crate::store::{Store, Warning};
+use crate::store::{Store, StorePaths, Warning};
 
 pub struct Context {
     pub paths: StorePaths,
@@ -17,7 +16,7 @@ impl Context {
     /// Open the store `paths` name and list its sessions (warnings about
     /// unreadable ones go to stderr).
     pub fn open(paths: &StorePaths, out: &mut Output) -> Result<Context, Error> {
-        let mut store = Store::open(&paths.data_dir, &paths.db, paths.db_explicit)?;
+        let mut store = Store::open(paths)?;
         let mut warnings = Vec::new();
         let catalog = Catalog::new(store.sessions(&mut warnings)?);
         report(warnings, out);

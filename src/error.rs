@@ -32,8 +32,16 @@ impl ExitCode {
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("opencode data dir {} does not exist (set --data-dir)", .0.display())]
-    MissingDataDir(PathBuf),
+    #[error(
+        "opencode data dir {} does not exist{}",
+        path.display(),
+        if *explicit { "" } else { " (give yours with --data-dir)" }
+    )]
+    MissingDataDir {
+        path: PathBuf,
+        /// Named by `--data-dir` (else the default).
+        explicit: bool,
+    },
     #[error("opencode database {} does not exist", .0.display())]
     MissingDb(PathBuf),
     #[error("no opencode store in {}: neither opencode.db nor storage/ is there", .0.display())]
@@ -61,7 +69,7 @@ pub enum Error {
         path: PathBuf,
         source: serde_json::Error,
     },
-    #[error("no session {id} in {}", data_dir.display())]
+    #[error("no session {id} in {} (`session-export list` shows the sessions there)", data_dir.display())]
     UnknownSession { id: String, data_dir: PathBuf },
     #[error("opencode kept rewriting {} while it was read; try again", .0.display())]
     Unstable(PathBuf),
@@ -99,7 +107,7 @@ impl Error {
             | Error::Busy(_)
             | Error::State { .. }
             | Error::ConfigUnreadable { .. } => ExitCode::Failure,
-            Error::MissingDataDir(_)
+            Error::MissingDataDir { .. }
             | Error::MissingDb(_)
             | Error::NoStore(_)
             | Error::Db { .. }

@@ -1,4 +1,3 @@
-use clap::Parser;
 use session_export::cli::Cli;
 use session_export::error::{Error, ExitCode};
 use session_export::output::Output;
@@ -6,7 +5,7 @@ use session_export::{command, settings::Settings};
 use std::io::Write;
 
 fn main() {
-    let cli = Cli::parse();
+    let cli = Cli::parse_checked();
     let code = match run(&cli) {
         Ok(code) => code,
         Err(e) => match e.downcast_ref::<Error>() {

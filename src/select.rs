@@ -91,13 +91,6 @@ impl Selection {
         }
     }
 
-    /// Whether `--all-complete` picks the session.
-    pub fn matches(&self, s: &SessionInfo, todos: &TodoStats) -> bool {
-        (s.parent_id.is_none() || self.include_subagents)
-            && self.in_scope(s)
-            && self.ended(s, todos)
-    }
-
     /// Inside `--since` and `--project`.
     pub fn in_scope(&self, s: &SessionInfo) -> bool {
         if self.since_ms.is_some_and(|t| s.time_updated < t) {
@@ -121,6 +114,16 @@ impl Selection {
             || self
                 .abandoned_before_ms
                 .is_some_and(|t| s.time_updated <= t)
+    }
+
+    /// The options `in_scope` applies, as the user typed them.
+    pub fn scope_options(&self) -> &'static str {
+        match (self.since_ms.is_some(), self.project.is_some()) {
+            (true, true) => "--since/--project",
+            (true, false) => "--since",
+            (false, true) => "--project",
+            (false, false) => "the scope",
+        }
     }
 
     pub fn include_subagents(&self) -> bool {

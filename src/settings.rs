@@ -9,9 +9,9 @@ use crate::error::Error;
 use crate::select::Selection;
 use crate::sink::Target;
 use crate::sink::convex::{BATCH_MAX_DOCS, Deployment};
+use crate::store::StorePaths;
 use crate::{when, xdg};
 use jiff::{SignedDuration, Timestamp};
-use std::path::PathBuf;
 use std::time::Duration;
 
 /// Everything a run needs to know, resolved.
@@ -32,7 +32,8 @@ pub enum Task {
     Export(Export),
     DryRun(Export),
     List(List),
-    Completions(clap_complete::Shell),
+    /// `completions`, with the shell when one was named.
+    Completions(Option<clap_complete::Shell>),
     Man,
 }
 
@@ -62,19 +63,19 @@ pub enum Pick {
 
 #[derive(Debug)]
 pub struct List {
-    pub json: bool,
+    pub format: ListFormat,
+    /// At most this many sessions, the most recently updated.
+    pub limit: Option<usize>,
     pub selection: Selection,
-    pub content: Content,
     pub target: Target,
 }
 
-/// The opencode store to read.
-#[derive(Debug, Clone)]
-pub struct StorePaths {
-    pub data_dir: PathBuf,
-    pub db: PathBuf,
-    /// The database was named by `--db` or `$OPENCODE_DB`, so it must exist.
-    pub db_explicit: bool,
+/// How `list` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListFormat {
+    Table,
+    Json,
+    Ids,
 }
 
 impl Settings {
@@ -89,7 +90,7 @@ impl Settings {
             Command::Man => Task::Man,
         };
         Ok(Settings {
-            store: StorePaths::resolve(&cli.store)?,
+            store: store_paths(&cli.store)?,
             quiet: cli.store.quiet,
             now,
             command,
@@ -126,10 +127,22 @@ fn export(a: &ExportArgs, now: Timestamp) -> Result<Export, Error> {
 
 fn list(a: &ListArgs, now: Timestamp) -> Result<List, Error> {
     let file = Loaded::load(&xdg::config_file()?)?;
+    let format = match (a.json, a.ids) {
+        (true, _) => ListFormat::Json,
+        (_, true) => ListFormat::Ids,
+        _ => ListFormat::Table,
+    };
+    // The table fits a screen; JSON and ids are for scripts.
+    let limit = match (a.limit, format) {
+        (Some(0), _) => None,
+        (Some(n), _) => Some(n),
+        (None, ListFormat::Table) => Some(20),
+        (None, _) => None,
+    };
     Ok(List {
-        json: a.json,
+        format,
+        limit,
         selection: selection(&file, a.select.view(), now)?,
-        content: content(&a.content, &file),
         target: target(&file, a.convex_url.as_deref(), Duration::from_secs(30))?,
     })
 }
@@ -219,22 +232,22 @@ fn env_string(var: &str) -> Option<String> {
     std::env::var(var).ok().filter(|v| !v.trim().is_empty())
 }
 
-impl StorePaths {
-    pub fn resolve(args: &StoreArgs) -> Result<StorePaths, Error> {
-        let data_dir = match &args.data_dir {
-            Some(d) => d.clone(),
-            None => xdg::opencode_data_dir()?,
-        };
-        let (db, db_explicit) = match (&args.db, xdg::env_path("OPENCODE_DB")) {
-            (Some(db), _) => (db.clone(), true),
-            // Like opencode: absolute, or relative to the data dir.
-            (None, Some(db)) => (data_dir.join(db), true),
-            (None, None) => (data_dir.join("opencode.db"), false),
-        };
-        Ok(StorePaths {
-            data_dir,
-            db,
-            db_explicit,
-        })
-    }
+/// Where the opencode store is: flags, then `$OPENCODE_DB`, then the XDG default.
+fn store_paths(args: &StoreArgs) -> Result<StorePaths, Error> {
+    let (data_dir, data_dir_explicit) = match &args.data_dir {
+        Some(d) => (d.clone(), true),
+        None => (xdg::opencode_data_dir()?, false),
+    };
+    let (db, db_explicit) = match (&args.db, xdg::env_path("OPENCODE_DB")) {
+        (Some(db), _) => (db.clone(), true),
+        // Like opencode: absolute, or relative to the data dir.
+        (None, Some(db)) => (data_dir.join(db), true),
+        (None, None) => (data_dir.join("opencode.db"), false),
+    };
+    Ok(StorePaths {
+        data_dir,
+        data_dir_explicit,
+        db,
+        db_explicit,
+    })
 }

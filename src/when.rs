@@ -30,6 +30,11 @@ pub fn duration_arg(s: &str) -> Result<SignedDuration, String> {
 /// date or date-time, or a duration back from `now`.
 pub fn parse_since(s: &str, now: Timestamp) -> Result<i64, Error> {
     let t = s.trim();
+    if let Some(back) = t.strip_prefix('-') {
+        return Err(Error::Usage(format!(
+            "--since {t}: a duration is already counted back from now; write {back}"
+        )));
+    }
     if let Ok(ts) = t.parse::<Timestamp>() {
         return Ok(ts.as_millisecond());
     }
@@ -78,5 +83,7 @@ mod tests {
         assert!(parse_since("2026-11-01", now).is_ok());
         let e = parse_since("yesterday-ish", now).unwrap_err().to_string();
         assert!(e.contains("--since"), "{e}");
+        let e = parse_since("-3d", now).unwrap_err().to_string();
+        assert!(e.contains("write 3d"), "{e}");
     }
 }

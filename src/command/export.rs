@@ -7,8 +7,9 @@ use crate::error::{Error, ExitCode};
 use crate::ledger::Ledger;
 use crate::output::Output;
 use crate::pipeline::{self, BuiltDoc, Recipe, Request};
-use crate::select::change_key;
+use crate::select::{Selection, change_key};
 use crate::settings::{Export, Pick, Settings};
+use crate::sink::Tally;
 use crate::sink::batch::Batcher;
 use crate::store::{SessionInfo, Todo};
 use crate::xdg;
@@ -36,21 +37,21 @@ pub fn run(s: &Settings, e: &Export, send: bool, out: &mut Output) -> Result<Exi
     };
 
     let mut status = ExitCode::Ok;
-    // The sessions asked for, with their todos.
-    let mut targets: Vec<(&SessionInfo, Vec<Todo>)> = Vec::new();
+    // The sessions asked for that are in the store, with their todos.
+    let mut asked: Vec<(&SessionInfo, Vec<Todo>)> = Vec::new();
     match &e.pick {
         Pick::AllComplete => {
             let mut warnings = Vec::new();
             let mut todos = store.todos_by_session(&catalog.sessions, &mut warnings)?;
             context::report(warnings, out);
             for s in &catalog.sessions {
-                targets.push((s, todos.remove(&s.id).unwrap_or_default()));
+                asked.push((s, todos.remove(&s.id).unwrap_or_default()));
             }
         }
         Pick::Ids(ids) | Pick::IfComplete(ids) => {
             for id in ids {
                 match catalog.get(id) {
-                    Some(s) => targets.push((s, store.todos(s)?)),
+                    Some(s) => asked.push((s, store.todos(s)?)),
                     None => {
                         let err = Error::UnknownSession {
                             id: id.clone(),
@@ -63,29 +64,68 @@ pub fn run(s: &Settings, e: &Export, send: bool, out: &mut Output) -> Result<Exi
             }
         }
     }
-    if !matches!(e.pick, Pick::Ids(_)) {
-        targets.retain(|(s, todos)| e.selection.matches(s, &TodoStats::of(todos)));
+    // Less those the selection leaves out (sessions named by id it does not
+    // filter).
+    let known = asked.len() as u64;
+    let mut left_out = LeftOut::default();
+    let mut targets = Vec::new();
+    for (s, todos) in asked {
+        let reason = match &e.pick {
+            Pick::Ids(_) => None,
+            _ => left_out_why(&e.selection, s, &todos),
+        };
+        match reason {
+            Some(r) => left_out.add(&s.id, r),
+            None => targets.push((s, todos)),
+        }
     }
 
-    // What the ledger holds as exported and unchanged is not read again.
+    // What the ledger holds as exported and unchanged is not read again,
+    // except by `dry-run` of sessions named by id, which shows them.
+    let show_all_named = !send && matches!(e.pick, Pick::Ids(_));
     let salt = e.content.fingerprint();
     let mut requests = Vec::new();
+    let mut shown_unchanged = Vec::new();
     for (info, todos) in &targets {
         let descendants = catalog.descendants(&info.id);
         let key = change_key(info, todos, &descendants, &salt);
-        if e.force || !ledger.is_current(&ledger_key, &info.id, &key) {
-            requests.push(Request {
-                info,
-                descendants,
-                key,
-            });
+        if !e.force && ledger.is_current(&ledger_key, &info.id, &key) {
+            if !show_all_named {
+                left_out.add(&info.id, Reason::Unchanged);
+                continue;
+            }
+            shown_unchanged.push(info.id.as_str());
         }
+        requests.push(Request {
+            info,
+            descendants,
+            key,
+        });
     }
-    let total = targets.len() as u64;
-    let up_to_date = total - requests.len() as u64;
+    if known == 0 && e.pick == Pick::AllComplete {
+        out.note(&format!("no sessions in {}", paths.data_dir.display()));
+    }
+    if let Some(line) = left_out.line(
+        known,
+        requests.len() as u64,
+        send,
+        e.selection.scope_options(),
+    ) {
+        out.note(&line);
+    }
+    match shown_unchanged.as_slice() {
+        [] => {}
+        [id] => out.note(&format!(
+            "{id} is already exported and unchanged: `export` sends it again only with --force"
+        )),
+        ids => out.note(&format!(
+            "{} of these sessions are already exported and unchanged: `export` sends them again only with --force",
+            ids.len()
+        )),
+    }
+    let total = requests.len() as u64;
     if send {
         out.start_progress(total);
-        out.advance(up_to_date);
     }
 
     let pretty = match &e.pick {
@@ -136,31 +176,172 @@ pub fn run(s: &Settings, e: &Export, send: bool, out: &mut Output) -> Result<Exi
     })?;
 
     let Some(mut batcher) = batcher else {
-        if up_to_date > 0 {
-            out.note(&format!(
-                "{up_to_date} sessions are already exported and unchanged (--force sends them again)"
-            ));
-        }
         return Ok(status);
     };
     batcher.flush(out)?;
     out.finish_progress();
     let tally = batcher.tally;
-    let attempted = total - up_to_date - unreadable;
+    let attempted = total - unreadable;
     let failed = attempted - tally.confirmed();
-    let mut line = format!(
-        "exported {} of {attempted} sessions to {}: {tally}",
-        tally.confirmed(),
-        batcher.describe()
-    );
-    if up_to_date > 0 {
-        line.push_str(&format!("; {up_to_date} already exported and unchanged"));
+    if let Some(line) = summary(&tally, attempted, failed, unreadable, &batcher.describe()) {
+        out.note(&line);
     }
-    out.note(&line);
     if failed > 0 {
         status = status.or(ExitCode::Export);
     }
     Ok(status)
+}
+
+/// Why the selection leaves a session out.
+#[derive(Debug, Clone, Copy)]
+enum Reason {
+    /// Outside `--since`/`--project`.
+    Scope,
+    /// A subagent session, without `--include-subagents`.
+    Subagent,
+    OpenTodos(TodoStats),
+    /// The ledger holds it as exported and unchanged.
+    Unchanged,
+}
+
+/// Why `--all-complete` does not pick `s`, if it does not (it picks the
+/// top-level sessions inside `--since`/`--project` that ended).
+fn left_out_why(selection: &Selection, s: &SessionInfo, todos: &[Todo]) -> Option<Reason> {
+    let stats = TodoStats::of(todos);
+    if !selection.in_scope(s) {
+        Some(Reason::Scope)
+    } else if s.parent_id.is_some() && !selection.include_subagents() {
+        Some(Reason::Subagent)
+    } else if !selection.ended(s, &stats) {
+        Some(Reason::OpenTodos(stats))
+    } else {
+        None
+    }
+}
+
+/// The sessions left out, counted by reason, for one line on stderr.
+#[derive(Default)]
+struct LeftOut {
+    scope: u64,
+    subagent: u64,
+    open_todos: u64,
+    unchanged: u64,
+    /// The last one, to name it when it is the only session asked for.
+    last: Option<(String, Reason)>,
+}
+
+impl LeftOut {
+    fn add(&mut self, id: &str, reason: Reason) {
+        match reason {
+            Reason::Scope => self.scope += 1,
+            Reason::Subagent => self.subagent += 1,
+            Reason::OpenTodos(_) => self.open_todos += 1,
+            Reason::Unchanged => self.unchanged += 1,
+        }
+        self.last = Some((id.to_string(), reason));
+    }
+
+    /// What was left out of `known` sessions and why, when anything was:
+    /// "exporting 9 of 11 sessions; left out: 1 with open todos, ...", or
+    /// "nothing to export: ses_x has open todos (1 of 4 done)".
+    fn line(&self, known: u64, picked: u64, send: bool, scope: &str) -> Option<String> {
+        let (id, reason) = self.last.as_ref()?;
+        let nothing = if send {
+            "nothing to export"
+        } else {
+            "nothing to show"
+        };
+        if known == 1 {
+            let why = match reason {
+                Reason::Scope => format!("{id} is outside {scope}"),
+                Reason::Subagent => format!(
+                    "{id} is a subagent session, sent inside its parent's document \
+                     (--include-subagents picks it on its own)"
+                ),
+                Reason::OpenTodos(t) => format!(
+                    "{id} has open todos ({} of {} done)",
+                    t.completed + t.cancelled,
+                    t.total
+                ),
+                Reason::Unchanged => {
+                    format!("{id} is already exported and unchanged (--force sends it again)")
+                }
+            };
+            return Some(format!("{nothing}: {why}"));
+        }
+        let mut parts = Vec::new();
+        if self.unchanged > 0 {
+            parts.push(format!(
+                "{} already exported and unchanged (--force sends {} again)",
+                self.unchanged,
+                if self.unchanged == 1 { "it" } else { "them" }
+            ));
+        }
+        if self.open_todos > 0 {
+            parts.push(format!("{} with open todos", self.open_todos));
+        }
+        if self.subagent > 0 {
+            parts.push(format!(
+                "{} sent inside {} parent's document",
+                sessions(self.subagent).replace("session", "subagent session"),
+                if self.subagent == 1 { "its" } else { "their" }
+            ));
+        }
+        if self.scope > 0 {
+            parts.push(format!("{} outside {scope}", self.scope));
+        }
+        let parts = parts.join(", ");
+        Some(if picked == 0 {
+            format!("{nothing}; of {}: {parts}", sessions(known))
+        } else {
+            let doing = if send { "exporting" } else { "showing" };
+            format!("{doing} {picked} of {}; left out: {parts}", sessions(known))
+        })
+    }
+}
+
+/// "1 session", "2 sessions".
+fn sessions(n: u64) -> String {
+    match n {
+        1 => "1 session".into(),
+        n => format!("{n} sessions"),
+    }
+}
+
+/// The closing line of an export, as a person reads it: what went where,
+/// naming only the outcomes that happened. None when nothing was tried.
+fn summary(t: &Tally, attempted: u64, failed: u64, unreadable: u64, dest: &str) -> Option<String> {
+    let confirmed = t.confirmed();
+    let mut parts = Vec::new();
+    for (n, what) in [
+        (t.inserted, "new"),
+        (t.updated, "updated"),
+        (t.unchanged, "unchanged (already there)"),
+        (t.stale, "stale (it holds a newer version)"),
+        (failed, "failed"),
+        (unreadable, "could not be read"),
+    ] {
+        if n > 0 {
+            parts.push(format!("{n} {what}"));
+        }
+    }
+    let head = if attempted == 0 {
+        if unreadable == 0 {
+            return None;
+        }
+        format!("exported nothing to {dest}")
+    } else if confirmed > 0 && t.unchanged == confirmed && failed == 0 && unreadable == 0 {
+        return Some(format!(
+            "sent {} to {dest}: it held {} already, unchanged; nothing was written",
+            sessions(confirmed),
+            if confirmed == 1 { "it" } else { "them all" }
+        ));
+    } else if failed == 0 {
+        format!("exported {} to {dest}", sessions(confirmed))
+    } else {
+        format!("exported {confirmed} of {} to {dest}", sessions(attempted))
+    };
+    Some(format!("{head}: {}", parts.join(", ")))
 }
 
 /// One document on stdout: pretty for a single session, else one line.
@@ -174,4 +355,71 @@ fn emit(doc: &Document, pretty: bool, out: &mut Output) -> Result<(), Error> {
         w.write_all(b"\n")
     };
     write(out.out).map_err(Error::Output)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tally(inserted: u64, updated: u64, unchanged: u64, stale: u64) -> Tally {
+        Tally {
+            inserted,
+            updated,
+            unchanged,
+            stale,
+            failed: 0,
+        }
+    }
+
+    #[test]
+    fn summaries_name_only_what_happened() {
+        let s = |t, attempted, failed, unreadable| summary(&t, attempted, failed, unreadable, "X");
+        assert_eq!(s(tally(0, 0, 0, 0), 0, 0, 0), None);
+        assert_eq!(
+            s(tally(1, 0, 0, 0), 1, 0, 0).unwrap(),
+            "exported 1 session to X: 1 new"
+        );
+        assert_eq!(
+            s(tally(2, 1, 1, 1), 5, 0, 0).unwrap(),
+            "exported 5 sessions to X: 2 new, 1 updated, 1 unchanged (already there), \
+             1 stale (it holds a newer version)"
+        );
+        assert_eq!(
+            s(tally(0, 0, 3, 0), 3, 0, 0).unwrap(),
+            "sent 3 sessions to X: it held them all already, unchanged; nothing was written"
+        );
+        assert_eq!(
+            s(tally(2, 0, 0, 0), 3, 1, 0).unwrap(),
+            "exported 2 of 3 sessions to X: 2 new, 1 failed"
+        );
+        assert_eq!(
+            s(tally(0, 0, 0, 0), 1, 1, 0).unwrap(),
+            "exported 0 of 1 session to X: 1 failed"
+        );
+        assert_eq!(
+            s(tally(0, 0, 0, 0), 0, 0, 2).unwrap(),
+            "exported nothing to X: 2 could not be read"
+        );
+    }
+
+    #[test]
+    fn what_was_left_out_is_one_line() {
+        let mut l = LeftOut::default();
+        assert_eq!(l.line(3, 3, true, "--since"), None);
+        l.add("ses_a", Reason::Scope);
+        l.add("ses_b", Reason::Subagent);
+        l.add("ses_c", Reason::Subagent);
+        assert_eq!(
+            l.line(5, 2, true, "--since").unwrap(),
+            "exporting 2 of 5 sessions; left out: 2 subagent sessions sent inside their \
+             parent's document, 1 outside --since"
+        );
+        let mut one = LeftOut::default();
+        one.add("ses_b", Reason::Subagent);
+        assert_eq!(
+            one.line(1, 0, false, "--since").unwrap(),
+            "nothing to show: ses_b is a subagent session, sent inside its parent's document \
+             (--include-subagents picks it on its own)"
+        );
+    }
 }

@@ -1,15 +1,26 @@
-//! `list`: every session with its todo progress and export state.
+//! `list`: sessions, newest first, with their todo progress, messages,
+//! cost, model and export state.
+//!
+//! Messages, cost and model come from the sessions' documents, built by
+//! the same pipeline as `export`, for the listed sessions only: the table
+//! shows 20 by default, so listing costs the same on a store of ten
+//! sessions as on one of ten thousand. `--ids` reads no messages at all.
 
 use crate::context::{self, Context};
-use crate::document::TodoStats;
+use crate::document::{Content, Origin, TodoStats};
 use crate::error::{Error, ExitCode};
 use crate::ledger::Ledger;
 use crate::output::Output;
-use crate::select::change_key;
-use crate::settings::{List, Settings};
+use crate::pipeline::{self, Request};
+use crate::select::{Catalog, change_key};
+use crate::settings::{List, ListFormat, Settings};
+use crate::store::{SessionInfo, Todo};
 use crate::xdg;
+use comfy_table::{CellAlignment, ColumnConstraint, ContentArrangement, Table};
 use serde::Serialize;
+use std::collections::HashMap;
 use std::io::Write;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// What `export --all-complete` would do with a session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -38,7 +49,7 @@ impl State {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Row<'a> {
+struct Line<'a> {
     session_id: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     parent_session_id: Option<&'a str>,
@@ -51,92 +62,448 @@ struct Row<'a> {
     state: State,
     #[serde(skip_serializing_if = "Option::is_none")]
     exported_at: Option<i64>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    usage: Option<Usage>,
+}
+
+/// What a session's messages say, from its document.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Usage {
+    message_count: u64,
+    /// USD, this session's own messages.
+    cost: f64,
+    /// USD, with all its subagent sessions.
+    total_cost: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    primary_model: Option<String>,
 }
 
 pub fn run(s: &Settings, args: &List, out: &mut Output) -> Result<ExitCode, Error> {
     let selection = &args.selection;
     let sink = args.target.ledger_key();
     let Context {
-        mut store, catalog, ..
+        paths,
+        mut store,
+        catalog,
     } = Context::open(&s.store, out)?;
+    let mut listed: Vec<&SessionInfo> = catalog
+        .sessions
+        .iter()
+        .filter(|s| selection.in_scope(s))
+        .collect();
+    let in_scope = listed.len();
+    // Most recently updated first.
+    listed.sort_by(|a, b| (b.time_updated, &b.id).cmp(&(a.time_updated, &a.id)));
+    if let Some(n) = args.limit {
+        listed.truncate(n);
+    }
+    if listed.is_empty() {
+        let total = catalog.sessions.len();
+        out.note(&if total == 0 {
+            format!("no sessions in {}", paths.data_dir.display())
+        } else {
+            format!("none of the {total} sessions in the store is inside --since/--project")
+        });
+        return Ok(ExitCode::Ok);
+    }
+    if args.format == ListFormat::Ids {
+        let write = |w: &mut dyn Write| -> std::io::Result<()> {
+            listed.iter().try_for_each(|s| writeln!(w, "{}", s.id))
+        };
+        write(out.out).map_err(Error::Output)?;
+        return Ok(ExitCode::Ok);
+    }
+
     let ledger = Ledger::read(&xdg::state_dir()?, |w| out.warn(&w));
     let mut warnings = Vec::new();
-    let mut todos = store.todos_by_session(&catalog.sessions, &mut warnings)?;
+    let owned: Vec<SessionInfo> = listed.iter().map(|s| (*s).clone()).collect();
+    let mut todos = store.todos_by_session(&owned, &mut warnings)?;
     context::report(warnings, out);
-    let salt = args.content.fingerprint();
-    let mut rows = Vec::new();
-    for s in catalog.sessions.iter().filter(|s| selection.in_scope(s)) {
-        let todo_list = todos.remove(&s.id).unwrap_or_default();
-        let stats = TodoStats::of(&todo_list);
-        let entry = ledger.get(&sink, &s.id);
-        let state = if s.parent_id.is_some() && !selection.include_subagents() {
-            State::Subagent
-        } else if !selection.ended(s, &stats) {
-            State::OpenTodos
-        } else {
-            let key = change_key(s, &todo_list, &catalog.descendants(&s.id), &salt);
-            if ledger.is_current(&sink, &s.id, &key) {
+    let usage = usage(&mut store, &catalog, &listed, s.now.as_millisecond(), out)?;
+
+    let lines: Vec<Line> = listed
+        .iter()
+        .map(|s| {
+            let todo_list = todos.remove(&s.id).unwrap_or_default();
+            let stats = TodoStats::of(&todo_list);
+            let entry = ledger.get(&sink, &s.id);
+            // The ledger first: a session exported and unchanged since is
+            // `exported` whatever its todos (`--abandoned-after`, or named
+            // by id) and whatever content switches that export used.
+            let exported = entry.is_some_and(|e| {
+                e.settled && exported_keys(s, &todo_list, &catalog).contains(&e.key)
+            });
+            let state = if exported {
                 State::Exported
+            } else if s.parent_id.is_some() && !selection.include_subagents() {
+                State::Subagent
+            } else if !selection.ended(s, &stats) {
+                State::OpenTodos
             } else {
                 State::Pending
+            };
+            Line {
+                session_id: &s.id,
+                parent_session_id: s.parent_id.as_deref(),
+                title: &s.title,
+                project_directory: &s.directory,
+                project_id: &s.project_id,
+                created_at: s.time_created,
+                updated_at: s.time_updated,
+                todo_stats: stats,
+                state,
+                exported_at: entry.map(|e| e.exported_at),
+                usage: usage.get(s.id.as_str()).cloned(),
             }
-        };
-        rows.push(Row {
-            session_id: &s.id,
-            parent_session_id: s.parent_id.as_deref(),
-            title: &s.title,
-            project_directory: &s.directory,
-            project_id: &s.project_id,
-            created_at: s.time_created,
-            updated_at: s.time_updated,
-            todo_stats: stats,
-            state,
-            exported_at: entry.map(|e| e.exported_at),
-        });
-    }
-    // Most recently updated first.
-    rows.sort_by(|a, b| (b.updated_at, b.session_id).cmp(&(a.updated_at, a.session_id)));
-    let write = |out: &mut dyn Write| -> std::io::Result<()> {
-        if args.json {
-            for r in &rows {
-                serde_json::to_writer(&mut *out, r)?;
-                out.write_all(b"\n")?;
+        })
+        .collect();
+
+    let write = |w: &mut dyn Write| -> std::io::Result<()> {
+        if args.format == ListFormat::Json {
+            for l in &lines {
+                serde_json::to_writer(&mut *w, l)?;
+                w.write_all(b"\n")?;
             }
             return Ok(());
         }
-        writeln!(
-            out,
-            "{:<16}  {:>5}  {:<10}  {:<30}  TITLE",
-            "UPDATED", "TODOS", "STATE", "SESSION"
-        )?;
-        for r in &rows {
-            let t = r.todo_stats;
-            let todos = match t.total {
-                0 => "-".to_string(),
-                n => format!("{}/{n}", t.completed + t.cancelled),
-            };
-            writeln!(
-                out,
-                "{:<16}  {todos:>5}  {:<10}  {:<30}  {}",
-                local_time(r.updated_at),
-                r.state.label(),
-                r.session_id,
-                r.title.chars().take(60).collect::<String>()
-            )?;
+        for line in table(&lines, s.now).lines() {
+            writeln!(w, "{}", line.trim_end())?;
         }
         Ok(())
     };
     write(out.out).map_err(Error::Output)?;
+    if args.format == ListFormat::Table && lines.len() < in_scope {
+        // After the table, also on a terminal.
+        out.out.flush().map_err(Error::Output)?;
+        out.note(&format!(
+            "the {} most recently updated of {in_scope} sessions; -n 0 shows all",
+            lines.len()
+        ));
+    }
     Ok(ExitCode::Ok)
 }
 
-/// `2026-11-25 04:33` in the local time zone.
-fn local_time(ms: i64) -> String {
+/// The change key of `s` under every combination of content switches: an
+/// export with any of them recorded one of these.
+fn exported_keys(s: &SessionInfo, todos: &[Todo], catalog: &Catalog) -> Vec<String> {
+    let descendants = catalog.descendants(&s.id);
+    let mut keys = Vec::with_capacity(8);
+    for bits in 0..8u8 {
+        let content = Content {
+            messages: bits & 1 != 0,
+            todos: bits & 2 != 0,
+            hash_paths: bits & 4 != 0,
+        };
+        keys.push(change_key(s, todos, &descendants, &content.fingerprint()));
+    }
+    keys
+}
+
+/// Messages, cost and model of the listed sessions, from their documents.
+/// A session that cannot be read is a warning and shows none.
+fn usage(
+    store: &mut crate::store::Store,
+    catalog: &Catalog,
+    listed: &[&SessionInfo],
+    now_ms: i64,
+    out: &mut Output,
+) -> Result<HashMap<String, Usage>, Error> {
+    let requests = listed
+        .iter()
+        .map(|s| Request {
+            info: s,
+            descendants: catalog.descendants(&s.id),
+            key: String::new(),
+        })
+        .collect();
+    let recipe = pipeline::Recipe {
+        origin: Origin {
+            device_id: String::new(),
+            hostname: String::new(),
+            exported_at: now_ms,
+        },
+        include: Content {
+            messages: false,
+            todos: false,
+            hash_paths: false,
+        },
+    };
+    let mut found = HashMap::new();
+    pipeline::build_in_order(store, recipe, requests, |built| {
+        match built.result {
+            Ok(b) => {
+                let d = b.doc;
+                let below = d.subagents.map_or(0.0, |s| s.cost);
+                found.insert(
+                    built.id,
+                    Usage {
+                        message_count: d.message_count,
+                        cost: d.cost,
+                        total_cost: d.cost + below,
+                        primary_model: d.primary_model,
+                    },
+                );
+            }
+            Err(e) => out.warn(&format!("cannot read session {}: {e}", built.id)),
+        }
+        Ok(true)
+    })?;
+    Ok(found)
+}
+
+/// The columns, in the order shown. `priority` decides which stay on a
+/// narrow terminal (lower stays longer); `flexible` columns shrink,
+/// truncated, to share the width left.
+struct Col {
+    head: &'static str,
+    priority: u8,
+    flexible: bool,
+    right: bool,
+}
+
+const COLS: [Col; 9] = [
+    col("UPDATED", 0, false, false),
+    col("STATE", 1, false, false),
+    col("TODOS", 3, false, true),
+    col("MSGS", 6, false, true),
+    col("COST $", 4, false, true),
+    col("MODEL", 8, true, false),
+    col("PROJECT", 7, true, false),
+    col("SESSION", 2, false, false),
+    col("TITLE", 5, true, false),
+];
+
+const fn col(head: &'static str, priority: u8, flexible: bool, right: bool) -> Col {
+    Col {
+        head,
+        priority,
+        flexible,
+        right,
+    }
+}
+
+/// The narrowest a flexible column is worth showing at.
+const FLEX_MIN: usize = 10;
+const GAP: usize = 2;
+
+fn table(lines: &[Line], now: jiff::Timestamp) -> Table {
+    let mut cells: Vec<[String; 9]> = lines.iter().map(|l| cells(l, now)).collect();
+    let natural: Vec<usize> = (0..COLS.len())
+        .map(|i| {
+            cells
+                .iter()
+                .map(|c| c[i].width())
+                .chain([COLS[i].head.width()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut shown = [true; 9];
+    if let Some(width) = terminal_width() {
+        let widths = fit(&natural, width);
+        for (i, w) in widths.into_iter().enumerate() {
+            match w {
+                None => shown[i] = false,
+                Some(w) if w < natural[i] => {
+                    for row in &mut cells {
+                        row[i] = truncate(&row[i], w);
+                    }
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    let last = (0..COLS.len()).rev().find(|&i| shown[i]).unwrap_or(0);
+
+    let mut t = Table::new();
+    t.load_preset(comfy_table::presets::NOTHING);
+    t.set_content_arrangement(ContentArrangement::Disabled);
+    t.set_header(COLS.iter().map(|c| c.head));
+    for c in cells {
+        t.add_row(c);
+    }
+    for (i, column) in t.column_iter_mut().enumerate() {
+        column.set_padding((0, if i == last { 0 } else { GAP as u16 }));
+        if !shown[i] {
+            column.set_constraint(ColumnConstraint::Hidden);
+        }
+        if COLS[i].right {
+            column.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    t
+}
+
+/// Each column's width in a line of `width`, None for a column that gives
+/// way: by priority, a fixed column needs all of its natural width and a
+/// flexible one up to [`FLEX_MIN`]; the first that does not fit and every
+/// column after it give way. What is left goes to the flexible columns,
+/// a character at a time, up to their natural width.
+fn fit(natural: &[usize], width: usize) -> Vec<Option<usize>> {
+    let mut widths: Vec<Option<usize>> = vec![None; natural.len()];
+    let mut by_priority: Vec<usize> = (0..natural.len()).collect();
+    by_priority.sort_by_key(|&i| COLS[i].priority);
+    let mut used = 0;
+    for i in by_priority {
+        let w = if COLS[i].flexible {
+            natural[i].min(FLEX_MIN)
+        } else {
+            natural[i]
+        };
+        let need = w + if used == 0 { 0 } else { GAP };
+        if used + need > width {
+            break;
+        }
+        used += need;
+        widths[i] = Some(w);
+    }
+    let mut left = width - used;
+    while left > 0 {
+        let mut grew = false;
+        for (i, w) in widths.iter_mut().enumerate() {
+            if let Some(w) = w
+                && COLS[i].flexible
+                && *w < natural[i]
+                && left > 0
+            {
+                *w += 1;
+                left -= 1;
+                grew = true;
+            }
+        }
+        if !grew {
+            break;
+        }
+    }
+    widths
+}
+
+/// `text` cut to `width` columns, ending in `…` when cut.
+fn truncate(text: &str, width: usize) -> String {
+    if text.width() <= width {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    out
+}
+
+fn cells(l: &Line, now: jiff::Timestamp) -> [String; 9] {
+    let t = l.todo_stats;
+    let todos = match t.total {
+        0 => "-".to_string(),
+        n => format!("{}/{n}", t.completed + t.cancelled),
+    };
+    let (messages, cost, model) = match &l.usage {
+        Some(u) => (
+            u.message_count.to_string(),
+            dollars(u.total_cost),
+            u.primary_model.clone().unwrap_or_else(|| "-".into()),
+        ),
+        None => ("?".into(), "?".into(), "?".into()),
+    };
+    let project = std::path::Path::new(l.project_directory)
+        .file_name()
+        .map_or_else(
+            || l.project_directory.to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+    [
+        local_time(l.updated_at, now),
+        l.state.label().to_string(),
+        todos,
+        messages,
+        cost,
+        model,
+        project,
+        l.session_id.to_string(),
+        l.title.chars().take(60).collect(),
+    ]
+}
+
+/// USD to the cent; `<0.01` for a spend below one cent.
+fn dollars(usd: f64) -> String {
+    if usd > 0.0 && usd < 0.005 {
+        "<0.01".into()
+    } else {
+        format!("{usd:.2}")
+    }
+}
+
+/// The width to fit: `$COLUMNS` when set, else the terminal's; none when
+/// stdout is not a terminal (a pipe gets whole lines).
+fn terminal_width() -> Option<usize> {
+    if let Some(n) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&n| n > 0)
+    {
+        return Some(n);
+    }
+    terminal_size::terminal_size().map(|(w, _)| usize::from(w.0))
+}
+
+/// `Nov 25 04:33` in the local time zone, as `ls -l` does for this year;
+/// `Nov 25  2025` for older times.
+fn local_time(ms: i64, now: jiff::Timestamp) -> String {
+    let tz = jiff::tz::TimeZone::system();
     match jiff::Timestamp::from_millisecond(ms) {
-        Ok(ts) => ts
-            .to_zoned_datetime(jiff::tz::TimeZone::system())
-            .strftime("%Y-%m-%d %H:%M")
-            .to_string(),
+        Ok(ts) => {
+            let at = ts.to_zoned_datetime(tz.clone());
+            let this_year = now.to_zoned_datetime(tz).year() == at.year();
+            at.strftime(if this_year {
+                "%b %e %H:%M"
+            } else {
+                "%b %e  %Y"
+            })
+            .to_string()
+        }
         Err(_) => "-".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_give_way_by_priority_and_flexible_ones_share_what_is_left() {
+        // UPDATED STATE TODOS MSGS COST MODEL PROJECT SESSION TITLE
+        let natural = [12, 10, 5, 4, 6, 20, 13, 30, 40];
+        let all: usize = natural.iter().sum::<usize>() + GAP * 8;
+        let wide = fit(&natural, all);
+        assert!(wide.iter().zip(natural).all(|(w, n)| *w == Some(n)));
+        // A little narrower: only the flexible columns shrink.
+        let less = fit(&natural, all - 15);
+        assert_eq!(less[7], Some(30));
+        let flex: usize = [5, 6, 8].iter().map(|&i| less[i].unwrap()).sum();
+        assert_eq!(flex, 20 + 13 + 40 - 15);
+        // 80 columns: MODEL, PROJECT, MSGS and TITLE give way; what stays fits.
+        let narrow = fit(&natural, 80);
+        assert_eq!(narrow[5], None);
+        assert_eq!(narrow[6], None);
+        assert_eq!(narrow[3], None);
+        let used: usize =
+            narrow.iter().flatten().sum::<usize>() + GAP * (narrow.iter().flatten().count() - 1);
+        assert!(used <= 80, "{used}");
+        assert_eq!(narrow[7], Some(30), "the session id is never cut");
+    }
+
+    #[test]
+    fn truncation_counts_display_columns() {
+        assert_eq!(truncate("Fixture odd-dir", 9), "Fixture …");
+        assert_eq!(truncate("short", 9), "short");
+        assert_eq!(truncate("日本語のタイトル", 7), "日本語…");
+        assert!(truncate("日本語のタイトル", 7).width() <= 7);
     }
 }

@@ -5,7 +5,7 @@
 use super::{Fatal, Limits, Outcome, Sink, Upserted};
 use crate::document::Document;
 use crate::error::Error;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -24,6 +24,7 @@ CREATE TABLE IF NOT EXISTS sessions (
     exported_at       INTEGER NOT NULL,
     message_count     INTEGER NOT NULL,
     cost              REAL NOT NULL,
+    total_cost        REAL NOT NULL,
     error_count       INTEGER NOT NULL,
     primary_agent     TEXT,
     primary_model     TEXT,
@@ -50,17 +51,43 @@ impl LocalDb {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| err(&e))?;
         }
-        let conn = Connection::open(path).map_err(|e| err(&e))?;
+        let mut conn = Connection::open(path).map_err(|e| err(&e))?;
         conn.busy_timeout(Duration::from_secs(30))
             .map_err(|e| err(&e))?;
         conn.pragma_update(None, "journal_mode", "wal")
             .map_err(|e| err(&e))?;
         conn.execute_batch(SCHEMA).map_err(|e| err(&e))?;
+        migrate(&mut conn).map_err(|e| err(&e))?;
         Ok(LocalDb {
             path: path.to_path_buf(),
             conn,
         })
     }
+}
+
+/// Bring a file written by an older version up to [`SCHEMA`]: add the
+/// columns it lacks, filled from the stored documents. Checked again under
+/// the write lock, in case another run migrated it meanwhile.
+fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    let lacks_total_cost = |c: &Connection| -> rusqlite::Result<bool> {
+        c.query_row(
+            "SELECT count(*) = 0 FROM pragma_table_info('sessions') WHERE name = 'total_cost'",
+            [],
+            |r| r.get(0),
+        )
+    };
+    if !lacks_total_cost(conn)? {
+        return Ok(());
+    }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    if lacks_total_cost(&tx)? {
+        tx.execute_batch(
+            "ALTER TABLE sessions ADD COLUMN total_cost REAL NOT NULL DEFAULT 0;
+             UPDATE sessions SET total_cost =
+                 cost + coalesce(json_extract(document, '$.subagents.cost'), 0);",
+        )?;
+    }
+    tx.commit()
 }
 
 impl Sink for LocalDb {
@@ -118,8 +145,8 @@ fn upsert(tx: &rusqlite::Transaction<'_>, doc: &Document) -> rusqlite::Result<Ou
         "INSERT OR REPLACE INTO sessions (session_id, device_id, hostname, project_id,
             project_directory, parent_session_id, created_at, updated_at, exported_at,
             message_count, cost, error_count, primary_agent, primary_model, todos_total,
-            todos_pending, document)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+            todos_pending, document, total_cost)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
         params![
             id,
             doc.device_id,
@@ -138,6 +165,7 @@ fn upsert(tx: &rusqlite::Transaction<'_>, doc: &Document) -> rusqlite::Result<Ou
             int(doc.todo_stats.total),
             int(doc.todo_stats.pending),
             stored_text(doc),
+            doc.cost + doc.subagents.map_or(0.0, |s| s.cost),
         ],
     )?;
     Ok(Outcome::Done(result))

@@ -115,17 +115,3 @@ impl Tally {
         self.inserted + self.updated + self.unchanged + self.stale
     }
 }
-
-impl std::fmt::Display for Tally {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} inserted, {} updated, {} unchanged, {} stale",
-            self.inserted, self.updated, self.unchanged, self.stale
-        )?;
-        if self.failed > 0 {
-            write!(f, ", {} failed", self.failed)?;
-        }
-        Ok(())
-    }
-}

@@ -102,6 +102,17 @@ impl RawMessages {
     }
 }
 
+/// The opencode store to read.
+#[derive(Debug, Clone)]
+pub struct StorePaths {
+    pub data_dir: PathBuf,
+    /// The data dir was named by `--data-dir`.
+    pub data_dir_explicit: bool,
+    pub db: PathBuf,
+    /// The database was named by `--db` or `$OPENCODE_DB`, so it must exist.
+    pub db_explicit: bool,
+}
+
 /// A warning the reader met while listing or reading, reported to the user
 /// on stderr without stopping the run.
 #[derive(Debug)]
@@ -115,16 +126,19 @@ pub struct Store {
 }
 
 impl Store {
-    /// Open the store under `data_dir`. `db` is the database file (it may
-    /// not exist when only the JSON store is there; `db_explicit` says the
-    /// user named it, in which case it must exist).
-    pub fn open(data_dir: &Path, db: &Path, db_explicit: bool) -> Result<Store, Error> {
+    /// Open the store `paths` name. The database file may not exist when
+    /// only the JSON store is there, unless the user named it.
+    pub fn open(paths: &StorePaths) -> Result<Store, Error> {
+        let (data_dir, db) = (paths.data_dir.as_path(), paths.db.as_path());
         if !data_dir.is_dir() {
-            return Err(Error::MissingDataDir(data_dir.to_path_buf()));
+            return Err(Error::MissingDataDir {
+                path: data_dir.to_path_buf(),
+                explicit: paths.data_dir_explicit,
+            });
         }
         let db = if db.exists() {
             Some(sqlite::Db::open(db)?)
-        } else if db_explicit {
+        } else if paths.db_explicit {
             return Err(Error::MissingDb(db.to_path_buf()));
         } else {
             None
