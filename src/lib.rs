@@ -17,6 +17,7 @@ pub mod ledger;
 pub mod output;
 pub mod pipeline;
 pub mod redact;
+pub mod report;
 pub mod repository;
 pub mod secret;
 pub mod select;
