@@ -251,3 +251,57 @@ impl Worker {
         Ok(date)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn worker(tz: TimeZone, since_ms: Option<i64>) -> Worker {
+        Worker {
+            facts: Facts::default(),
+            window: Window {
+                since_ms,
+                until_ms: None,
+                tz,
+            },
+            day: None,
+            last_model: None,
+        }
+    }
+
+    #[test]
+    fn days_are_cut_in_the_window_time_zone() {
+        let ms = |s: &str| s.parse::<jiff::Timestamp>().unwrap().as_millisecond();
+        let five_west = TimeZone::fixed(jiff::tz::Offset::constant(-5));
+        let mut w = worker(five_west, None);
+        let day = |w: &mut Worker, s: &str| w.day_of(ms(s)).unwrap().to_string();
+        assert_eq!(day(&mut w, "2025-11-25T03:00:00Z"), "2025-11-24");
+        assert_eq!(day(&mut w, "2025-11-25T04:59:59.999Z"), "2025-11-24");
+        assert_eq!(day(&mut w, "2025-11-25T05:00:00Z"), "2025-11-25");
+        assert_eq!(day(&mut w, "2025-11-25T03:00:00Z"), "2025-11-24");
+        let mut utc = worker(TimeZone::UTC, None);
+        assert_eq!(day(&mut utc, "2025-11-25T03:00:00Z"), "2025-11-25");
+    }
+
+    #[test]
+    fn messages_sum_into_cells_and_the_window_drops_older_ones() {
+        let mut w = worker(TimeZone::UTC, Some(1_764_000_000_000));
+        let mut cells = Vec::new();
+        for json in [
+            r#"{"role":"user","agent":"build","time":{"created":1764028800000}}"#,
+            r#"{"role":"assistant","agent":"build","providerID":"p","modelID":"m","cost":0.5,"tokens":{"input":2},"time":{"created":1764028800001}}"#,
+            r#"{"role":"assistant","agent":"build","providerID":"p","modelID":"m","cost":0.25,"tokens":{"input":3},"time":{"created":1764028800002}}"#,
+            r#"{"role":"assistant","cost":1.0,"time":{"created":1764028800003}}"#,
+            r#"{"role":"assistant","providerID":"p","modelID":"m","cost":9.0,"time":{"created":1}}"#,
+        ] {
+            let meta: MessageMeta = serde_json::from_str(json).unwrap();
+            w.message(&meta, &mut cells).unwrap();
+        }
+        assert_eq!(cells.len(), 3, "{cells:?}");
+        assert_eq!((cells[1].amount.messages, cells[1].amount.cost), (2, 0.75));
+        assert_eq!(cells[1].amount.tokens.input, 5);
+        assert_eq!((cells[2].model, cells[2].agent), (None, None));
+        assert_eq!(w.facts.models, ["p/m"]);
+        assert_eq!(w.facts.agents, ["build"]);
+    }
+}
