@@ -108,8 +108,11 @@ impl Usage {
             self.active_ms += done - t.created;
         }
         if let Some((p, m)) = meta.model() {
-            let is = |n: &str| n.split_once('/') == Some((p, m));
-            let i = intern(&mut self.models, is, || format!("{p}/{m}"));
+            let i = intern(
+                &mut self.models,
+                |n| is_model(n, p, m),
+                || format!("{p}/{m}"),
+            );
             self.models[i].1.add(&amount);
             let day = &mut self.days[d];
             match day.models.iter_mut().find(|e| e.0 == i) {
@@ -214,6 +217,14 @@ impl Usage {
     }
 }
 
+/// Whether `name` is `provider/model` (compared without splitting it).
+pub fn is_model(name: &str, provider: &str, model: &str) -> bool {
+    name.len() == provider.len() + 1 + model.len()
+        && name.as_bytes()[provider.len()] == b'/'
+        && name.starts_with(provider)
+        && name.ends_with(model)
+}
+
 /// `YYYY-MM-DD` of a day number (days since 1970-01-01).
 pub fn day_string(day: i64) -> String {
     jiff::Timestamp::from_second(day * 86_400)
@@ -285,6 +296,15 @@ mod tests {
 
     fn meta(json: &str) -> MessageMeta<'_> {
         serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn model_names_compare_without_splitting() {
+        assert!(is_model("p/m", "p", "m"));
+        assert!(is_model("a/b/c", "a", "b/c"));
+        assert!(!is_model("a/b/c", "a/b", "x"));
+        assert!(!is_model("pm/", "p", "m"));
+        assert!(!is_model("p/mm", "p", "m"));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use crate::error::Error;
 use crate::store::{MessageMeta, RawMessages, SessionInfo, Store, Want};
-use crate::usage::{Amount, tokens_of};
+use crate::usage::{Amount, is_model, tokens_of};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use std::sync::mpsc;
@@ -212,7 +212,7 @@ impl Worker {
     fn model(&mut self, meta: &MessageMeta<'_>) -> Option<usize> {
         let (p, m) = meta.model()?;
         let models = &mut self.facts.models;
-        let is = |i: usize| models[i].split_once('/') == Some((p, m));
+        let is = |i: usize| is_model(&models[i], p, m);
         if let Some(i) = self.last_model.filter(|&i| is(i)) {
             return Some(i);
         }
