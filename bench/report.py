@@ -62,6 +62,13 @@ r = b_ours["median"] / b_floor["median"]
 row("dry-run --all-complete vs floor `sqlite3 'select sum(length(data)) from message'`", timing(b_ours),
     timing(b_floor), f"{r:.1f}x the floor", "<= 2x", r <= 2)
 
+rep, rep_html = hf("report-ours"), hf("report-html")
+r = rep["median"] / b_ours["median"]
+row(f"report ({sqm['sessions']} sessions, all messages) vs dry-run --all-complete", timing(rep), timing(b_ours),
+    f"{r:.2f}x", "<= 1.2x", r <= 1.2)
+row("report --html FILE vs dry-run --all-complete", timing(rep_html), timing(b_ours),
+    f"{rep_html['median'] / b_ours['median']:.2f}x", "-", None)
+
 e_full, e_noop, e_force = hf("export-full"), hf("export-noop"), hf("export-force")
 r = e_noop["median"] / e_full["median"]
 row("export --all-complete no-op (all exported) vs full (fresh ledger+sink)", timing(e_noop), timing(e_full),

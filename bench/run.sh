@@ -171,6 +171,9 @@ hf single-opencode $R_OC "$OCENV $OC export $BIG"
 hf backfill-ours $R_MID "$SED dry-run --all-complete"
 hf backfill-floor $R_MID "sqlite3 -readonly $DB 'select sum(length(data)) from message'"
 hf backfill-opencode-stats $R_STATS "$OCENV $OC stats"
+# the report reads every session (not only complete ones): vs dry-run --all-complete above
+hf report-ours $R_MID "$SED report"
+hf report-html $R_MID "$SED report --html $OUT/report.html"
 
 # 3. export into the local SQLite sink: full (fresh ledger and sink every run) vs no-op
 rm -rf "$ENVD/state-noop" "$ENVD/data-noop"

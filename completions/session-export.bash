@@ -34,6 +34,9 @@ _session__export() {
             session__export,man)
                 cmd="session__export__subcmd__man"
                 ;;
+            session__export,report)
+                cmd="session__export__subcmd__report"
+                ;;
             session__export__subcmd__help,completions)
                 cmd="session__export__subcmd__help__subcmd__completions"
                 ;;
@@ -52,6 +55,9 @@ _session__export() {
             session__export__subcmd__help,man)
                 cmd="session__export__subcmd__help__subcmd__man"
                 ;;
+            session__export__subcmd__help,report)
+                cmd="session__export__subcmd__help__subcmd__report"
+                ;;
             *)
                 ;;
         esac
@@ -59,7 +65,7 @@ _session__export() {
 
     case "${cmd}" in
         session__export)
-            opts="-q -h -V --data-dir --db --quiet --help --version export dry-run list completions man help"
+            opts="-q -h -V --data-dir --db --quiet --help --version export dry-run list report completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -187,7 +193,7 @@ _session__export() {
             return 0
             ;;
         session__subcmd__export__subcmd__help)
-            opts="export dry-run list completions man help"
+            opts="export dry-run list report completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -284,6 +290,20 @@ _session__export() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        session__subcmd__export__subcmd__help__subcmd__report)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         session__subcmd__export__subcmd__list)
             opts="-n -q -h --limit --json --ids --convex-url --since --project --include-subagents --abandoned-after --data-dir --db --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -337,6 +357,48 @@ _session__export() {
                 return 0
             fi
             case "${prev}" in
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        session__subcmd__export__subcmd__report)
+            opts="-q -h --by --since --until --project --utc --json --csv --html --data-dir --db --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --by)
+                    COMPREPLY=($(compgen -W "day week month project model agent session device" -- "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --html)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --data-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -29,6 +29,7 @@ set edit:completion:arg-completer[session-export] = {|@words|
             cand export 'Send session documents to the local SQLite file, or to Convex when one is configured'
             cand dry-run 'Print the documents `export` would send; send nothing, change no state'
             cand list 'List sessions, newest first, with their todos, cost, model and export state'
+            cand report 'Cost, tokens, messages and sessions per day, week, month, project, model, agent, session or device'
             cand completions 'Print a shell completion script (also checked in under completions/)'
             cand man 'Print the man page, in roff (also checked in as completions/session-export.1)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -96,6 +97,22 @@ set edit:completion:arg-completer[session-export] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'session-export;report'= {
+            cand --by 'What one row is'
+            cand --since 'Only messages created at or after WHEN: a duration back from now (36h, 7d, 2w), a date (2026-11-01, local time) or a timestamp (2026-11-01T12:00:00Z)'
+            cand --until 'Only messages created before WHEN (same forms as --since)'
+            cand --project 'Only sessions of this project: an opencode project id, or a directory (sessions run in it or below it)'
+            cand --html 'Write one self-contained HTML page with charts to FILE'
+            cand --data-dir 'opencode''s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]'
+            cand --db 'opencode''s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]'
+            cand --utc 'Days, weeks and months in UTC instead of local time'
+            cand --json 'JSON Lines: one object per row'
+            cand --csv 'CSV with a header line'
+            cand -q 'Print no summary; only warnings and errors'
+            cand --quiet 'Print no summary; only warnings and errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'session-export;completions'= {
             cand --data-dir 'opencode''s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]'
             cand --db 'opencode''s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]'
@@ -116,6 +133,7 @@ set edit:completion:arg-completer[session-export] = {|@words|
             cand export 'Send session documents to the local SQLite file, or to Convex when one is configured'
             cand dry-run 'Print the documents `export` would send; send nothing, change no state'
             cand list 'List sessions, newest first, with their todos, cost, model and export state'
+            cand report 'Cost, tokens, messages and sessions per day, week, month, project, model, agent, session or device'
             cand completions 'Print a shell completion script (also checked in under completions/)'
             cand man 'Print the man page, in roff (also checked in as completions/session-export.1)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -125,6 +143,8 @@ set edit:completion:arg-completer[session-export] = {|@words|
         &'session-export;help;dry-run'= {
         }
         &'session-export;help;list'= {
+        }
+        &'session-export;help;report'= {
         }
         &'session-export;help;completions'= {
         }

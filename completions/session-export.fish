@@ -32,6 +32,7 @@ complete -c session-export -n "__fish_session_export_needs_command" -s V -l vers
 complete -c session-export -n "__fish_session_export_needs_command" -f -a "export" -d 'Send session documents to the local SQLite file, or to Convex when one is configured'
 complete -c session-export -n "__fish_session_export_needs_command" -f -a "dry-run" -d 'Print the documents `export` would send; send nothing, change no state'
 complete -c session-export -n "__fish_session_export_needs_command" -f -a "list" -d 'List sessions, newest first, with their todos, cost, model and export state'
+complete -c session-export -n "__fish_session_export_needs_command" -f -a "report" -d 'Cost, tokens, messages and sessions per day, week, month, project, model, agent, session or device'
 complete -c session-export -n "__fish_session_export_needs_command" -f -a "completions" -d 'Print a shell completion script (also checked in under completions/)'
 complete -c session-export -n "__fish_session_export_needs_command" -f -a "man" -d 'Print the man page, in roff (also checked in as completions/session-export.1)'
 complete -c session-export -n "__fish_session_export_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -85,6 +86,25 @@ complete -c session-export -n "__fish_session_export_using_subcommand list" -l i
 complete -c session-export -n "__fish_session_export_using_subcommand list" -l include-subagents -d 'Show subagent (child) sessions with the state they would have on their own'
 complete -c session-export -n "__fish_session_export_using_subcommand list" -s q -l quiet -d 'Print no summary; only warnings and errors'
 complete -c session-export -n "__fish_session_export_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c session-export -n "__fish_session_export_using_subcommand report" -l by -d 'What one row is' -r -f -a "day\t''
+week\t''
+month\t''
+project\t''
+model\t''
+agent\t''
+session\t''
+device\t''"
+complete -c session-export -n "__fish_session_export_using_subcommand report" -l since -d 'Only messages created at or after WHEN: a duration back from now (36h, 7d, 2w), a date (2026-11-01, local time) or a timestamp (2026-11-01T12:00:00Z)' -r
+complete -c session-export -n "__fish_session_export_using_subcommand report" -l until -d 'Only messages created before WHEN (same forms as --since)' -r
+complete -c session-export -n "__fish_session_export_using_subcommand report" -l project -d 'Only sessions of this project: an opencode project id, or a directory (sessions run in it or below it)' -r
+complete -c session-export -n "__fish_session_export_using_subcommand report" -l html -d 'Write one self-contained HTML page with charts to FILE' -r -F
+complete -c session-export -n "__fish_session_export_using_subcommand report" -l data-dir -d 'opencode\'s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]' -r -F
+complete -c session-export -n "__fish_session_export_using_subcommand report" -l db -d 'opencode\'s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]' -r -F
+complete -c session-export -n "__fish_session_export_using_subcommand report" -l utc -d 'Days, weeks and months in UTC instead of local time'
+complete -c session-export -n "__fish_session_export_using_subcommand report" -l json -d 'JSON Lines: one object per row'
+complete -c session-export -n "__fish_session_export_using_subcommand report" -l csv -d 'CSV with a header line'
+complete -c session-export -n "__fish_session_export_using_subcommand report" -s q -l quiet -d 'Print no summary; only warnings and errors'
+complete -c session-export -n "__fish_session_export_using_subcommand report" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c session-export -n "__fish_session_export_using_subcommand completions" -l data-dir -d 'opencode\'s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]' -r -F
 complete -c session-export -n "__fish_session_export_using_subcommand completions" -l db -d 'opencode\'s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]' -r -F
 complete -c session-export -n "__fish_session_export_using_subcommand completions" -s q -l quiet -d 'Print no summary; only warnings and errors'
@@ -93,9 +113,10 @@ complete -c session-export -n "__fish_session_export_using_subcommand man" -l da
 complete -c session-export -n "__fish_session_export_using_subcommand man" -l db -d 'opencode\'s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]' -r -F
 complete -c session-export -n "__fish_session_export_using_subcommand man" -s q -l quiet -d 'Print no summary; only warnings and errors'
 complete -c session-export -n "__fish_session_export_using_subcommand man" -s h -l help -d 'Print help'
-complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list completions man help" -f -a "export" -d 'Send session documents to the local SQLite file, or to Convex when one is configured'
-complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list completions man help" -f -a "dry-run" -d 'Print the documents `export` would send; send nothing, change no state'
-complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list completions man help" -f -a "list" -d 'List sessions, newest first, with their todos, cost, model and export state'
-complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list completions man help" -f -a "completions" -d 'Print a shell completion script (also checked in under completions/)'
-complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list completions man help" -f -a "man" -d 'Print the man page, in roff (also checked in as completions/session-export.1)'
-complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list report completions man help" -f -a "export" -d 'Send session documents to the local SQLite file, or to Convex when one is configured'
+complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list report completions man help" -f -a "dry-run" -d 'Print the documents `export` would send; send nothing, change no state'
+complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list report completions man help" -f -a "list" -d 'List sessions, newest first, with their todos, cost, model and export state'
+complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list report completions man help" -f -a "report" -d 'Cost, tokens, messages and sessions per day, week, month, project, model, agent, session or device'
+complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list report completions man help" -f -a "completions" -d 'Print a shell completion script (also checked in under completions/)'
+complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list report completions man help" -f -a "man" -d 'Print the man page, in roff (also checked in as completions/session-export.1)'
+complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list report completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

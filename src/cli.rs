@@ -2,7 +2,7 @@
 
 use crate::when;
 use clap::error::ErrorKind;
-use clap::{Args, CommandFactory, Parser, Subcommand};
+use clap::{ArgGroup, Args, CommandFactory, Parser, Subcommand};
 use jiff::SignedDuration;
 use std::path::PathBuf;
 
@@ -220,6 +220,17 @@ Examples:
 ", exit_status!()))]
     List(ListArgs),
 
+    /// Cost, tokens, messages and sessions per day, week, month, project, model, agent, session or device
+    ///
+    /// Reads the store directly, as dry-run does: every session, top-level
+    /// and subagent, finished or not; nothing needs exporting first. Usage
+    /// is attributed per message: to the day of its creation (local time
+    /// unless --utc), its own model, its own agent; a subagent's usage counts
+    /// where it happened, so the totals are everything spent. A table by
+    /// default; JSON Lines with --json, CSV with --csv, or a page with charts
+    /// with --html.
+    Report(ReportArgs),
+
     /// Print a shell completion script (also checked in under completions/)
     #[command(after_help = "\
 Examples:
@@ -285,6 +296,57 @@ pub struct ListArgs {
 
     #[command(flatten)]
     pub select: ListFilter,
+}
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("format").args(["json", "csv", "html"])))]
+pub struct ReportArgs {
+    /// What one row is
+    #[arg(long, value_enum, default_value_t = By::Day)]
+    pub by: By,
+
+    /// Only messages created at or after WHEN: a duration back from now (36h, 7d, 2w),
+    /// a date (2026-11-01, local time) or a timestamp (2026-11-01T12:00:00Z)
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+
+    /// Only messages created before WHEN (same forms as --since)
+    #[arg(long, value_name = "WHEN")]
+    pub until: Option<String>,
+
+    /// Only sessions of this project: an opencode project id, or a directory
+    /// (sessions run in it or below it)
+    #[arg(long, value_name = "ID|DIR")]
+    pub project: Option<String>,
+
+    /// Days, weeks and months in UTC instead of local time
+    #[arg(long)]
+    pub utc: bool,
+
+    /// JSON Lines: one object per row
+    #[arg(long)]
+    pub json: bool,
+
+    /// CSV with a header line
+    #[arg(long)]
+    pub csv: bool,
+
+    /// Write one self-contained HTML page with charts to FILE
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+}
+
+/// What one row of a report is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum By {
+    Day,
+    Week,
+    Month,
+    Project,
+    Model,
+    Agent,
+    Session,
+    Device,
 }
 
 #[derive(Debug, Args)]

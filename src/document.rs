@@ -3,6 +3,8 @@
 
 use crate::redact::{redact, redact_json};
 use crate::store::{MessageMeta, SessionInfo, Todo};
+pub use crate::usage::TokenTotals;
+use crate::usage::{AgentUsage, DayUsage, ModelUsage, Usage};
 use serde::Serialize;
 
 /// Bumped when a field changes meaning or type.
@@ -39,6 +41,21 @@ pub struct Document {
     pub primary_model: Option<String>,
     pub tokens: TokenTotals,
     pub cost: f64,
+    /// The session's own assistant messages by model, in order of first use.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub models: Vec<ModelUsage>,
+    /// The session's own messages by agent, in order of first use.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub agents: Vec<AgentUsage>,
+    /// How long the model worked: the sum of `time.completed - time.created`
+    /// over the session's own assistant messages.
+    pub active_ms: i64,
+    /// The project directory's git `origin`, as `host/owner/repo`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
+    /// The session's own usage by UTC day.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub daily: Vec<DayUsage>,
     pub error_count: u64,
     pub todo_stats: TodoStats,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -95,26 +112,6 @@ impl Document {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TokenTotals {
-    pub input: u64,
-    pub output: u64,
-    pub reasoning: u64,
-    pub cache_read: u64,
-    pub cache_write: u64,
-}
-
-impl TokenTotals {
-    fn add(&mut self, o: &TokenTotals) {
-        self.input += o.input;
-        self.output += o.output;
-        self.reasoning += o.reasoning;
-        self.cache_read += o.cache_read;
-        self.cache_write += o.cache_write;
-    }
-}
-
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct TodoStats {
     pub total: u64,
@@ -156,13 +153,21 @@ pub struct CodeChanges {
 }
 
 /// What a session's subagents (all descendants) did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Subagents {
     pub session_count: u64,
     pub message_count: u64,
     pub cost: f64,
     pub tokens: TokenTotals,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub models: Vec<ModelUsage>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub agents: Vec<AgentUsage>,
+    pub active_ms: i64,
+    /// `sessions` counts the distinct descendant sessions.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub daily: Vec<DayUsage>,
 }
 
 /// Counts over one session's messages.
@@ -178,11 +183,14 @@ pub struct Stats {
     pub tokens: TokenTotals,
     pub cost: f64,
     pub errors: u64,
+    /// By model, agent and day.
+    pub usage: Usage,
 }
 
 impl Stats {
     /// Count one more message.
     pub fn add(&mut self, meta: &MessageMeta<'_>) {
+        self.usage.add(meta);
         self.messages += 1;
         if let Some(agent) = meta.agent() {
             bump(&mut self.agents, |n| n == agent, || agent.to_string());
@@ -340,12 +348,14 @@ pub fn hash_path(path: &str) -> String {
 }
 
 /// Build the document of `info` from its content and the stats of all its
-/// descendants (subagent sessions at any depth).
+/// descendants (subagent sessions at any depth); `repository` is the
+/// normalised `origin` of its project directory.
 pub fn build(
     info: &SessionInfo,
     collected: &Collected,
     todos: &[Todo],
     descendants: &[Stats],
+    repository: Option<&str>,
     origin: &Origin,
     include: Content,
 ) -> Document {
@@ -355,13 +365,26 @@ pub fn build(
             session_count: descendants.len() as u64,
             ..Subagents::default()
         };
+        let mut usage = Usage::default();
         for d in descendants {
             r.message_count += d.messages;
             r.cost += d.cost;
             r.tokens.add(&d.tokens);
+            usage.merge(&d.usage);
         }
+        r.models = usage.model_list();
+        r.agents = usage.agent_list();
+        r.active_ms = usage.active_ms;
+        r.daily = usage.daily();
         r
     });
+    let hashed = |p: &str| {
+        if include.hash_paths {
+            hash_path(p)
+        } else {
+            p.to_string()
+        }
+    };
     let messages_json = include.messages.then(|| {
         let transcript: Vec<serde_json::Value> = collected
             .transcript
@@ -381,11 +404,7 @@ pub fn build(
         hostname: origin.hostname.clone(),
         opencode_version: info.version.clone(),
         plugin_version: env!("CARGO_PKG_VERSION").to_string(),
-        project_directory: if include.hash_paths {
-            hash_path(&info.directory)
-        } else {
-            info.directory.clone()
-        },
+        project_directory: hashed(&info.directory),
         project_id: info.project_id.clone(),
         parent_session_id: info.parent_id.clone(),
         // The title is written from the first prompt: content, so it
@@ -407,6 +426,11 @@ pub fn build(
         primary_model: most_used(&stats.models),
         tokens: stats.tokens,
         cost: stats.cost,
+        models: stats.usage.model_list(),
+        agents: stats.usage.agent_list(),
+        active_ms: stats.usage.active_ms,
+        repository: repository.map(hashed),
+        daily: stats.usage.daily(),
         error_count: stats.errors,
         todo_stats: TodoStats::of(todos),
         code_changes: code_changes(info, collected),
@@ -452,6 +476,11 @@ mod tests {
             primary_model: None,
             tokens: TokenTotals::default(),
             cost: 0.0,
+            models: vec![],
+            agents: vec![],
+            active_ms: 0,
+            repository: None,
+            daily: vec![],
             error_count: 0,
             todo_stats: TodoStats::default(),
             code_changes: None,
@@ -488,6 +517,55 @@ mod tests {
         assert!(d.fit(900 * 1024));
         assert_eq!(d.messages_json, None);
         assert_eq!(d.messages_json_truncated, Some(true));
+    }
+
+    #[test]
+    fn the_repository_is_hashed_like_the_directory() {
+        let info = SessionInfo {
+            id: "ses_x".into(),
+            project_id: "p".into(),
+            parent_id: None,
+            directory: "/home/me/app".into(),
+            title: String::new(),
+            version: "1".into(),
+            time_created: 1,
+            time_updated: 2,
+            time_archived: None,
+            summary: None,
+            source: crate::store::Source::Db,
+        };
+        let origin = Origin {
+            device_id: "d".into(),
+            hostname: "h".into(),
+            exported_at: 3,
+        };
+        let mut include = Content {
+            messages: false,
+            todos: false,
+            hash_paths: false,
+        };
+        let build = |repo, include| {
+            super::build(
+                &info,
+                &Collected::default(),
+                &[],
+                &[],
+                repo,
+                &origin,
+                include,
+            )
+        };
+        let plain = build(Some("github.com/o/app"), include);
+        assert_eq!(plain.repository.as_deref(), Some("github.com/o/app"));
+        include.hash_paths = true;
+        let hashed = build(Some("github.com/o/app"), include);
+        assert_eq!(hashed.repository, Some(hash_path("github.com/o/app")));
+        assert_eq!(hashed.project_directory, hash_path("/home/me/app"));
+        let none = serde_json::to_value(build(None, include)).unwrap();
+        for key in ["repository", "models", "agents", "daily"] {
+            assert!(none.get(key).is_none(), "{key} is omitted when empty");
+        }
+        assert_eq!(none["activeMs"], 0);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use crate::document::{self, Collected, Content, Document, Origin, Stats};
 use crate::error::Error;
+use crate::repository::Repositories;
 use crate::store::{RawMessages, SessionInfo, Store, Todo, Want};
 use std::collections::{HashMap, HashSet};
 use std::sync::mpsc;
@@ -64,6 +65,7 @@ pub fn build_in_order(
     let worker = Worker {
         recipe,
         stats: HashMap::new(),
+        repositories: Repositories::default(),
     };
     std::thread::scope(|scope| -> Result<(), Error> {
         let (jobs, job_rx) = mpsc::sync_channel::<Vec<Job>>(2);
@@ -192,6 +194,7 @@ impl Reader<'_> {
 struct Worker {
     recipe: Recipe,
     stats: HashMap<String, Stats>,
+    repositories: Repositories,
 }
 
 impl Worker {
@@ -236,6 +239,7 @@ impl Worker {
             &collected,
             &read.todos,
             &below,
+            self.repositories.of(&read.info.directory),
             &self.recipe.origin,
             self.recipe.include,
         );

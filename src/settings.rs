@@ -2,7 +2,9 @@
 //! config file and defaults (in that order of precedence) into typed
 //! values. Nothing after this module sees clap's arguments.
 
-use crate::cli::{Cli, Command, ContentArgs, ExportArgs, Filter, ListArgs, StoreArgs};
+use crate::cli::{
+    By, Cli, Command, ContentArgs, ExportArgs, Filter, ListArgs, ReportArgs, StoreArgs,
+};
 use crate::config::Loaded;
 use crate::document::Content;
 use crate::error::Error;
@@ -12,6 +14,7 @@ use crate::sink::convex::{BATCH_MAX_DOCS, Deployment};
 use crate::store::StorePaths;
 use crate::{when, xdg};
 use jiff::{SignedDuration, Timestamp};
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// Everything a run needs to know, resolved.
@@ -32,6 +35,7 @@ pub enum Task {
     Export(Export),
     DryRun(Export),
     List(List),
+    Report(Report),
     /// `completions`, with the shell when one was named.
     Completions(Option<clap_complete::Shell>),
     Man,
@@ -78,6 +82,29 @@ pub enum ListFormat {
     Ids,
 }
 
+/// `report`.
+#[derive(Debug)]
+pub struct Report {
+    pub by: By,
+    /// Only messages created in `[since, until)` (epoch ms).
+    pub since_ms: Option<i64>,
+    pub until_ms: Option<i64>,
+    /// `--project` (no other filter).
+    pub selection: Selection,
+    /// Days, weeks and months in UTC, else local time.
+    pub utc: bool,
+    pub format: Format,
+}
+
+/// How a report is printed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+    Html(PathBuf),
+}
+
 impl Settings {
     /// Resolve the parsed command line. The config file is read only by
     /// the commands that use it.
@@ -86,6 +113,7 @@ impl Settings {
             Command::Export(a) => Task::Export(export(a, now)?),
             Command::DryRun(a) => Task::DryRun(export(a, now)?),
             Command::List(a) => Task::List(list(a, now)?),
+            Command::Report(a) => Task::Report(report(a, now)?),
             Command::Completions { shell } => Task::Completions(*shell),
             Command::Man => Task::Man,
         };
@@ -144,6 +172,28 @@ fn list(a: &ListArgs, now: Timestamp) -> Result<List, Error> {
         limit,
         selection: selection(&file, a.select.view(), now)?,
         target: target(&file, a.convex_url.as_deref(), Duration::from_secs(30))?,
+    })
+}
+
+fn report(a: &ReportArgs, now: Timestamp) -> Result<Report, Error> {
+    let time = |flag: &str, v: &Option<String>| {
+        v.as_deref()
+            .map(|s| when::parse_time(flag, s, now))
+            .transpose()
+    };
+    let format = match (&a.html, a.json, a.csv) {
+        (Some(file), _, _) => Format::Html(file.clone()),
+        (None, true, _) => Format::Json,
+        (None, false, true) => Format::Csv,
+        (None, false, false) => Format::Table,
+    };
+    Ok(Report {
+        by: a.by,
+        since_ms: time("--since", &a.since)?,
+        until_ms: time("--until", &a.until)?,
+        selection: Selection::new(None, a.project.clone(), true, None),
+        utc: a.utc,
+        format,
     })
 }
 

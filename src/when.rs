@@ -29,6 +29,11 @@ pub fn duration_arg(s: &str) -> Result<SignedDuration, String> {
 /// A point in time as epoch milliseconds: a timestamp with offset, a local
 /// date or date-time, or a duration back from `now`.
 pub fn parse_since(s: &str, now: Timestamp) -> Result<i64, Error> {
+    parse_time("--since", s, now)
+}
+
+/// [`parse_since`] for the option `flag` (named in errors).
+pub fn parse_time(flag: &str, s: &str, now: Timestamp) -> Result<i64, Error> {
     let t = s.trim();
     if let Some(back) = t.strip_prefix('-') {
         return Err(Error::Usage(format!(
@@ -42,7 +47,7 @@ pub fn parse_since(s: &str, now: Timestamp) -> Result<i64, Error> {
         TimeZone::system()
             .to_timestamp(dt)
             .map(|ts| ts.as_millisecond())
-            .map_err(|e| Error::Usage(format!("--since: {s:?}: {e}")))
+            .map_err(|e| Error::Usage(format!("{flag}: {s:?}: {e}")))
     };
     if let Ok(dt) = t.parse::<civil::DateTime>() {
         return local(dt);
@@ -53,7 +58,7 @@ pub fn parse_since(s: &str, now: Timestamp) -> Result<i64, Error> {
     match parse_duration(t) {
         Ok(d) => Ok(now.as_millisecond() - d.as_millis() as i64),
         Err(_) => Err(Error::Usage(format!(
-            "--since: cannot read {s:?} as a time (like 7d, 2026-11-01 or 2026-11-01T12:00:00Z)"
+            "{flag}: cannot read {s:?} as a time (like 7d, 2026-11-01 or 2026-11-01T12:00:00Z)"
         ))),
     }
 }

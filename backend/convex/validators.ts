@@ -9,6 +9,33 @@ export const tokenCounts = v.object({
   cacheWrite: v.number(),
 });
 
+/** One model's share of a session's usage (assistant messages). */
+const modelUsage = v.object({
+  model: v.string(),
+  messages: v.number(),
+  cost: v.number(),
+  tokens: tokenCounts,
+});
+/** One agent's share of a session's messages. */
+const agentUsage = v.object({ agent: v.string(), messages: v.number(), cost: v.number() });
+/** Usage on one UTC day (`YYYY-MM-DD`), split by model. */
+const dayUsage = v.object({
+  day: v.string(),
+  sessions: v.number(),
+  messages: v.number(),
+  cost: v.number(),
+  tokens: tokenCounts,
+  models: v.array(
+    v.object({
+      model: v.string(),
+      sessions: v.number(),
+      messages: v.number(),
+      cost: v.number(),
+      tokens: tokenCounts,
+    }),
+  ),
+});
+
 /** Fields of the analytics document, minus the two large JSON strings. */
 const summaryFields = {
   schemaVersion: v.number(),
@@ -50,6 +77,12 @@ const summaryFields = {
   tokens: tokenCounts,
   cost: v.number(),
   errorCount: v.number(),
+  models: v.optional(v.array(modelUsage)),
+  agents: v.optional(v.array(agentUsage)),
+  activeMs: v.optional(v.number()),
+  /** The project's git origin as host/owner/repo (a hash with --hash-paths). */
+  repository: v.optional(v.string()),
+  daily: v.optional(v.array(dayUsage)),
   /** Rolled up over all descendant sessions of a parent session. */
   subagents: v.optional(
     v.object({
@@ -57,6 +90,10 @@ const summaryFields = {
       messageCount: v.number(),
       cost: v.number(),
       tokens: tokenCounts,
+      models: v.optional(v.array(modelUsage)),
+      agents: v.optional(v.array(agentUsage)),
+      activeMs: v.optional(v.number()),
+      daily: v.optional(v.array(dayUsage)),
     }),
   ),
   /** Set when the exporter dropped or trimmed messagesJson to stay under 1 MiB. */

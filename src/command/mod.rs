@@ -4,6 +4,7 @@
 mod completions;
 mod export;
 mod list;
+mod report;
 
 use crate::error::{Error, ExitCode};
 use crate::output::Output;
@@ -16,6 +17,7 @@ pub fn run(settings: Settings, out: &mut Output) -> Result<ExitCode, Error> {
         Task::Export(e) => export::run(&settings, e, true, out),
         Task::DryRun(e) => export::run(&settings, e, false, out),
         Task::List(l) => list::run(&settings, l, out),
+        Task::Report(r) => report::run(&settings, r, out),
         Task::Completions(shell) => completions::script(*shell, out),
         Task::Man => completions::man(out),
     }

@@ -165,7 +165,7 @@ fn upsert(tx: &rusqlite::Transaction<'_>, doc: &Document) -> rusqlite::Result<Ou
             int(doc.todo_stats.total),
             int(doc.todo_stats.pending),
             stored_text(doc),
-            doc.cost + doc.subagents.map_or(0.0, |s| s.cost),
+            doc.cost + doc.subagents.as_ref().map_or(0.0, |s| s.cost),
         ],
     )?;
     Ok(Outcome::Done(result))

@@ -1,0 +1,36 @@
+//! Rows -> CSV: the JSON columns flattened, with a header line.
+
+use super::Report;
+
+pub fn render(report: &Report, out: &mut dyn std::io::Write) -> Result<(), csv::Error> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record([
+        "key",
+        "label",
+        "sessions",
+        "messages",
+        "cost",
+        "input",
+        "output",
+        "reasoning",
+        "cacheRead",
+        "cacheWrite",
+    ])?;
+    for r in &report.rows {
+        let t = &r.tokens;
+        w.write_record([
+            r.key.clone(),
+            r.label.clone().unwrap_or_default(),
+            r.sessions.to_string(),
+            r.messages.to_string(),
+            r.cost.to_string(),
+            t.input.to_string(),
+            t.output.to_string(),
+            t.reasoning.to_string(),
+            t.cache_read.to_string(),
+            t.cache_write.to_string(),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}

@@ -1,0 +1,439 @@
+//! Rows -> one self-contained HTML page: inline SVG charts drawn with
+//! plotters (no script, no network), and tables.
+
+use super::{Dashboard, Row, by_name, count, money};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::fmt::Write;
+
+/// Chart size in pixels.
+const WIDE: (u32, u32) = (960, 360);
+
+/// Series colours, in order (readable on white, distinct in print).
+const PALETTE: [RGBColor; 10] = [
+    RGBColor(0x4e, 0x79, 0xa7),
+    RGBColor(0xf2, 0x8e, 0x2b),
+    RGBColor(0x59, 0xa1, 0x4f),
+    RGBColor(0xe1, 0x57, 0x59),
+    RGBColor(0x76, 0xb7, 0xb2),
+    RGBColor(0xed, 0xc9, 0x48),
+    RGBColor(0xb0, 0x7a, 0xa1),
+    RGBColor(0xff, 0x9d, 0xa7),
+    RGBColor(0x9c, 0x75, 0x5f),
+    RGBColor(0xba, 0xb0, 0xac),
+];
+
+fn colour(i: usize) -> RGBColor {
+    PALETTE[i % PALETTE.len()]
+}
+
+/// A chart that could not be drawn (plotters reports its backend's errors).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot draw the {chart} chart: {msg}")]
+pub struct ChartError {
+    chart: &'static str,
+    msg: String,
+}
+
+type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+
+/// Draw one chart into an SVG string.
+fn svg(
+    chart: &'static str,
+    size: (u32, u32),
+    draw: impl FnOnce(&Area<'_>) -> Result<(), Box<dyn std::error::Error>>,
+) -> Result<String, ChartError> {
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, size).into_drawing_area();
+        let result = root
+            .fill(&WHITE)
+            .map_err(|e| e.to_string())
+            .and_then(|()| draw(&root).map_err(|e| e.to_string()))
+            .and_then(|()| root.present().map_err(|e| e.to_string()));
+        result.map_err(|msg| ChartError { chart, msg })?;
+    }
+    Ok(out)
+}
+
+/// A day label: `11-25` (the year is in the range above the chart).
+fn short_day(key: &str) -> String {
+    key.get(5..).unwrap_or(key).to_string()
+}
+
+/// The end of a long path or name, so that labels fit.
+fn tail(s: &str, max: usize) -> String {
+    let n = s.chars().count();
+    if n <= max {
+        return s.to_string();
+    }
+    let rest: String = s.chars().skip(n - (max - 1)).collect();
+    format!("…{rest}")
+}
+
+/// Bars per day, each stacked from `parts(day)` (one value per series).
+fn stacked_days(
+    chart: &'static str,
+    caption: &str,
+    days: &[Row],
+    series: &[String],
+    parts: impl Fn(&Row) -> Vec<f64>,
+    label: impl Fn(f64) -> String,
+) -> Result<String, ChartError> {
+    let stacks: Vec<Vec<f64>> = days.iter().map(&parts).collect();
+    let max = stacks
+        .iter()
+        .map(|s| s.iter().sum::<f64>())
+        .fold(0.0, f64::max);
+    let top = if max > 0.0 { max * 1.1 } else { 1.0 };
+    let n = days.len().max(1) as u32;
+    svg(chart, WIDE, |root| {
+        let mut c = ChartBuilder::on(root)
+            .caption(caption, ("sans-serif", 20))
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(72)
+            .build_cartesian_2d(-0.5..n.max(10) as f64 - 0.5, 0f64..top)?;
+        let every = (days.len() / 16).max(1);
+        c.configure_mesh()
+            .disable_x_mesh()
+            .light_line_style(TRANSPARENT)
+            .label_style(("sans-serif", 13))
+            .x_labels(days.len().min(40))
+            .x_label_formatter(&|v| match at(*v) {
+                Some(i) if i % every == 0 => {
+                    days.get(i).map(|d| short_day(&d.key)).unwrap_or_default()
+                }
+                _ => String::new(),
+            })
+            .y_label_formatter(&|y| label(*y))
+            .draw()?;
+        for k in 0..series.len() {
+            let col = colour(k);
+            c.draw_series(stacks.iter().enumerate().filter_map(|(i, s)| {
+                let base: f64 = s[..k].iter().sum();
+                let v = s[k];
+                let x = i as f64;
+                (v > 0.0)
+                    .then(|| Rectangle::new([(x - 0.4, base), (x + 0.4, base + v)], col.filled()))
+            }))?;
+        }
+        Ok(())
+    })
+}
+
+/// Horizontal bars, one per name, each stacked from its values.
+fn stacked_bars(
+    chart: &'static str,
+    caption: &str,
+    names: &[String],
+    stacks: &[Vec<f64>],
+    series: &[&str],
+    label: impl Fn(f64) -> String,
+) -> Result<String, ChartError> {
+    let max = stacks
+        .iter()
+        .map(|s| s.iter().sum::<f64>())
+        .fold(0.0, f64::max);
+    let right = if max > 0.0 { max * 1.1 } else { 1.0 };
+    let n = names.len().max(1) as u32;
+    let height = (90 + 34 * n).clamp(180, 640);
+    svg(chart, (WIDE.0, height), |root| {
+        let mut c = ChartBuilder::on(root)
+            .caption(caption, ("sans-serif", 20))
+            .margin(12)
+            .x_label_area_size(30)
+            .y_label_area_size(260)
+            .build_cartesian_2d(0f64..right, -0.5..n as f64 - 0.5)?;
+        c.configure_mesh()
+            .disable_y_mesh()
+            .light_line_style(TRANSPARENT)
+            .label_style(("sans-serif", 13))
+            .y_labels(names.len().max(1))
+            .y_label_formatter(&|v| {
+                // The first name on top.
+                at(*v)
+                    .and_then(|i| names.len().checked_sub(i + 1))
+                    .and_then(|i| names.get(i))
+                    .map(|s| tail(s, 36))
+                    .unwrap_or_default()
+            })
+            .x_label_formatter(&|x| label(*x))
+            .draw()?;
+        for k in 0..series.len() {
+            let col = colour(k);
+            c.draw_series(stacks.iter().enumerate().filter_map(|(i, s)| {
+                let base: f64 = s[..k].iter().sum();
+                let v = s[k];
+                let y = (stacks.len() - 1 - i) as f64;
+                (v > 0.0)
+                    .then(|| Rectangle::new([(base, y - 0.35), (base + v, y + 0.35)], col.filled()))
+            }))?;
+        }
+        Ok(())
+    })
+}
+
+/// The index a label value stands on, if it is a whole number.
+fn at(v: f64) -> Option<usize> {
+    (v >= 0.0 && (v - v.round()).abs() < 1e-6).then(|| v.round() as usize)
+}
+
+/// The names of a chart's series with their colours, under the chart.
+fn legend(series: &[impl AsRef<str>]) -> String {
+    let mut out = String::from("<figcaption>");
+    for (i, name) in series.iter().enumerate() {
+        let RGBColor(r, g, b) = colour(i);
+        let _ = write!(
+            out,
+            "<span><i style=\"background:#{r:02x}{g:02x}{b:02x}\"></i>{}</span>",
+            esc(name.as_ref())
+        );
+    }
+    out.push_str("</figcaption>");
+    out
+}
+
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = "
+body { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; margin: 24px auto;
+  max-width: 1000px; color: #222; background: #fafafa; }
+h1 { font-size: 24px; margin-bottom: 4px; }
+p.sub { color: #666; margin-top: 0; }
+.cards { display: flex; gap: 12px; margin: 16px 0; }
+.card { flex: 1; background: #fff; border: 1px solid #ddd; border-radius: 6px; padding: 10px 14px; }
+.card b { display: block; font-size: 22px; }
+.card span { color: #666; font-size: 13px; }
+figure.chart { background: #fff; border: 1px solid #ddd; border-radius: 6px; margin: 16px 0;
+  padding: 8px; }
+figure.chart svg { display: block; width: 100%; height: auto; }
+figcaption { font-size: 13px; color: #444; padding: 0 12px 4px; }
+figcaption span { margin-right: 16px; white-space: nowrap; }
+figcaption i { display: inline-block; width: 11px; height: 11px; margin-right: 5px;
+  vertical-align: -1px; }
+table { border-collapse: collapse; width: 100%; background: #fff; font-size: 13px; margin: 8px 0 24px; }
+th, td { border-bottom: 1px solid #e4e4e4; padding: 5px 8px; text-align: left; vertical-align: top; }
+td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+tr.total td { font-weight: bold; border-top: 2px solid #999; }
+code { font-size: 12px; }
+";
+
+pub fn render(d: &Dashboard) -> Result<String, ChartError> {
+    let total = &d.report.total;
+    // Cost per day stacked by model: the models most spent on, the rest as one.
+    let mut models: Vec<(String, f64)> = Vec::new();
+    for day in &d.days {
+        for m in &day.models {
+            match models.iter_mut().find(|(n, _)| *n == m.key) {
+                Some(e) => e.1 += m.cost,
+                None => models.push((m.key.clone(), m.cost)),
+            }
+        }
+    }
+    models.sort_by(|a, b| b.1.total_cmp(&a.1));
+    const TOP: usize = 8;
+    let mut series: Vec<String> = models.iter().take(TOP).map(|m| m.0.clone()).collect();
+    if models.len() > TOP {
+        series.push("other models".into());
+    }
+    let cost_chart = stacked_days(
+        "cost per day",
+        "Cost per day, by model (USD)",
+        &d.days,
+        &series,
+        |day| {
+            let mut v = vec![0.0; series.len()];
+            for m in &day.models {
+                let i = series
+                    .iter()
+                    .position(|s| *s == m.key)
+                    .unwrap_or(series.len() - 1);
+                v[i] += m.cost;
+            }
+            v
+        },
+        money,
+    )?;
+    let kinds: Vec<String> = ["input", "output", "reasoning", "cache read", "cache write"]
+        .map(String::from)
+        .to_vec();
+    let token_chart = stacked_days(
+        "tokens per day",
+        "Tokens per day",
+        &d.days,
+        &kinds,
+        |day| {
+            let t = &day.tokens;
+            [t.input, t.output, t.reasoning, t.cache_read, t.cache_write]
+                .map(|n| n as f64)
+                .to_vec()
+        },
+        |y| count(y.max(0.0) as u64),
+    )?;
+    let top_projects: Vec<&Row> = d.projects.iter().take(12).collect();
+    let project_names: Vec<String> = top_projects.iter().map(|p| p.key.clone()).collect();
+    let project_chart = stacked_bars(
+        "cost per project",
+        "Cost per project (USD)",
+        &project_names,
+        &top_projects
+            .iter()
+            .map(|p| vec![p.cost])
+            .collect::<Vec<_>>(),
+        &["cost"],
+        money,
+    )?;
+    let sessions_chart = stacked_bars(
+        "sessions per project",
+        "Sessions per project",
+        &project_names,
+        &top_projects
+            .iter()
+            .map(|p| vec![p.sessions as f64])
+            .collect::<Vec<_>>(),
+        &["sessions"],
+        |x| format!("{x:.0}"),
+    )?;
+    let with_todos: Vec<_> = d.todos.iter().filter(|t| t.todos.total > 0).collect();
+    let todo_chart = stacked_bars(
+        "todo completion",
+        "Todo completion per project",
+        &with_todos
+            .iter()
+            .map(|t| t.project.clone())
+            .collect::<Vec<_>>(),
+        &with_todos
+            .iter()
+            .map(|t| {
+                let t = t.todos;
+                let other = t.total - t.completed - t.cancelled - t.pending;
+                vec![
+                    t.completed as f64,
+                    t.cancelled as f64,
+                    t.pending as f64,
+                    other as f64,
+                ]
+            })
+            .collect::<Vec<_>>(),
+        &["completed", "cancelled", "open", "other"],
+        |x| format!("{x:.0}"),
+    )?;
+
+    let mut h = String::new();
+    let w = &mut h;
+    let _ = write!(
+        w,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
+         <h1>opencode usage</h1>\n<p class=\"sub\">{title}</p>\n<div class=\"cards\">",
+        title = esc(&d.title)
+    );
+    for (value, what) in [
+        (money(total.cost), "cost"),
+        (count(total.total_tokens()), "tokens"),
+        (total.sessions.to_string(), "sessions"),
+        (total.messages.to_string(), "messages"),
+    ] {
+        let _ = write!(
+            w,
+            "<div class=\"card\"><b>{}</b><span>{what}</span></div>",
+            esc(&value)
+        );
+    }
+    h.push_str("</div>\n");
+    let none: [&str; 0] = [];
+    for (id, svg, caption) in [
+        ("cost-per-day", &cost_chart, legend(&series)),
+        ("tokens-per-day", &token_chart, legend(&kinds)),
+        ("cost-per-project", &project_chart, legend(&none)),
+        ("sessions-per-project", &sessions_chart, legend(&none)),
+        (
+            "todo-completion",
+            &todo_chart,
+            legend(&["completed", "cancelled", "open", "other"]),
+        ),
+    ] {
+        let _ = writeln!(
+            h,
+            "<figure class=\"chart\" id=\"{id}\">\n{}\n{caption}</figure>",
+            svg.trim_start_matches("<?xml version=\"1.0\" encoding=\"UTF-8\"?>")
+                .trim()
+        );
+    }
+    h.push_str(
+        "<h2>Most expensive sessions</h2>\n<p class=\"sub\">Each with its subagents' usage rolled in.</p>\n\
+         <table>\n<tr><th class=\"n\">Cost</th><th>Session</th><th>Agents</th><th>Models</th>\
+         <th class=\"n\">Todos</th><th class=\"n\">Msgs</th></tr>\n",
+    );
+    for s in d.sessions.iter().take(15) {
+        let todos = match s.todos.total {
+            0 => "-".to_string(),
+            n => format!("{}/{n}", s.todos.completed + s.todos.cancelled),
+        };
+        let _ = writeln!(
+            h,
+            "<tr><td class=\"n\">{}</td><td>{}<br><code>{}</code> · {}</td><td>{}</td><td>{}</td>\
+             <td class=\"n\">{todos}</td><td class=\"n\">{}</td></tr>",
+            money(s.row.cost),
+            esc(s.row.label.as_deref().unwrap_or("")),
+            esc(&s.row.key),
+            esc(&tail(&s.project, 40)),
+            esc(&s.agents.join(", ")),
+            esc(&s.models.join(", ")),
+            s.row.messages
+        );
+    }
+    h.push_str("</table>\n");
+    let r = &d.report;
+    let _ = writeln!(
+        h,
+        "<h2>By {}</h2>\n<table>\n<tr><th>{}</th><th class=\"n\">Sessions</th><th class=\"n\">Messages</th>\
+         <th class=\"n\">Input</th><th class=\"n\">Output</th><th class=\"n\">Reasoning</th>\
+         <th class=\"n\">Cache read</th><th class=\"n\">Cache write</th><th class=\"n\">Cost</th></tr>",
+        by_name(r.by).to_lowercase(),
+        by_name(r.by)
+    );
+    for (row, class) in r
+        .rows
+        .iter()
+        .map(|x| (x, ""))
+        .chain([(&r.total, " class=\"total\"")])
+    {
+        let t = &row.tokens;
+        let key = match &row.label {
+            Some(l) if !l.is_empty() => format!("{} <small>({})</small>", esc(&row.key), esc(l)),
+            _ => esc(&row.key),
+        };
+        let _ = writeln!(
+            h,
+            "<tr{class}><td>{key}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
+             <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
+             <td class=\"n\">{}</td></tr>",
+            row.sessions,
+            row.messages,
+            count(t.input),
+            count(t.output),
+            count(t.reasoning),
+            count(t.cache_read),
+            count(t.cache_write),
+            money(row.cost)
+        );
+    }
+    h.push_str("</table>\n</body>\n</html>\n");
+    Ok(h)
+}

@@ -1,0 +1,139 @@
+//! Reports: usage summed per day, week, month, project, model, agent,
+//! session or device. Aggregation ([`collect`]: store -> facts, [`group`]:
+//! facts -> rows) is kept apart from rendering ([`table`], [`csv`],
+//! [`html`]: rows -> output), so rows from elsewhere (a Convex deployment's
+//! aggregates) render the same way.
+
+pub mod collect;
+pub mod csv;
+pub mod group;
+pub mod html;
+pub mod table;
+
+use crate::cli::By;
+use crate::document::{TodoStats, TokenTotals};
+use serde::Serialize;
+
+/// One row of a report.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Row {
+    /// Day `YYYY-MM-DD`, week `YYYY-Www`, month `YYYY-MM`, project
+    /// directory, `provider/model`, agent, session id or device id.
+    pub key: String,
+    /// The project id, session title or host name, where there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Distinct sessions with a message in the row.
+    pub sessions: u64,
+    /// Messages in the row (by model: assistant messages of that model).
+    pub messages: u64,
+    /// USD, summed over assistant messages.
+    pub cost: f64,
+    pub tokens: TokenTotals,
+    /// Under a day, week or month: the same split by model.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub models: Vec<Row>,
+}
+
+impl Row {
+    /// All tokens, of every kind.
+    pub fn total_tokens(&self) -> u64 {
+        let t = &self.tokens;
+        t.input + t.output + t.reasoning + t.cache_read + t.cache_write
+    }
+}
+
+/// Rows with what they are rows of.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub title: String,
+    pub by: By,
+    pub rows: Vec<Row>,
+    /// Over everything in the report: sessions counted once.
+    pub total: Row,
+}
+
+/// A session as the page lists it: its own usage and its subagents'.
+#[derive(Debug, Clone)]
+pub struct SessionSummary {
+    pub row: Row,
+    pub project: String,
+    pub agents: Vec<String>,
+    pub models: Vec<String>,
+    pub todos: TodoStats,
+}
+
+/// Todo progress of the sessions of one project.
+#[derive(Debug, Clone)]
+pub struct ProjectTodos {
+    pub project: String,
+    pub todos: TodoStats,
+}
+
+/// Everything the HTML page shows.
+#[derive(Debug, Clone)]
+pub struct Dashboard {
+    pub title: String,
+    /// By day, each with its models.
+    pub days: Vec<Row>,
+    pub projects: Vec<Row>,
+    pub todos: Vec<ProjectTodos>,
+    /// Most expensive first.
+    pub sessions: Vec<SessionSummary>,
+    /// The rows asked for with `--by`.
+    pub report: Report,
+}
+
+/// What a `--by` row is called in headers.
+pub fn by_name(by: By) -> &'static str {
+    match by {
+        By::Day => "Day",
+        By::Week => "Week",
+        By::Month => "Month",
+        By::Project => "Project",
+        By::Model => "Model",
+        By::Agent => "Agent",
+        By::Session => "Session",
+        By::Device => "Device",
+    }
+}
+
+/// `$12.34`; below a cent `$0.0042`.
+pub fn money(usd: f64) -> String {
+    if usd != 0.0 && usd.abs() < 0.01 {
+        format!("${usd:.4}")
+    } else {
+        format!("${usd:.2}")
+    }
+}
+
+/// `950`, `12.3K`, `1.2M`, `3.4B`.
+pub fn count(n: u64) -> String {
+    let f = n as f64;
+    if n < 1000 {
+        n.to_string()
+    } else if n < 1_000_000 {
+        format!("{:.1}K", f / 1e3)
+    } else if n < 1_000_000_000 {
+        format!("{:.1}M", f / 1e6)
+    } else {
+        format!("{:.1}B", f / 1e9)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_and_counts_read_short() {
+        assert_eq!(money(12.344), "$12.34");
+        assert_eq!(money(0.0), "$0.00");
+        assert_eq!(money(0.00421), "$0.0042");
+        assert_eq!(count(950), "950");
+        assert_eq!(count(12_345), "12.3K");
+        assert_eq!(count(1_234_567), "1.2M");
+        assert_eq!(count(3_400_000_000), "3.4B");
+    }
+}

@@ -1,0 +1,371 @@
+//! A session's usage broken down by model, agent and (UTC) day, collected
+//! message by message next to [`crate::document::Stats`], and summed over
+//! subagent sessions. Names are interned in small vectors, so a message of
+//! a known model and agent costs no allocation.
+
+use crate::store::MessageMeta;
+use serde::Serialize;
+
+const DAY_MS: i64 = 86_400_000;
+
+/// Token counts, summed over assistant messages.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenTotals {
+    pub input: u64,
+    pub output: u64,
+    pub reasoning: u64,
+    pub cache_read: u64,
+    pub cache_write: u64,
+}
+
+impl TokenTotals {
+    pub fn add(&mut self, o: &TokenTotals) {
+        self.input += o.input;
+        self.output += o.output;
+        self.reasoning += o.reasoning;
+        self.cache_read += o.cache_read;
+        self.cache_write += o.cache_write;
+    }
+}
+
+/// Messages, cost and tokens of one slice of usage.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Amount {
+    pub messages: u64,
+    pub cost: f64,
+    pub tokens: TokenTotals,
+}
+
+impl Amount {
+    fn add(&mut self, o: &Amount) {
+        self.messages += o.messages;
+        self.cost += o.cost;
+        self.tokens.add(&o.tokens);
+    }
+}
+
+/// The tokens an assistant message recorded.
+pub fn tokens_of(meta: &MessageMeta<'_>) -> TokenTotals {
+    meta.tokens.as_ref().map_or_else(TokenTotals::default, |t| {
+        let cache = t.cache.unwrap_or_default();
+        TokenTotals {
+            input: t.input,
+            output: t.output,
+            reasoning: t.reasoning,
+            cache_read: cache.read,
+            cache_write: cache.write,
+        }
+    })
+}
+
+/// The usage of one session, or summed over several.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Usage {
+    /// `provider/model` of assistant messages, in order of first use.
+    pub models: Vec<(String, Amount)>,
+    /// Agents (falling back to mode) of all messages, in order of first use;
+    /// `messages` counts all of them, `cost` the assistant messages'.
+    pub agents: Vec<(String, Amount)>,
+    /// Sum of `time.completed - time.created` over assistant messages.
+    pub active_ms: i64,
+    /// By UTC day (days since 1970-01-01), in order of first use.
+    pub days: Vec<Day>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Day {
+    pub day: i64,
+    /// Sessions with a message that day (1 for a session's own usage).
+    pub sessions: u64,
+    /// All messages that day; cost and tokens of its assistant messages.
+    pub all: Amount,
+    /// By index into [`Usage::models`]: (sessions, assistant messages).
+    pub models: Vec<(usize, u64, Amount)>,
+}
+
+impl Usage {
+    /// Count one more message of the session.
+    pub fn add(&mut self, meta: &MessageMeta<'_>) {
+        let created = meta.created();
+        let day = created.div_euclid(DAY_MS);
+        let d = match self.days.iter().rposition(|d| d.day == day) {
+            Some(i) => i,
+            None => {
+                self.days.push(Day {
+                    day,
+                    sessions: 1,
+                    ..Day::default()
+                });
+                self.days.len() - 1
+            }
+        };
+        let assistant = meta.role() == "assistant";
+        let amount = if assistant {
+            Amount {
+                messages: 1,
+                cost: meta.cost,
+                tokens: tokens_of(meta),
+            }
+        } else {
+            Amount {
+                messages: 1,
+                ..Amount::default()
+            }
+        };
+        self.days[d].all.add(&amount);
+        if let Some(agent) = meta.agent() {
+            let i = intern(&mut self.agents, |n| n == agent, || agent.to_string());
+            self.agents[i].1.add(&amount);
+        }
+        if !assistant {
+            return;
+        }
+        if let Some(t) = &meta.time
+            && let Some(done) = t.completed
+            && done >= t.created
+        {
+            self.active_ms += done - t.created;
+        }
+        if let Some((p, m)) = meta.model() {
+            let i = intern(
+                &mut self.models,
+                |n| is_model(n, p, m),
+                || format!("{p}/{m}"),
+            );
+            self.models[i].1.add(&amount);
+            let day = &mut self.days[d];
+            match day.models.iter_mut().find(|e| e.0 == i) {
+                Some(e) => e.2.add(&amount),
+                None => day.models.push((i, 1, amount)),
+            }
+        }
+    }
+
+    /// Add another session's (or sessions') usage to this one.
+    pub fn merge(&mut self, o: &Usage) {
+        let models: Vec<usize> = o
+            .models
+            .iter()
+            .map(|(name, a)| {
+                let i = intern(&mut self.models, |n| n == name, || name.clone());
+                self.models[i].1.add(a);
+                i
+            })
+            .collect();
+        for (name, a) in &o.agents {
+            let i = intern(&mut self.agents, |n| n == name, || name.clone());
+            self.agents[i].1.add(a);
+        }
+        self.active_ms += o.active_ms;
+        for od in &o.days {
+            let d = match self.days.iter().position(|d| d.day == od.day) {
+                Some(i) => i,
+                None => {
+                    self.days.push(Day {
+                        day: od.day,
+                        ..Day::default()
+                    });
+                    self.days.len() - 1
+                }
+            };
+            let day = &mut self.days[d];
+            day.sessions += od.sessions;
+            day.all.add(&od.all);
+            for &(om, sessions, a) in &od.models {
+                let m = models[om];
+                match day.models.iter_mut().find(|e| e.0 == m) {
+                    Some(e) => {
+                        e.1 += sessions;
+                        e.2.add(&a);
+                    }
+                    None => day.models.push((m, sessions, a)),
+                }
+            }
+        }
+    }
+
+    /// The `models` field of a document.
+    pub fn model_list(&self) -> Vec<ModelUsage> {
+        self.models
+            .iter()
+            .map(|(model, a)| ModelUsage {
+                model: model.clone(),
+                messages: a.messages,
+                cost: a.cost,
+                tokens: a.tokens,
+            })
+            .collect()
+    }
+
+    /// The `agents` field of a document.
+    pub fn agent_list(&self) -> Vec<AgentUsage> {
+        self.agents
+            .iter()
+            .map(|(agent, a)| AgentUsage {
+                agent: agent.clone(),
+                messages: a.messages,
+                cost: a.cost,
+            })
+            .collect()
+    }
+
+    /// The `daily` field of a document, sorted by day.
+    pub fn daily(&self) -> Vec<DayUsage> {
+        let mut days: Vec<&Day> = self.days.iter().collect();
+        days.sort_by_key(|d| d.day);
+        days.into_iter()
+            .map(|d| DayUsage {
+                day: day_string(d.day),
+                sessions: d.sessions,
+                messages: d.all.messages,
+                cost: d.all.cost,
+                tokens: d.all.tokens,
+                models: d
+                    .models
+                    .iter()
+                    .map(|&(m, sessions, a)| DayModelUsage {
+                        model: self.models[m].0.clone(),
+                        sessions,
+                        messages: a.messages,
+                        cost: a.cost,
+                        tokens: a.tokens,
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+}
+
+/// Whether `name` is `provider/model` (compared without splitting it).
+pub fn is_model(name: &str, provider: &str, model: &str) -> bool {
+    name.len() == provider.len() + 1 + model.len()
+        && name.as_bytes()[provider.len()] == b'/'
+        && name.starts_with(provider)
+        && name.ends_with(model)
+}
+
+/// `YYYY-MM-DD` of a day number (days since 1970-01-01).
+pub fn day_string(day: i64) -> String {
+    jiff::Timestamp::from_second(day * 86_400)
+        .map(|t| {
+            t.to_zoned_datetime(jiff::tz::TimeZone::UTC)
+                .date()
+                .to_string()
+        })
+        .unwrap_or_else(|_| "invalid".into())
+}
+
+/// The index of the entry named as `is` recognises; `name` makes it when
+/// it is new (so a known name costs no allocation).
+fn intern(
+    entries: &mut Vec<(String, Amount)>,
+    is: impl Fn(&str) -> bool,
+    name: impl FnOnce() -> String,
+) -> usize {
+    match entries.iter().position(|(n, _)| is(n)) {
+        Some(i) => i,
+        None => {
+            entries.push((name(), Amount::default()));
+            entries.len() - 1
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelUsage {
+    pub model: String,
+    pub messages: u64,
+    pub cost: f64,
+    pub tokens: TokenTotals,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentUsage {
+    pub agent: String,
+    pub messages: u64,
+    pub cost: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DayUsage {
+    pub day: String,
+    pub sessions: u64,
+    pub messages: u64,
+    pub cost: f64,
+    pub tokens: TokenTotals,
+    pub models: Vec<DayModelUsage>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DayModelUsage {
+    pub model: String,
+    pub sessions: u64,
+    pub messages: u64,
+    pub cost: f64,
+    pub tokens: TokenTotals,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta(json: &str) -> MessageMeta<'_> {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn model_names_compare_without_splitting() {
+        assert!(is_model("p/m", "p", "m"));
+        assert!(is_model("a/b/c", "a", "b/c"));
+        assert!(!is_model("a/b/c", "a/b", "x"));
+        assert!(!is_model("pm/", "p", "m"));
+        assert!(!is_model("p/mm", "p", "m"));
+    }
+
+    #[test]
+    fn breaks_down_by_model_agent_and_utc_day_and_merges() {
+        let mut a = Usage::default();
+        // 2025-11-24T23:59:59Z, then 2025-11-25
+        a.add(&meta(
+            r#"{"role":"user","agent":"build","time":{"created":1764028799000}}"#,
+        ));
+        a.add(&meta(
+            r#"{"role":"assistant","agent":"build","providerID":"p","modelID":"m","cost":0.5,"tokens":{"input":3,"output":4,"cache":{"read":5}},"time":{"created":1764028800001,"completed":1764028802001}}"#,
+        ));
+        a.add(&meta(
+            r#"{"role":"assistant","mode":"plan","providerID":"q","modelID":"n","cost":0.25,"time":{"created":1764028800002,"completed":1}}"#,
+        ));
+        assert_eq!(
+            a.active_ms, 2000,
+            "a completion before creation counts nothing"
+        );
+        let daily = a.daily();
+        assert_eq!(
+            daily.iter().map(|d| d.day.as_str()).collect::<Vec<_>>(),
+            ["2025-11-24", "2025-11-25"]
+        );
+        assert_eq!((daily[0].messages, daily[0].cost), (1, 0.0));
+        assert_eq!((daily[1].messages, daily[1].cost), (2, 0.75));
+        assert_eq!(daily[1].models.len(), 2);
+        assert_eq!(daily[1].tokens.cache_read, 5);
+        let agents = a.agent_list();
+        assert_eq!(
+            (agents[0].agent.as_str(), agents[0].messages, agents[0].cost),
+            ("build", 2, 0.5)
+        );
+        assert_eq!(agents[1].agent, "plan");
+        let mut sum = Usage::default();
+        sum.merge(&a);
+        sum.merge(&a);
+        let d = sum.daily();
+        assert_eq!((d[1].sessions, d[1].messages), (2, 4));
+        assert_eq!((d[1].models[0].sessions, d[1].models[0].messages), (2, 2));
+        assert_eq!(sum.model_list()[0].cost, 1.0);
+        assert_eq!(sum.active_ms, 4000);
+    }
+}

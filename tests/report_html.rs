@@ -1,0 +1,145 @@
+//! The HTML report as a person sees it: opened in headless Chromium
+//! (Debian's `chromium`; `.ci/run` installs it), with no console errors,
+//! every chart laid out, and a screenshot saved to
+//! `target/report-html/report.png`.
+
+mod common;
+
+use common::Fixture;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const CHARTS: [&str; 5] = [
+    "cost-per-day",
+    "tokens-per-day",
+    "cost-per-project",
+    "sessions-per-project",
+    "todo-completion",
+];
+
+fn chromium() -> PathBuf {
+    let path = std::env::var_os("CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    assert!(
+        path.exists(),
+        "{} is missing: `apt-get install chromium` (or set CHROMIUM)",
+        path.display()
+    );
+    path
+}
+
+/// Run headless Chromium on `page` with `args`; its stdout and stderr.
+fn browse(page: &Path, profile: &Path, args: &[&str]) -> (String, String) {
+    let out = Command::new("timeout")
+        .arg("120")
+        .arg(chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+            "--enable-logging=stderr",
+            "--log-level=0",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("chromium runs");
+    assert!(out.status.success(), "chromium: {out:?}");
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Console messages of level error (and uncaught exceptions) in Chromium's log.
+fn console_errors(log: &str) -> Vec<&str> {
+    log.lines()
+        .filter(|l| l.contains("CONSOLE") && (l.contains(":ERROR:") || l.contains("Uncaught")))
+        .collect()
+}
+
+/// Lays the page out and marks on `<body>` how many charts have an SVG
+/// with a real size and at least one bar (a rect besides the background).
+const CHECK: &str = r#"<script>
+const figs = [...document.querySelectorAll('figure.chart')];
+const drawn = figs.filter(f => {
+  const svg = f.querySelector('svg');
+  if (!svg) return false;
+  const r = svg.getBoundingClientRect();
+  return r.width > 300 && r.height > 100 && svg.querySelectorAll('rect').length >= 2;
+}).map(f => f.id);
+document.body.setAttribute('data-drawn', drawn.join(' '));
+</script>"#;
+
+#[test]
+fn the_page_opens_without_network_or_errors_and_every_chart_is_drawn() {
+    let fx = Fixture::load("v1.18.33");
+    let dir = fx.tmp.path().join("html");
+    std::fs::create_dir_all(&dir).unwrap();
+    let page = dir.join("report.html");
+    fx.cmd()
+        .args(["report", "--utc", "--html"])
+        .arg(&page)
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(&page).unwrap();
+    // Self-contained: nothing to fetch.
+    for bad in ["<script", "<link", "src=", "href=", "url(", "@import"] {
+        assert!(!html.contains(bad), "the page loads something: {bad}");
+    }
+    for id in CHARTS {
+        assert!(html.contains(&format!("id=\"{id}\"")), "chart {id}");
+    }
+    assert!(html.contains("Fixture long-chat"), "the sessions table");
+
+    // The page as it is: no console errors; a screenshot.
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("../report-html");
+    std::fs::create_dir_all(&shots).unwrap();
+    let shot = shots.join("report.png");
+    let _ = std::fs::remove_file(&shot);
+    let (_, log) = browse(
+        &page,
+        &dir.join("profile-1"),
+        &[
+            "--window-size=1100,2600",
+            &format!("--screenshot={}", shot.display()),
+        ],
+    );
+    assert_eq!(console_errors(&log), Vec::<&str>::new(), "{log}");
+    let png = std::fs::read(&shot).expect("a screenshot");
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 20_000,
+        "a real picture"
+    );
+
+    // Laid out: every chart has a size and bars.
+    let checked = dir.join("checked.html");
+    std::fs::write(
+        &checked,
+        html.replace("</body>", &format!("{CHECK}</body>")),
+    )
+    .unwrap();
+    let (dom, log) = browse(&checked, &dir.join("profile-2"), &["--dump-dom"]);
+    assert_eq!(console_errors(&log), Vec::<&str>::new(), "{log}");
+    let drawn = dom
+        .split("data-drawn=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap_or_else(|| panic!("the check ran: {dom:.500}"));
+    assert_eq!(drawn, CHARTS.join(" "), "charts drawn");
+
+    // The console check can fail: a page with an error is caught.
+    let broken = dir.join("broken.html");
+    std::fs::write(
+        &broken,
+        "<html><body><script>console.error('probe'); undefinedThing();</script></body></html>",
+    )
+    .unwrap();
+    let (_, log) = browse(&broken, &dir.join("profile-3"), &["--dump-dom"]);
+    assert!(!console_errors(&log).is_empty(), "errors are seen: {log}");
+}
