@@ -6,7 +6,10 @@
 import type { ApiFromModules, FilterApi, FunctionReference } from "convex/server";
 import { anyApi } from "convex/server";
 import type * as aggregates from "../aggregates.js";
+import type * as crons from "../crons.js";
+import type * as migrations from "../migrations.js";
 import type * as report from "../report.js";
+import type * as retention from "../retention.js";
 import type * as sessions from "../sessions.js";
 import type * as storage from "../storage.js";
 import type * as token from "../token.js";
@@ -14,7 +17,10 @@ import type * as validators from "../validators.js";
 
 const fullApi: ApiFromModules<{
   aggregates: typeof aggregates;
+  crons: typeof crons;
+  migrations: typeof migrations;
   report: typeof report;
+  retention: typeof retention;
   sessions: typeof sessions;
   storage: typeof storage;
   token: typeof token;
