@@ -1,11 +1,68 @@
 import { defineSchema, defineTable } from "convex/server";
-import { sessionFields } from "./validators";
+import { v } from "convex/values";
+import {
+  contentFields,
+  rollupDim,
+  storageFields,
+  summaryFields,
+  tokenCounts,
+} from "./validators";
 
 export default defineSchema({
-  sessions: defineTable(sessionFields)
+  /**
+   * One small row per session: the document without messagesJson/todosJson,
+   * plus bookkeeping (storageFields). `messagesJson`/`todosJson` are allowed
+   * only for rows stored by the seed's backend until `migrations:run` moves
+   * them out; nothing in this version writes them here.
+   */
+  sessions: defineTable({ ...summaryFields, ...storageFields, ...contentFields })
     .index("by_sessionId", ["sessionId"])
     .index("by_deviceId", ["deviceId"])
     .index("by_projectId", ["projectId"])
     .index("by_createdAt", ["createdAt"])
-    .index("by_deviceId_createdAt", ["deviceId", "createdAt"]),
+    .index("by_deviceId_createdAt", ["deviceId", "createdAt"])
+    .index("by_aggregated", ["aggregated"]),
+
+  /** The heavy part of a session; read only by `sessions:get` (and upsert, to compare). */
+  sessionContent: defineTable({
+    sessionId: v.string(),
+    /** The session's updatedAt when this content was stored; retention keys on it. */
+    updatedAt: v.number(),
+    ...contentFields,
+  })
+    .index("by_sessionId", ["sessionId"])
+    .index("by_updatedAt", ["updatedAt"]),
+
+  /**
+   * Pre-aggregated usage of top-level sessions (own + subagents):
+   * one cell per (dim, UTC day, key). `day` is "YYYY-MM-DD", or "" for the
+   * all-time cell of a device/project/model. `key` is "" for dim "total",
+   * else the deviceId / projectDirectory / "provider/model".
+   */
+  rollups: defineTable({
+    dim: rollupDim,
+    day: v.string(),
+    key: v.string(),
+    /** dim "device": the hostname last seen. */
+    label: v.optional(v.string()),
+    sessions: v.number(),
+    messages: v.number(),
+    cost: v.number(),
+    tokens: tokenCounts,
+  }).index("by_dim_day_key", ["dim", "day", "key"]),
+
+  /** All-time sums per device / project for `sessions:totals` (whole sessions, not per day). */
+  groupTotals: defineTable({
+    by: v.union(v.literal("device"), v.literal("project")),
+    /** deviceId or projectId. */
+    key: v.string(),
+    /** hostname / projectDirectory of the newest session counted here. */
+    label: v.string(),
+    newestCreatedAt: v.number(),
+    sessionCount: v.number(),
+    subagentSessionCount: v.number(),
+    messageCount: v.number(),
+    cost: v.number(),
+    tokens: tokenCounts,
+  }).index("by_by_key", ["by", "key"]),
 });

@@ -21,14 +21,24 @@ afterEach(() => {
   vi.unstubAllEnvs();
 });
 
+/** Every row of every table: equal before and after means nothing was written. */
 async function stored(t: T) {
+  return await t.run(async (ctx) => [
+    ...(await ctx.db.query("sessions").collect()),
+    ...(await ctx.db.query("sessionContent").collect()),
+    ...(await ctx.db.query("rollups").collect()),
+    ...(await ctx.db.query("groupTotals").collect()),
+  ]);
+}
+
+async function sessionRows(t: T) {
   return await t.run((ctx) => ctx.db.query("sessions").collect());
 }
 
-/** The stored document without system fields. */
+/** The stored document (as `sessions:get` returns it) without system fields. */
 async function storedDoc(t: T, sessionId: string) {
-  const doc = (await stored(t)).find((d) => d.sessionId === sessionId);
-  if (doc === undefined) return undefined;
+  const doc = await t.query(api.sessions.get, { token: TOKEN, sessionId });
+  if (doc === null) return undefined;
   const { _id, _creationTime, ...rest } = doc;
   return rest;
 }
@@ -68,7 +78,7 @@ describe("upsert", () => {
     });
     expect(await upsert(t, doc)).toEqual({ sessionId: "ses_0001", result: "inserted" });
     expect(await storedDoc(t, "ses_0001")).toEqual(doc);
-    expect(await stored(t)).toHaveLength(1);
+    expect(await sessionRows(t)).toHaveLength(1);
   });
 
   test("replaces with a newer updatedAt; fields absent from the new version go away", async () => {
@@ -77,7 +87,7 @@ describe("upsert", () => {
     const newer = sampleSession({ updatedAt: 1_700_000_900_000, messageCount: 9 });
     expect(await upsert(t, newer)).toEqual({ sessionId: "ses_0001", result: "updated" });
     expect(await storedDoc(t, "ses_0001")).toEqual(newer);
-    expect(await stored(t)).toHaveLength(1);
+    expect(await sessionRows(t)).toHaveLength(1);
   });
 
   test("replaces when updatedAt is equal but content differs", async () => {
@@ -142,7 +152,7 @@ describe("upsertBatch", () => {
     expect((await storedDoc(t, "a"))?.messageCount).toBe(7);
     expect((await storedDoc(t, "b"))?.messageCount).toBe(4);
     expect((await storedDoc(t, "new"))?.updatedAt).toBe(60);
-    expect(await stored(t)).toHaveLength(4);
+    expect(await sessionRows(t)).toHaveLength(4);
   });
 
   test("an empty batch is fine", async () => {
@@ -156,7 +166,7 @@ describe("upsertBatch", () => {
     await expect(
       t.mutation(api.sessions.upsertBatch, { token: TOKEN, sessions: [sampleSession(), bad] }),
     ).rejects.toThrow(/title|null/);
-    expect(await stored(t)).toHaveLength(0);
+    expect(await sessionRows(t)).toHaveLength(0);
   });
 });
 
@@ -165,8 +175,10 @@ describe("token", () => {
     [
       ["upsert", (t: T) => t.mutation(api.sessions.upsert, { ...sampleSession(), token })],
       ["upsertBatch", (t: T) => t.mutation(api.sessions.upsertBatch, { token, sessions: [sampleSession()] })],
-      ["recent", (t: T) => t.query(api.sessions.recent, { token })],
+      ["recent", (t: T) => t.query(api.sessions.recent, { token, paginationOpts: { numItems: 5, cursor: null } })],
+      ["get", (t: T) => t.query(api.sessions.get, { token, sessionId: "ses_0001" })],
       ["totals", (t: T) => t.query(api.sessions.totals, { token, by: "device" })],
+      ["report", (t: T) => t.query(api.sessions.report, { token, by: "day" })],
     ] as const;
 
   test.each(["unset", "empty"])(
@@ -180,7 +192,7 @@ describe("token", () => {
           expect(await errorData(call(t)), name).toMatchObject({ code: "TOKEN_NOT_CONFIGURED" });
         }
       }
-      expect(await stored(t)).toHaveLength(0);
+      expect(await sessionRows(t)).toHaveLength(0);
     },
   );
 
@@ -197,7 +209,7 @@ describe("token", () => {
       expect(data, name).toMatchObject({ code: "UNAUTHORIZED" });
       expect(JSON.stringify(data)).not.toContain(TOKEN);
     }
-    expect(await stored(t)).toHaveLength(0);
+    expect(await sessionRows(t)).toHaveLength(0);
   });
 });
 
@@ -206,7 +218,7 @@ describe("argument validation", () => {
     const t = setup();
     const args = { ...sampleSession(), token: TOKEN, primaryAgent: null };
     await expect(t.mutation(api.sessions.upsert, args as never)).rejects.toThrow(/primaryAgent|null/);
-    expect(await stored(t)).toHaveLength(0);
+    expect(await sessionRows(t)).toHaveLength(0);
   });
 
   test("an unknown extra field is rejected, at the top level and nested", async () => {
@@ -219,7 +231,7 @@ describe("argument validation", () => {
       tokens: { ...sampleSession().tokens, total: 1 },
     };
     await expect(t.mutation(api.sessions.upsert, nested as never)).rejects.toThrow(/total/);
-    expect(await stored(t)).toHaveLength(0);
+    expect(await sessionRows(t)).toHaveLength(0);
   });
 
   test("a missing required field is rejected", async () => {
@@ -235,21 +247,26 @@ describe("recent", () => {
   async function seed(t: T) {
     const docs = [
       sampleSession({ sessionId: "s1", deviceId: "d1", createdAt: 10, messagesJson: "[1]" }),
-      sampleSession({ sessionId: "s2", deviceId: "d2", createdAt: 30 }),
+      sampleSession({ sessionId: "s2", deviceId: "d2", createdAt: 30, todosJson: undefined }),
       sampleSession({ sessionId: "s3", deviceId: "d1", createdAt: 20 }),
       sampleSession({ sessionId: "s4", deviceId: "d1", createdAt: 40, messagesJson: "[4]" }),
     ];
     await t.mutation(api.sessions.upsertBatch, { token: TOKEN, sessions: docs });
   }
+  const page = (numItems: number, cursor: string | null = null) => ({ numItems, cursor });
 
-  test("newest first by createdAt, without messagesJson/todosJson", async () => {
+  test("newest first by createdAt, summaries without messagesJson/todosJson", async () => {
     const t = setup();
     await seed(t);
-    const rows = await t.query(api.sessions.recent, { token: TOKEN });
+    const res = await t.query(api.sessions.recent, { token: TOKEN, paginationOpts: page(10) });
+    expect(res.isDone).toBe(true);
+    const rows = res.page;
     expect(rows.map((r) => r.sessionId)).toEqual(["s4", "s2", "s3", "s1"]);
     for (const row of rows) {
       expect(row).not.toHaveProperty("messagesJson");
       expect(row).not.toHaveProperty("todosJson");
+      expect(row).not.toHaveProperty("contentId");
+      expect(row).not.toHaveProperty("aggregated");
       expect(row).toHaveProperty("_id");
     }
     const { messagesJson: _m, todosJson: _t, ...summary } = sampleSession({
@@ -257,30 +274,86 @@ describe("recent", () => {
       deviceId: "d1",
       createdAt: 40,
     });
-    expect(rows[0]).toMatchObject(summary);
+    expect(rows[0]).toMatchObject({ ...summary, hasMessagesJson: true, hasTodosJson: true });
+    expect(rows[1]).toMatchObject({ hasMessagesJson: false, hasTodosJson: false });
   });
 
-  test("limit and deviceId", async () => {
+  test("pages with a cursor; deviceId", async () => {
     const t = setup();
     await seed(t);
-    const two = await t.query(api.sessions.recent, { token: TOKEN, limit: 2 });
-    expect(two.map((r) => r.sessionId)).toEqual(["s4", "s2"]);
-    const d1 = await t.query(api.sessions.recent, { token: TOKEN, deviceId: "d1", limit: 2 });
-    expect(d1.map((r) => r.sessionId)).toEqual(["s4", "s3"]);
-    const none = await t.query(api.sessions.recent, { token: TOKEN, deviceId: "nope" });
-    expect(none).toEqual([]);
+    const first = await t.query(api.sessions.recent, { token: TOKEN, paginationOpts: page(2) });
+    expect(first.page.map((r) => r.sessionId)).toEqual(["s4", "s2"]);
+    expect(first.isDone).toBe(false);
+    const second = await t.query(api.sessions.recent, {
+      token: TOKEN,
+      paginationOpts: page(2, first.continueCursor),
+    });
+    expect(second.page.map((r) => r.sessionId)).toEqual(["s3", "s1"]);
+    const d1 = await t.query(api.sessions.recent, { token: TOKEN, deviceId: "d1", paginationOpts: page(2) });
+    expect(d1.page.map((r) => r.sessionId)).toEqual(["s4", "s3"]);
+    const none = await t.query(api.sessions.recent, { token: TOKEN, deviceId: "nope", paginationOpts: page(2) });
+    expect(none.page).toEqual([]);
+    expect(none.isDone).toBe(true);
   });
 
-  test("limit defaults to 50 and is clamped to 1..500", async () => {
+  test("numItems is clamped to 1..500", async () => {
     const t = setup();
-    const docs = Array.from({ length: 520 }, (_, i) =>
-      sampleSession({ sessionId: `s${i}`, createdAt: i }),
+    const docs = Array.from({ length: 505 }, (_, i) =>
+      sampleSession({ sessionId: `s${i}`, createdAt: i, todosJson: undefined }),
     );
     await t.mutation(api.sessions.upsertBatch, { token: TOKEN, sessions: docs });
-    expect(await t.query(api.sessions.recent, { token: TOKEN })).toHaveLength(50);
-    expect(await t.query(api.sessions.recent, { token: TOKEN, limit: 10_000 })).toHaveLength(500);
-    expect(await t.query(api.sessions.recent, { token: TOKEN, limit: 0 })).toHaveLength(1);
-    expect(await t.query(api.sessions.recent, { token: TOKEN, limit: 2.7 })).toHaveLength(2);
+    const q = (numItems: number) => t.query(api.sessions.recent, { token: TOKEN, paginationOpts: page(numItems) });
+    expect((await q(10_000)).page).toHaveLength(500);
+    expect((await q(0)).page).toHaveLength(1);
+    expect((await q(2.7)).page).toHaveLength(2);
+  });
+});
+
+describe("get", () => {
+  test("the whole document with its content; null for an unknown id", async () => {
+    const t = setup();
+    const doc = sampleSession({ messagesJson: '[{"role":"user"}]' });
+    await upsert(t, doc);
+    const got = await t.query(api.sessions.get, { token: TOKEN, sessionId: "ses_0001" });
+    const { _id, _creationTime, ...rest } = got!;
+    expect(rest).toEqual(doc);
+    expect(await t.query(api.sessions.get, { token: TOKEN, sessionId: "nope" })).toBeNull();
+  });
+});
+
+describe("content split", () => {
+  test("session rows hold no content; content lives in sessionContent", async () => {
+    const t = setup();
+    await upsert(t, sampleSession({ messagesJson: "[1]" }));
+    const [row] = await sessionRows(t);
+    expect(row).not.toHaveProperty("messagesJson");
+    expect(row).not.toHaveProperty("todosJson");
+    expect(row.aggregated).toBe(true);
+    const content = await t.run((ctx) => ctx.db.query("sessionContent").collect());
+    expect(content).toHaveLength(1);
+    expect(content[0]).toMatchObject({ sessionId: "ses_0001", messagesJson: "[1]", todosJson: sampleSession().todosJson });
+    expect(row.contentId).toBe(content[0]._id);
+  });
+
+  test("a change of content alone is 'updated'; the old content row goes", async () => {
+    const t = setup();
+    await upsert(t, sampleSession({ messagesJson: "[1]" }));
+    expect((await upsert(t, sampleSession({ messagesJson: "[2]" }))).result).toBe("updated");
+    expect((await upsert(t, sampleSession({ messagesJson: "[2]", exportedAt: 9 }))).result).toBe("unchanged");
+    expect((await storedDoc(t, "ses_0001"))?.messagesJson).toBe("[2]");
+    // Same length, different text: the digest differs, and equality is checked on the strings anyway.
+    expect((await upsert(t, sampleSession({ messagesJson: "[3]" }))).result).toBe("updated");
+    expect((await upsert(t, sampleSession({ messagesJson: undefined, todosJson: undefined }))).result).toBe("updated");
+    expect(await t.run((ctx) => ctx.db.query("sessionContent").collect())).toHaveLength(0);
+    expect(await storedDoc(t, "ses_0001")).toEqual(sampleSession({ messagesJson: undefined, todosJson: undefined }));
+  });
+
+  test("a summary change keeps the content row", async () => {
+    const t = setup();
+    await upsert(t, sampleSession({ messagesJson: "[1]" }));
+    const before = await t.run((ctx) => ctx.db.query("sessionContent").collect());
+    expect((await upsert(t, sampleSession({ messagesJson: "[1]", title: "new" }))).result).toBe("updated");
+    expect(await t.run((ctx) => ctx.db.query("sessionContent").collect())).toEqual(before);
   });
 });
 
@@ -314,7 +387,7 @@ describe("totals", () => {
           cost: 0.3,
           tokens: tokens(7),
         }),
-        // A subagent whose parent was never exported: counted on its own.
+        // A subagent whose parent was never exported: stored, not counted.
         sampleSession({
           sessionId: "orphan",
           parentSessionId: "not-stored",
@@ -338,6 +411,17 @@ describe("totals", () => {
           cost: 2,
           tokens: tokens(20),
         }),
+        sampleSession({
+          sessionId: "p3",
+          deviceId: "d3",
+          hostname: "gamma",
+          projectId: "projA",
+          projectDirectory: "/a",
+          createdAt: 3,
+          messageCount: 1,
+          cost: 0.25,
+          tokens: tokens(1),
+        }),
       ],
     });
   }
@@ -357,8 +441,8 @@ describe("totals", () => {
         tokens: { input: 130, output: 260, reasoning: 0, cacheRead: 130, cacheWrite: 0 },
       },
       {
-        key: "d2",
-        label: "beta",
+        key: "d3",
+        label: "gamma",
         sessionCount: 1,
         subagentSessionCount: 0,
         messageCount: 1,
@@ -377,6 +461,17 @@ describe("totals", () => {
       ["projA", "/a", 2, 16, 1.75],
     ]);
     expect(rows[1].tokens).toEqual({ input: 111, output: 222, reasoning: 0, cacheRead: 111, cacheWrite: 0 });
+  });
+
+  test("an update moves a session between keys; a key whose last session left disappears", async () => {
+    const t = setup();
+    await seed(t);
+    await upsert(t, sampleSession({
+      sessionId: "p3", deviceId: "d1", hostname: "alpha", projectId: "projA", projectDirectory: "/a",
+      createdAt: 3, updatedAt: 1_800_000_000_000, messageCount: 1, cost: 0.25, tokens: tokens(1),
+    }));
+    const rows = await t.query(api.sessions.totals, { token: TOKEN, by: "device" });
+    expect(rows.map((r) => [r.key, r.sessionCount])).toEqual([["d1", 3]]);
   });
 
   test("an empty table has no rows; an unknown grouping is rejected", async () => {

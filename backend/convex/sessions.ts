@@ -1,16 +1,29 @@
+import { paginationOptsValidator } from "convex/server";
 import { v } from "convex/values";
 import { mutation, query, type MutationCtx } from "./_generated/server";
-import type { Doc } from "./_generated/dataModel";
+import { Accumulator, contribution } from "./aggregates";
+import { dayRange, readCells, toRows } from "./report";
+import {
+  contentOf,
+  detail,
+  digest,
+  hasInlineContent,
+  insertContent,
+  summarize,
+  summaryOf,
+  type ContentRef,
+} from "./storage";
 import { requireToken } from "./token";
 import {
+  recentPage,
+  reportBy,
+  reportRow,
+  sessionDetail,
   sessionDoc,
   sessionFields,
-  sessionSummary,
   totalsRow,
   upsertResult,
   type SessionDoc,
-  type SessionSummary,
-  type TotalsRow,
   type UpsertResult,
 } from "./validators";
 
@@ -20,7 +33,10 @@ export const upsert = mutation({
   returns: upsertResult,
   handler: async (ctx, { token, ...doc }) => {
     requireToken(token);
-    return await upsertOne(ctx, doc);
+    const acc = new Accumulator();
+    const result = await upsertOne(ctx, doc, acc);
+    await acc.apply(ctx);
+    return result;
   },
 });
 
@@ -30,38 +46,80 @@ export const upsertBatch = mutation({
   returns: v.array(upsertResult),
   handler: async (ctx, { token, sessions }) => {
     requireToken(token);
+    const acc = new Accumulator();
     const results: UpsertResult[] = [];
     for (const doc of sessions) {
-      results.push(await upsertOne(ctx, doc));
+      results.push(await upsertOne(ctx, doc, acc));
     }
+    // The rollups change once per touched cell, for the whole batch.
+    await acc.apply(ctx);
     return results;
   },
 });
 
 /**
  * Keyed by sessionId. A stored document with a newer updatedAt wins ("stale");
- * a document equal to the stored one apart from exportedAt is not written
- * ("unchanged"), so a retry after a lost answer is harmless.
+ * a document equal to the stored one apart from exportedAt, content included,
+ * is not written ("unchanged"), so a retry after a lost answer is harmless.
+ * The session's rollup contribution moves from the old version to the new one
+ * (into `acc`, applied by the caller in the same transaction).
  */
-async function upsertOne(ctx: MutationCtx, doc: SessionDoc): Promise<UpsertResult> {
+async function upsertOne(ctx: MutationCtx, doc: SessionDoc, acc: Accumulator): Promise<UpsertResult> {
+  const { messagesJson, todosJson, ...summary } = doc;
   const { sessionId } = doc;
   const stored = await ctx.db
     .query("sessions")
     .withIndex("by_sessionId", (q) => q.eq("sessionId", sessionId))
     .unique();
   if (stored === null) {
-    await ctx.db.insert("sessions", doc);
+    const content = await insertContent(ctx, sessionId, doc.updatedAt, messagesJson, todosJson);
+    await ctx.db.insert("sessions", { ...summary, ...content, aggregated: true });
+    acc.add(contribution(summary), 1);
     return { sessionId, result: "inserted" };
   }
   if (stored.updatedAt > doc.updatedAt) {
     return { sessionId, result: "stale" };
   }
-  const { _id, _creationTime, exportedAt: _storedExportedAt, ...storedRest } = stored;
-  const { exportedAt: _incomingExportedAt, ...incomingRest } = doc;
-  if (deepEqual(storedRest, incomingRest)) {
+  const storedSummary = summaryOf(stored);
+  const { exportedAt: _storedExportedAt, ...storedRest } = storedSummary;
+  const { exportedAt: _incomingExportedAt, ...incomingRest } = summary;
+  const sameSummary = deepEqual(storedRest, incomingRest);
+
+  // Content: compare digests first; read the stored content only when they match.
+  let sameContent: boolean;
+  let storedContent: Awaited<ReturnType<typeof contentOf>> | undefined;
+  if (
+    !hasInlineContent(stored) &&
+    (stored.messagesJsonDigest !== digest(messagesJson) || stored.todosJsonDigest !== digest(todosJson))
+  ) {
+    sameContent = false;
+  } else {
+    storedContent = await contentOf(ctx.db, stored);
+    sameContent = storedContent.messagesJson === messagesJson && storedContent.todosJson === todosJson;
+  }
+  if (sameSummary && sameContent) {
     return { sessionId, result: "unchanged" };
   }
-  await ctx.db.replace("sessions", _id, doc);
+
+  let content: ContentRef;
+  if (sameContent && !hasInlineContent(stored)) {
+    content = {
+      ...(stored.contentId === undefined ? {} : { contentId: stored.contentId }),
+      ...(stored.messagesJsonDigest === undefined ? {} : { messagesJsonDigest: stored.messagesJsonDigest }),
+      ...(stored.todosJsonDigest === undefined ? {} : { todosJsonDigest: stored.todosJsonDigest }),
+    };
+    if (storedContent?.id !== undefined && storedContent.updatedAt !== doc.updatedAt) {
+      await ctx.db.patch("sessionContent", storedContent.id, { updatedAt: doc.updatedAt });
+    }
+  } else {
+    // contentId always names a live row: retention clears it when it deletes one.
+    if (stored.contentId !== undefined) await ctx.db.delete("sessionContent", stored.contentId);
+    content = await insertContent(ctx, sessionId, doc.updatedAt, messagesJson, todosJson);
+  }
+  await ctx.db.replace("sessions", stored._id, { ...summary, ...content, aggregated: true });
+  // A row not yet migrated has no contribution to take back.
+  if (stored.aggregated === true) acc.add(contribution(storedSummary), -1);
+  acc.add(contribution(summary), 1);
   return { sessionId, result: "updated" };
 }
 
@@ -88,45 +146,56 @@ function deepEqual(a: unknown, b: unknown): boolean {
   );
 }
 
-const RECENT_DEFAULT = 50;
-const RECENT_MAX = 500;
+const PAGE_MAX = 500;
 
-/** Newest sessions by createdAt (optionally of one device), without messagesJson/todosJson. */
+/**
+ * Newest sessions by createdAt (optionally of one device), one page at a time
+ * (Convex pagination: pass `continueCursor` back as `cursor` until `isDone`).
+ * Summaries only: no messagesJson/todosJson (see `get`).
+ */
 export const recent = query({
   args: {
     token: v.optional(v.string()),
-    limit: v.optional(v.number()),
+    paginationOpts: paginationOptsValidator,
     deviceId: v.optional(v.string()),
   },
-  returns: v.array(sessionSummary),
-  handler: async (ctx, { token, limit, deviceId }) => {
+  returns: recentPage,
+  handler: async (ctx, { token, paginationOpts, deviceId }) => {
     requireToken(token);
-    const n =
-      limit === undefined || !Number.isFinite(limit)
-        ? RECENT_DEFAULT
-        : Math.min(Math.max(Math.floor(limit), 1), RECENT_MAX);
-    const docs =
+    const numItems = Number.isFinite(paginationOpts.numItems)
+      ? Math.min(Math.max(Math.floor(paginationOpts.numItems), 1), PAGE_MAX)
+      : PAGE_MAX;
+    const opts = { ...paginationOpts, numItems };
+    const result =
       deviceId === undefined
-        ? await ctx.db.query("sessions").withIndex("by_createdAt").order("desc").take(n)
+        ? await ctx.db.query("sessions").withIndex("by_createdAt").order("desc").paginate(opts)
         : await ctx.db
             .query("sessions")
             .withIndex("by_deviceId_createdAt", (q) => q.eq("deviceId", deviceId))
             .order("desc")
-            .take(n);
-    return docs.map(summarize);
+            .paginate(opts);
+    return { ...result, page: result.page.map(summarize) };
   },
 });
 
-function summarize(doc: Doc<"sessions">): SessionSummary {
-  const { messagesJson: _messages, todosJson: _todos, ...summary } = doc;
-  return summary;
-}
+/** One session with its content: the document as last stored, or null. */
+export const get = query({
+  args: { token: v.optional(v.string()), sessionId: v.string() },
+  returns: v.union(v.null(), sessionDetail),
+  handler: async (ctx, { token, sessionId }) => {
+    requireToken(token);
+    const row = await ctx.db
+      .query("sessions")
+      .withIndex("by_sessionId", (q) => q.eq("sessionId", sessionId))
+      .unique();
+    return row === null ? null : await detail(ctx.db, row);
+  },
+});
 
 /**
- * Sums per device or per project; keys ordered by their newest session. A
- * session counts together with its `subagents` rollup; a subagent session whose
- * parent is also stored is skipped (the parent's rollup already includes it).
- * Reads the whole table, so it is subject to Convex's per-query read limits.
+ * All-time sums per device or project, from `groupTotals` (one row per key);
+ * keys ordered by their newest session. Each top-level session counts together
+ * with its `subagents` roll-up; subagent sessions are not counted on their own.
  */
 export const totals = query({
   args: {
@@ -136,34 +205,41 @@ export const totals = query({
   returns: v.array(totalsRow),
   handler: async (ctx, { token, by }) => {
     requireToken(token);
-    const docs = await ctx.db.query("sessions").withIndex("by_createdAt").order("desc").collect();
-    const stored = new Set(docs.map((d) => d.sessionId));
-    const rows = new Map<string, TotalsRow>();
-    for (const d of docs) {
-      if (d.parentSessionId !== undefined && stored.has(d.parentSessionId)) continue;
-      const key = by === "device" ? d.deviceId : d.projectId;
-      let row = rows.get(key);
-      if (row === undefined) {
-        row = {
-          key,
-          label: by === "device" ? d.hostname : d.projectDirectory,
-          sessionCount: 0,
-          subagentSessionCount: 0,
-          messageCount: 0,
-          cost: 0,
-          tokens: { input: 0, output: 0, reasoning: 0, cacheRead: 0, cacheWrite: 0 },
-        };
-        rows.set(key, row);
-      }
-      const sub = d.subagents;
-      row.sessionCount += 1;
-      row.subagentSessionCount += sub?.sessionCount ?? 0;
-      row.messageCount += d.messageCount + (sub?.messageCount ?? 0);
-      row.cost += d.cost + (sub?.cost ?? 0);
-      for (const k of Object.keys(row.tokens) as (keyof TotalsRow["tokens"])[]) {
-        row.tokens[k] += d.tokens[k] + (sub?.tokens[k] ?? 0);
-      }
-    }
-    return [...rows.values()];
+    const rows = await ctx.db
+      .query("groupTotals")
+      .withIndex("by_by_key", (q) => q.eq("by", by))
+      .collect();
+    rows.sort((a, b) => b.newestCreatedAt - a.newestCreatedAt || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return rows.map((r) => ({
+      key: r.key,
+      label: r.label,
+      sessionCount: r.sessionCount,
+      subagentSessionCount: r.subagentSessionCount,
+      messageCount: r.messageCount,
+      cost: r.cost,
+      tokens: r.tokens,
+    }));
+  },
+});
+
+/**
+ * The team report: rows shaped like `session-export report --json`, grouped
+ * by UTC day / ISO week / month, device, project or model, over the UTC days
+ * whose start is in [from, to). Reads only `rollups`: at most one document per
+ * day in range (day/week/month) or per day in range and key (device/project/
+ * model; one per key without a range).
+ */
+export const report = query({
+  args: {
+    token: v.optional(v.string()),
+    by: reportBy,
+    from: v.optional(v.number()),
+    to: v.optional(v.number()),
+  },
+  returns: v.array(reportRow),
+  handler: async (ctx, { token, by, from, to }) => {
+    requireToken(token);
+    const cells = await readCells(ctx.db, by, dayRange(from, to));
+    return toRows(by, cells);
   },
 });

@@ -1,3 +1,4 @@
+import { paginationResultValidator } from "convex/server";
 import { v, type Infer } from "convex/values";
 
 /** Token counts, summed over assistant messages. */
@@ -8,36 +9,53 @@ export const tokenCounts = v.object({
   cacheRead: v.number(),
   cacheWrite: v.number(),
 });
+export type TokenCounts = Infer<typeof tokenCounts>;
 
-/** One model's share of a session's usage (assistant messages). */
-const modelUsage = v.object({
+/** One model's share of a session's assistant messages. */
+export const modelUsage = v.object({
+  /** "provider/model". */
   model: v.string(),
+  /** Assistant messages of this model. */
   messages: v.number(),
   cost: v.number(),
   tokens: tokenCounts,
 });
+
 /** One agent's share of a session's messages. */
-const agentUsage = v.object({ agent: v.string(), messages: v.number(), cost: v.number() });
-/** Usage on one UTC day (`YYYY-MM-DD`), split by model. */
-const dayUsage = v.object({
-  day: v.string(),
+export const agentUsage = v.object({
+  agent: v.string(),
+  messages: v.number(),
+  cost: v.number(),
+});
+
+/** One model's usage on one UTC day. */
+export const dailyModelUsage = v.object({
+  model: v.string(),
+  /** Sessions with an assistant message of this model that day. */
   sessions: v.number(),
+  /** Assistant messages of this model that day. */
   messages: v.number(),
   cost: v.number(),
   tokens: tokenCounts,
-  models: v.array(
-    v.object({
-      model: v.string(),
-      sessions: v.number(),
-      messages: v.number(),
-      cost: v.number(),
-      tokens: tokenCounts,
-    }),
-  ),
 });
+
+/** Usage on one UTC day (the day of each message's time.created). */
+export const dailyUsage = v.object({
+  /** "YYYY-MM-DD", UTC. */
+  day: v.string(),
+  /** Sessions with a message that day (1 in a session's own `daily`). */
+  sessions: v.number(),
+  /** All messages (user + assistant) that day. */
+  messages: v.number(),
+  /** Over the assistant messages of that day. */
+  cost: v.number(),
+  tokens: tokenCounts,
+  models: v.optional(v.array(dailyModelUsage)),
+});
+export type DailyUsage = Infer<typeof dailyUsage>;
 
 /** Fields of the analytics document, minus the two large JSON strings. */
-const summaryFields = {
+export const summaryFields = {
   schemaVersion: v.number(),
   sessionId: v.string(),
   deviceId: v.string(),
@@ -77,12 +95,6 @@ const summaryFields = {
   tokens: tokenCounts,
   cost: v.number(),
   errorCount: v.number(),
-  models: v.optional(v.array(modelUsage)),
-  agents: v.optional(v.array(agentUsage)),
-  activeMs: v.optional(v.number()),
-  /** The project's git origin as host/owner/repo (a hash with --hash-paths). */
-  repository: v.optional(v.string()),
-  daily: v.optional(v.array(dayUsage)),
   /** Rolled up over all descendant sessions of a parent session. */
   subagents: v.optional(
     v.object({
@@ -93,30 +105,78 @@ const summaryFields = {
       models: v.optional(v.array(modelUsage)),
       agents: v.optional(v.array(agentUsage)),
       activeMs: v.optional(v.number()),
-      daily: v.optional(v.array(dayUsage)),
+      /** Summed over all descendants; `sessions` = distinct descendants active that day. */
+      daily: v.optional(v.array(dailyUsage)),
     }),
   ),
   /** Set when the exporter dropped or trimmed messagesJson to stay under 1 MiB. */
   messagesJsonTruncated: v.optional(v.boolean()),
+  /** The session's own assistant messages per model. */
+  models: v.optional(v.array(modelUsage)),
+  /** The session's own messages per agent. */
+  agents: v.optional(v.array(agentUsage)),
+  /** Sum of (completed - created) over the session's assistant messages, ms. */
+  activeMs: v.optional(v.number()),
+  /** Normalised git remote `host/owner/repo`, or a `sha256:` hash. */
+  repository: v.optional(v.string()),
+  /** The session's own messages per UTC day. */
+  daily: v.optional(v.array(dailyUsage)),
 };
 
-/** Every field of a `sessions` document (one opencode session, schemaVersion 1). */
-export const sessionFields = {
-  ...summaryFields,
+/** The two large JSON strings; stored in `sessionContent`, not in `sessions`. */
+export const contentFields = {
   messagesJson: v.optional(v.string()),
   todosJson: v.optional(v.string()),
 };
 
+/** Every field of the document the exporter sends (one opencode session, schemaVersion 1). */
+export const sessionFields = { ...summaryFields, ...contentFields };
+
 export const sessionDoc = v.object(sessionFields);
 export type SessionDoc = Infer<typeof sessionDoc>;
+const summaryDoc = v.object(summaryFields);
+export type Summary = Infer<typeof summaryDoc>;
 
-/** What `recent` returns per session: the document without messagesJson/todosJson. */
+/**
+ * Backend bookkeeping on a `sessions` row; never part of the document.
+ * A row written by this version has `aggregated: true`; a row stored by the
+ * seed's backend has none of these fields and its content inline (see
+ * migrations.ts).
+ */
+export const storageFields = {
+  /** The `sessionContent` row holding messagesJson/todosJson, if any. */
+  contentId: v.optional(v.id("sessionContent")),
+  /** Length and hash of the stored messagesJson/todosJson (a cheap pre-check for "unchanged"). */
+  messagesJsonDigest: v.optional(v.string()),
+  todosJsonDigest: v.optional(v.string()),
+  /** When retention deleted this session's stored content. */
+  contentPurgedAt: v.optional(v.number()),
+  /** The row's contribution is in `rollups`/`groupTotals`. Absent on rows not yet migrated. */
+  aggregated: v.optional(v.boolean()),
+};
+
+/** What `recent` returns per session: the summary, without content or bookkeeping. */
 export const sessionSummary = v.object({
   _id: v.id("sessions"),
   _creationTime: v.number(),
   ...summaryFields,
+  /** Whether messagesJson / todosJson are stored (read them with `sessions:get`). */
+  hasMessagesJson: v.boolean(),
+  hasTodosJson: v.boolean(),
+  contentPurgedAt: v.optional(v.number()),
 });
 export type SessionSummary = Infer<typeof sessionSummary>;
+
+export const recentPage = paginationResultValidator(sessionSummary);
+
+/** What `get` returns: the whole document, content included. */
+export const sessionDetail = v.object({
+  _id: v.id("sessions"),
+  _creationTime: v.number(),
+  ...sessionFields,
+  contentPurgedAt: v.optional(v.number()),
+});
+export type SessionDetail = Infer<typeof sessionDetail>;
 
 export const upsertOutcome = v.union(
   v.literal("inserted"),
@@ -139,3 +199,34 @@ export const totalsRow = v.object({
   tokens: tokenCounts,
 });
 export type TotalsRow = Infer<typeof totalsRow>;
+
+/** Rollup dimensions: `total` is one cell per day; the others one per day and key. */
+export const rollupDim = v.union(
+  v.literal("total"),
+  v.literal("device"),
+  v.literal("project"),
+  v.literal("model"),
+);
+export type RollupDim = Infer<typeof rollupDim>;
+
+export const reportBy = v.union(
+  v.literal("day"),
+  v.literal("week"),
+  v.literal("month"),
+  v.literal("device"),
+  v.literal("project"),
+  v.literal("model"),
+);
+export type ReportBy = Infer<typeof reportBy>;
+
+/** One row of `sessions:report`, shaped like the CLI's `report --json` rows. */
+export const reportRow = v.object({
+  key: v.string(),
+  /** by device: the hostname last seen for the device. */
+  label: v.optional(v.string()),
+  sessions: v.number(),
+  messages: v.number(),
+  cost: v.number(),
+  tokens: tokenCounts,
+});
+export type ReportRow = Infer<typeof reportRow>;

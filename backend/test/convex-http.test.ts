@@ -45,10 +45,79 @@ describe("Convex HTTP façade", () => {
     const sessions = [1, 2, 3].map((i) => sampleSession({ sessionId: `s${i}`, createdAt: i }));
     const batch = await call("mutation", "sessions:upsertBatch", { token: DEFAULT_TOKEN, sessions });
     expect(batch.body.value).toEqual(sessions.map((s) => ({ sessionId: s.sessionId, result: "inserted" })));
-    const recent = await call("query", "sessions:recent", { token: DEFAULT_TOKEN, limit: 2 });
-    expect((recent.body.value as { sessionId: string }[]).map((r) => r.sessionId)).toEqual(["s3", "s2"]);
+    const recent = await call("query", "sessions:recent", {
+      token: DEFAULT_TOKEN,
+      paginationOpts: { numItems: 2, cursor: null },
+    });
+    const page = recent.body.value as { page: { sessionId: string }[]; isDone: boolean; continueCursor: string };
+    expect(page.page.map((r) => r.sessionId)).toEqual(["s3", "s2"]);
+    expect(page.isDone).toBe(false);
+    expect(typeof page.continueCursor).toBe("string");
     expect(convex.callsByPath()).toEqual({ "sessions:upsertBatch": 1, "sessions:recent": 1 });
     expect(convex.log.map((e) => e.outcome)).toEqual(["success", "success"]);
+  });
+
+  test("POST /api/query serves sessions:report (what `report --convex` calls)", async () => {
+    const tokens = { input: 10, output: 5, reasoning: 0, cacheRead: 2, cacheWrite: 1 };
+    const daily = (day: string, cost: number) => ({
+      day,
+      sessions: 1,
+      messages: 4,
+      cost,
+      tokens,
+      models: [{ model: "anthropic/claude-sonnet-4", sessions: 1, messages: 2, cost, tokens }],
+    });
+    const sessions = [
+      sampleSession({ sessionId: "a", daily: [daily("2024-03-01", 0.5), daily("2024-03-02", 0.25)] }),
+      sampleSession({ sessionId: "b", deviceId: "device-b", daily: [daily("2024-03-02", 1)] }),
+    ];
+    const stored = await call("mutation", "sessions:upsertBatch", { token: DEFAULT_TOKEN, sessions });
+    expect(stored.body.status).toBe("success");
+
+    const byDay = await call("query", "sessions:report", { token: DEFAULT_TOKEN, by: "day" });
+    expect(byDay).toEqual({
+      status: 200,
+      body: {
+        status: "success",
+        value: [
+          { key: "2024-03-01", sessions: 1, messages: 4, cost: 0.5, tokens },
+          {
+            key: "2024-03-02",
+            sessions: 2,
+            messages: 8,
+            cost: 1.25,
+            tokens: { input: 20, output: 10, reasoning: 0, cacheRead: 4, cacheWrite: 2 },
+          },
+        ],
+      },
+    });
+    const byModel = await call("query", "sessions:report", {
+      token: DEFAULT_TOKEN,
+      by: "model",
+      from: Date.UTC(2024, 2, 2),
+      to: Date.UTC(2024, 2, 3),
+    });
+    expect(byModel.body.value).toEqual([
+      {
+        key: "anthropic/claude-sonnet-4",
+        sessions: 2,
+        messages: 4,
+        cost: 1.25,
+        tokens: { input: 20, output: 10, reasoning: 0, cacheRead: 4, cacheWrite: 2 },
+      },
+    ]);
+    const wrongToken = await call("query", "sessions:report", { token: "nope", by: "day" });
+    expect(wrongToken.body).toMatchObject({ status: "error", errorData: { code: "UNAUTHORIZED" } });
+    const badBy = await call("query", "sessions:report", { token: DEFAULT_TOKEN, by: "agent" });
+    expect(badBy.status).toBe(200);
+    expect(badBy.body.status).toBe("error");
+    expect(badBy.body).not.toHaveProperty("errorData");
+    expect(convex.log.filter((e) => e.endpoint === "query").map((e) => e.outcome)).toEqual([
+      "success",
+      "success",
+      "error",
+      "error",
+    ]);
   });
 
   test("ConvexError: HTTP 200, status error, errorData with the code", async () => {
@@ -100,7 +169,7 @@ describe("Convex HTTP façade", () => {
     expect(badPath.status).toBe(400);
     expect(badPath.body).toMatchObject({ code: "BadConvexFunctionIdentifier" });
     // Charset parameters are fine.
-    const withCharset = await post("query", { path: "sessions:recent", args: { token: DEFAULT_TOKEN } }, {
+    const withCharset = await post("query", { path: "sessions:report", args: { token: DEFAULT_TOKEN, by: "day" } }, {
       "Content-Type": "application/json; charset=utf-8",
     });
     expect(withCharset.body).toEqual({ status: "success", value: [] });

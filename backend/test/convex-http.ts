@@ -13,9 +13,10 @@ import type { AddressInfo } from "node:net";
 import { convexTest, type TestConvex } from "convex-test";
 import { makeFunctionReference } from "convex/server";
 import { ConvexError, convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
-import type { Doc } from "../convex/_generated/dataModel";
 import schema from "../convex/schema";
+import { detail } from "../convex/storage";
 import { modules } from "../convex/test.setup";
+import type { SessionDetail } from "../convex/validators";
 
 export const DEFAULT_TOKEN = "test-token";
 
@@ -50,8 +51,14 @@ export interface ConvexHttp {
   port: number;
   /** The shared convex-test instance; call functions or `t.run` directly. */
   t: TestConvex<typeof schema>;
-  /** Every stored `sessions` document. */
-  sessions(): Promise<Doc<"sessions">[]>;
+  /**
+   * Every stored session as the exporter sent it (the `sessions` row joined
+   * with its `sessionContent`, as `sessions:get` returns it), with `_id` and
+   * `_creationTime`.
+   */
+  sessions(): Promise<SessionDetail[]>;
+  /** Deletes every document of every table (sessions, content, rollups, totals). */
+  reset(): Promise<void>;
   /** Every request so far, in arrival order. */
   log: RequestLogEntry[];
   /** Requests per function path (bad requests without a path are not counted). */
@@ -179,7 +186,17 @@ export async function startConvexHttp(options: ConvexHttpOptions = {}): Promise<
     url,
     port,
     t,
-    sessions: () => t.run((ctx) => ctx.db.query("sessions").collect()),
+    sessions: () =>
+      t.run(async (ctx) => {
+        const rows = await ctx.db.query("sessions").collect();
+        return await Promise.all(rows.map((row) => detail(ctx.db, row)));
+      }),
+    reset: () =>
+      t.run(async (ctx) => {
+        for (const table of ["sessions", "sessionContent", "rollups", "groupTotals"] as const) {
+          for (const d of await ctx.db.query(table).collect()) await ctx.db.delete(table, d._id);
+        }
+      }),
     log,
     callsByPath() {
       const counts: Record<string, number> = {};

@@ -67,9 +67,7 @@ function strip(doc: Record<string, unknown>) {
 }
 
 async function clear() {
-  await convex.t.run(async (ctx) => {
-    for (const d of await ctx.db.query("sessions").collect()) await ctx.db.delete(d._id);
-  });
+  await convex.reset();
   convex.log.length = 0;
 }
 

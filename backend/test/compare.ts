@@ -1,0 +1,24 @@
+import { expect } from "vitest";
+import type { ReportRow } from "../convex/validators";
+
+/** Same keys, same counts and tokens, cost equal up to floating-point rounding. */
+export function expectRowsClose(actual: ReportRow[], expected: ReportRow[], what = "") {
+  const sorted = [...actual].sort((a, b) => (a.key < b.key ? -1 : 1));
+  expect(sorted.map((r) => r.key), what).toEqual(expected.map((r) => r.key));
+  sorted.forEach((row, i) => {
+    const exp = expected[i];
+    expect(row.sessions, `${what} ${row.key} sessions`).toBe(exp.sessions);
+    expect(row.messages, `${what} ${row.key} messages`).toBe(exp.messages);
+    expect(row.tokens, `${what} ${row.key} tokens`).toEqual(exp.tokens);
+    expect(Math.abs(row.cost - exp.cost), `${what} ${row.key} cost ${row.cost} vs ${exp.cost}`).toBeLessThan(1e-6);
+  });
+}
+
+/** The order `sessions:report` promises: time keys ascending, others by cost descending then key. */
+export function expectReportOrder(by: string, rows: ReportRow[]) {
+  for (let i = 1; i < rows.length; i++) {
+    const [a, b] = [rows[i - 1], rows[i]];
+    if (by === "day" || by === "week" || by === "month") expect(a.key < b.key).toBe(true);
+    else expect(a.cost > b.cost || (a.cost === b.cost && a.key < b.key)).toBe(true);
+  }
+}
