@@ -128,6 +128,22 @@ describe("report: a small hand-checked set", () => {
     expect(await report(t, "model")).toEqual([row(GPT, 3, 1 + 2 + 7, 10.25, 101), row(SONNET, 4, 2 + 3 + 1, 5.5, 55)]);
   });
 
+  test("day and month rows split by model with models: true", async () => {
+    const t = await seeded();
+    const days = await t.query(api.sessions.report, { token: TOKEN, by: "day", models: true });
+    expect(days.find((r) => r.key === "2024-01-02")?.models).toEqual([
+      // r1 (GPT, 1 message) and the old document (GPT, 7 messages) and r1's subagents (SONNET).
+      row(GPT, 2, 1 + 7, 2.25, 21),
+      row(SONNET, 2, 3, 0.5, 5),
+    ]);
+    expect(days.find((r) => r.key === "2024-01-01")?.models).toEqual([row(SONNET, 1, 2, 1, 10)]);
+    const months = await t.query(api.sessions.report, { token: TOKEN, by: "month", models: true });
+    expect(months[0].models).toEqual([row(SONNET, 1 + 2 + 1, 2 + 3 + 1, 5.5, 55), row(GPT, 2, 8, 2.25, 21)]);
+    // Without the switch (and for non-time rows) there is no split.
+    expect((await report(t, "day"))[0]).not.toHaveProperty("models");
+    expect((await t.query(api.sessions.report, { token: TOKEN, by: "model", models: true }))[0]).not.toHaveProperty("models");
+  });
+
   test("a range: days whose UTC start is in [from, to)", async () => {
     const t = await seeded();
     // from one ms after Jan 1st 00:00 -> Jan 1st is out; to Jan 8th 00:00 -> Jan 8th is out.

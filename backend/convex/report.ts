@@ -72,6 +72,11 @@ export async function readCells(
       .withIndex("by_dim_day_key", (q) => q.eq("dim", dim).eq("day", ""))
       .collect();
   }
+  return await readDated(db, dim, range);
+}
+
+/** The dated cells of one dimension over the days in range (all days when open). */
+async function readDated(db: DatabaseReader, dim: RollupDim, range: DayRange): Promise<Doc<"rollups">[]> {
   return await db
     .query("rollups")
     .withIndex("by_dim_day_key", (q) => {
@@ -81,6 +86,28 @@ export async function readCells(
       return range.hi === undefined ? lower : lower.lt("day", range.hi);
     })
     .collect();
+}
+
+/**
+ * Day, week or month rows split by model under each row, as the CLI's table
+ * and `--json` rows show them: one more index range, one "model" cell per day
+ * in range and model.
+ */
+export async function withModels(
+  db: DatabaseReader,
+  by: "day" | "week" | "month",
+  range: DayRange,
+  rows: ReportRow[],
+): Promise<ReportRow[]> {
+  if (range.lo !== undefined && range.hi !== undefined && range.lo >= range.hi) return rows;
+  const byPeriod = new Map<string, Doc<"rollups">[]>();
+  for (const c of await readDated(db, "model", range)) {
+    const period = by === "day" ? c.day : by === "week" ? isoWeek(c.day) : c.day.slice(0, 7);
+    const list = byPeriod.get(period) ?? [];
+    list.push(c);
+    byPeriod.set(period, list);
+  }
+  return rows.map((r) => ({ ...r, models: toRows("model", byPeriod.get(r.key) ?? []) }));
 }
 
 /** Groups cells into report rows and orders them. */

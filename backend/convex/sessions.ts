@@ -2,7 +2,7 @@ import { paginationOptsValidator } from "convex/server";
 import { v } from "convex/values";
 import { mutation, query, type MutationCtx } from "./_generated/server";
 import { Accumulator, contribution } from "./aggregates";
-import { dayRange, readCells, toRows } from "./report";
+import { dayRange, readCells, toRows, withModels } from "./report";
 import {
   contentOf,
   detail,
@@ -235,11 +235,17 @@ export const report = query({
     by: reportBy,
     from: v.optional(v.number()),
     to: v.optional(v.number()),
+    /** day/week/month: split each row by model too (one more index range). */
+    models: v.optional(v.boolean()),
   },
   returns: v.array(reportRow),
-  handler: async (ctx, { token, by, from, to }) => {
+  handler: async (ctx, { token, by, from, to, models }) => {
     requireToken(token);
-    const cells = await readCells(ctx.db, by, dayRange(from, to));
-    return toRows(by, cells);
+    const range = dayRange(from, to);
+    const rows = toRows(by, await readCells(ctx.db, by, range));
+    if (models && (by === "day" || by === "week" || by === "month")) {
+      return await withModels(ctx.db, by, range, rows);
+    }
+    return rows;
   },
 });

@@ -219,8 +219,7 @@ export const reportBy = v.union(
 );
 export type ReportBy = Infer<typeof reportBy>;
 
-/** One row of `sessions:report`, shaped like the CLI's `report --json` rows. */
-export const reportRow = v.object({
+const reportRowFields = {
   key: v.string(),
   /** by device: the hostname last seen for the device. */
   label: v.optional(v.string()),
@@ -228,5 +227,12 @@ export const reportRow = v.object({
   messages: v.number(),
   cost: v.number(),
   tokens: tokenCounts,
+};
+
+/** One row of `sessions:report`, shaped like the CLI's `report --json` rows. */
+export const reportRow = v.object({
+  ...reportRowFields,
+  /** With `models: true`, under a day, week or month: the same split by model. */
+  models: v.optional(v.array(v.object(reportRowFields))),
 });
 export type ReportRow = Infer<typeof reportRow>;
