@@ -373,7 +373,7 @@ _session__export() {
             return 0
             ;;
         session__subcmd__export__subcmd__report)
-            opts="-q -h --by --since --until --project --utc --json --csv --html --data-dir --db --quiet --help"
+            opts="-q -h --by --since --until --project --utc --json --csv --html --convex --data-dir --db --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -108,6 +108,7 @@ set edit:completion:arg-completer[session-export] = {|@words|
             cand --utc 'Days, weeks and months in UTC instead of local time'
             cand --json 'JSON Lines: one object per row'
             cand --csv 'CSV with a header line'
+            cand --convex 'The team report: every exporter''s sessions, from the Convex deployment''s aggregates ($SESSION_EXPORT_CONVEX_URL and $SESSION_EXPORT_TOKEN, or the config file); days in UTC'
             cand -q 'Print no summary; only warnings and errors'
             cand --quiet 'Print no summary; only warnings and errors'
             cand -h 'Print help (see more with ''--help'')'

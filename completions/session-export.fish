@@ -103,6 +103,7 @@ complete -c session-export -n "__fish_session_export_using_subcommand report" -l
 complete -c session-export -n "__fish_session_export_using_subcommand report" -l utc -d 'Days, weeks and months in UTC instead of local time'
 complete -c session-export -n "__fish_session_export_using_subcommand report" -l json -d 'JSON Lines: one object per row'
 complete -c session-export -n "__fish_session_export_using_subcommand report" -l csv -d 'CSV with a header line'
+complete -c session-export -n "__fish_session_export_using_subcommand report" -l convex -d 'The team report: every exporter\'s sessions, from the Convex deployment\'s aggregates ($SESSION_EXPORT_CONVEX_URL and $SESSION_EXPORT_TOKEN, or the config file); days in UTC'
 complete -c session-export -n "__fish_session_export_using_subcommand report" -s q -l quiet -d 'Print no summary; only warnings and errors'
 complete -c session-export -n "__fish_session_export_using_subcommand report" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c session-export -n "__fish_session_export_using_subcommand completions" -l data-dir -d 'opencode\'s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]' -r -F

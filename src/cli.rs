@@ -334,6 +334,12 @@ pub struct ReportArgs {
     /// Write one self-contained HTML page with charts to FILE
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
+
+    /// The team report: every exporter's sessions, from the Convex deployment's
+    /// aggregates ($SESSION_EXPORT_CONVEX_URL and $SESSION_EXPORT_TOKEN, or the
+    /// config file); days in UTC
+    #[arg(long)]
+    pub convex: bool,
 }
 
 /// What one row of a report is.

@@ -84,6 +84,9 @@ pub enum Error {
     },
     #[error("local sink {}: {msg}", path.display())]
     Sink { path: PathBuf, msg: String },
+    /// A Convex query failed (the team report).
+    #[error("{0}")]
+    Remote(String),
     #[error("{0}")]
     Usage(String),
     #[error("{0}")]
@@ -103,6 +106,7 @@ impl Error {
             Error::UnknownSession { .. } => ExitCode::UnknownSession,
             Error::Usage(_) | Error::Config(_) => ExitCode::Usage,
             Error::Sink { .. } => ExitCode::Export,
+            Error::Remote(_) => ExitCode::Failure,
             Error::Output(_)
             | Error::Busy(_)
             | Error::State { .. }

@@ -94,6 +94,9 @@ pub struct Report {
     /// Days, weeks and months in UTC, else local time.
     pub utc: bool,
     pub format: Format,
+    /// `--convex`: the team report from this deployment's aggregates, not
+    /// the local store.
+    pub convex: Option<Deployment>,
 }
 
 /// How a report is printed.
@@ -187,13 +190,46 @@ fn report(a: &ReportArgs, now: Timestamp) -> Result<Report, Error> {
         (None, false, true) => Format::Csv,
         (None, false, false) => Format::Table,
     };
+    let convex = if a.convex {
+        let file = Loaded::load(&xdg::config_file()?)?;
+        let Target::Convex(deployment) = target(&file, None, Duration::from_secs(30))? else {
+            return Err(Error::Usage(
+                "report --convex needs a deployment: set SESSION_EXPORT_CONVEX_URL \
+                 (or convex_url in the config file) and SESSION_EXPORT_TOKEN"
+                    .into(),
+            ));
+        };
+        let by = match a.by {
+            By::Agent => Some("agent"),
+            By::Session => Some("session"),
+            _ => None,
+        };
+        if let Some(by) = by {
+            return Err(Error::Usage(format!(
+                "report --convex --by {by}: the deployment keeps totals by day, week, month, \
+                 device, project and model only"
+            )));
+        }
+        if a.project.is_some() {
+            return Err(Error::Usage(
+                "report --convex has no --project filter: the deployment keeps totals per \
+                 project, see --by project"
+                    .into(),
+            ));
+        }
+        Some(deployment)
+    } else {
+        None
+    };
     Ok(Report {
         by: a.by,
         since_ms: time("--since", &a.since)?,
         until_ms: time("--until", &a.until)?,
         selection: Selection::new(None, a.project.clone(), true, None),
-        utc: a.utc,
+        // The deployment's days are UTC days.
+        utc: a.utc || convex.is_some(),
         format,
+        convex,
     })
 }
 

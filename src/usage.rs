@@ -9,7 +9,7 @@ use serde::Serialize;
 const DAY_MS: i64 = 86_400_000;
 
 /// Token counts, summed over assistant messages.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenTotals {
     pub input: u64,

@@ -7,7 +7,7 @@
  * - `export --all-complete` leaves exactly the eligible sessions in the backend, in
  *   about N/batch calls, and a second export changes nothing.
  */
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -130,5 +130,65 @@ describe.each(stores)("fixture store %s", (store) => {
     expect(forced.code, forced.stderr).toBe(0);
     expect(forced.stderr).toMatch(new RegExp(`sent ${eligible.length} sessions? to .*: it held (it|them all) already, unchanged; nothing was written`));
     expect(await convex.sessions()).toEqual(before);
+  });
+});
+
+/** Rows by key, for comparing two reports whose ties may be ordered differently. */
+function byKey(rows: Record<string, unknown>[]) {
+  return new Map(rows.map((r) => [r.key as string, r]));
+}
+
+/** Two report rows say the same (costs summed in another order may differ in the last bits). */
+function expectSameRow(team: Record<string, any>, local: Record<string, any>, where: string) {
+  expect(team.sessions, `${where} sessions`).toBe(local.sessions);
+  expect(team.messages, `${where} messages`).toBe(local.messages);
+  expect(team.cost, `${where} cost`).toBeCloseTo(local.cost, 9);
+  expect(team.tokens, `${where} tokens`).toEqual(local.tokens);
+  const teamModels = byKey(team.models ?? []);
+  const localModels = byKey(local.models ?? []);
+  expect([...teamModels.keys()].sort(), `${where} models`).toEqual([...localModels.keys()].sort());
+  for (const [k, m] of localModels) expectSameRow(teamModels.get(k) as any, m as any, `${where} / ${k}`);
+}
+
+describe.each(stores)("team report of fixture store %s", (store) => {
+  test("report --convex --json equals the local report --json --utc, for every --by", async () => {
+    await clear();
+    // Every top-level session, whatever its todos: its subagents ride in its document.
+    const listed = await sessionExport(store, "team", ["list", "--json", "-n", "0"]);
+    expect(listed.code, listed.stderr).toBe(0);
+    const ids = jsonLines(listed.stdout)
+      .filter((s) => s.parentSessionId === undefined)
+      .map((s) => s.sessionId as string);
+    expect(ids.length).toBeGreaterThan(0);
+    const sent = await sessionExport(store, "team", ["export", ...ids]);
+    expect(sent.code, sent.stderr).toBe(0);
+
+    for (const by of ["day", "week", "month", "project", "model", "device"]) {
+      const local = await sessionExport(store, "team", ["report", "--json", "--utc", "--by", by]);
+      expect(local.code, local.stderr).toBe(0);
+      const team = await sessionExport(store, "team", ["report", "--convex", "--json", "--by", by]);
+      expect(team.code, team.stderr).toBe(0);
+      const localRows = jsonLines(local.stdout);
+      const teamRows = jsonLines(team.stdout);
+      expect(localRows.length, by).toBeGreaterThan(0);
+      // Time rows in key order; the others by cost (ties in either order).
+      if (by === "day" || by === "week" || by === "month") {
+        expect(teamRows.map((r) => r.key), by).toEqual(localRows.map((r) => r.key));
+      }
+      const teamByKey = byKey(teamRows);
+      expect([...teamByKey.keys()].sort(), by).toEqual(localRows.map((r) => r.key as string).sort());
+      for (const row of localRows) expectSameRow(teamByKey.get(row.key as string) as any, row, `${by} ${row.key}`);
+    }
+
+    // The team page: the charts the deployment's totals can draw.
+    const page = join(scratch, `${store}-team.html`);
+    const html = await sessionExport(store, "team", ["report", "--convex", "--html", page]);
+    expect(html.code, html.stderr).toBe(0);
+    const text = readFileSync(page, "utf8");
+    for (const id of ["cost-per-day", "tokens-per-day", "cost-per-project", "sessions-per-project"]) {
+      expect(text, id).toMatch(new RegExp(`<figure class="chart" id="${id}">\\s*<svg`));
+    }
+    expect(text).toContain("Team usage by day");
+    expect(text).not.toContain("todo-completion");
   });
 });

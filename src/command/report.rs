@@ -1,6 +1,7 @@
 //! `report`: usage summed per day, week, month, project, model, agent,
 //! session or device, straight from the store.
 
+use crate::cli::By;
 use crate::context::{self, Context};
 use crate::device;
 use crate::document::TodoStats;
@@ -8,13 +9,17 @@ use crate::error::{Error, ExitCode};
 use crate::output::Output;
 use crate::report::collect::{self, Window};
 use crate::report::group::{self, Device};
-use crate::report::{by_name, csv, html, table};
+use crate::report::{Dashboard, Report as ReportRows, Row, by_name, csv, html, table};
 use crate::settings::{Format, Report, Settings};
+use crate::sink::convex::{Convex, Deployment};
 use crate::store::SessionInfo;
 use jiff::tz::TimeZone;
 use std::collections::HashMap;
 
 pub fn run(s: &Settings, args: &Report, out: &mut Output) -> Result<ExitCode, Error> {
+    if let Some(deployment) = &args.convex {
+        return team(deployment, args, out);
+    }
     let Context {
         mut store, catalog, ..
     } = Context::open(&s.store, out)?;
@@ -41,32 +46,119 @@ pub fn run(s: &Settings, args: &Report, out: &mut Output) -> Result<ExitCode, Er
     };
     let title = title(args, &tz);
     let rows = group::report(&facts, &sessions, args.by, &device, title);
-    let written = match &args.format {
-        Format::Table => out.out.write_all(table::render(&rows).as_bytes()),
+    if let Format::Html(file) = &args.format {
+        let mut warnings = Vec::new();
+        let todos: HashMap<String, TodoStats> = store
+            .todos_by_session(&catalog.sessions, &mut warnings)?
+            .into_iter()
+            .map(|(id, t)| (id, TodoStats::of(&t)))
+            .collect();
+        context::report(warnings, out);
+        let page = group::dashboard(&facts, &sessions, &catalog, &todos, &device, rows);
+        return write_page(&page, file, out);
+    }
+    print(&rows, &args.format, out)
+}
+
+/// `report --convex`: the same rows from the deployment's aggregates
+/// (`sessions:report`), rendered by the same code.
+fn team(deployment: &Deployment, args: &Report, out: &mut Output) -> Result<ExitCode, Error> {
+    let convex = Convex::new(deployment)?;
+    let ask = |by: By| -> Result<Vec<Row>, Error> {
+        let mut q = serde_json::Map::new();
+        q.insert("by".into(), by_name(by).to_lowercase().into());
+        if let Some(ms) = args.since_ms {
+            q.insert("from".into(), ms.into());
+        }
+        if let Some(ms) = args.until_ms {
+            q.insert("to".into(), ms.into());
+        }
+        if matches!(by, By::Day | By::Week | By::Month) {
+            q.insert("models".into(), true.into());
+        }
+        let answer = convex.query("sessions:report", q)?;
+        serde_json::from_value(answer).map_err(|e| {
+            Error::Remote(format!(
+                "{}: sessions:report answered rows this version cannot read: {e}",
+                deployment.url
+            ))
+        })
+    };
+    let rows = ask(args.by)?;
+    // Every session has one device: the device rows count each once.
+    let sessions = match args.by {
+        By::Device => rows.iter().map(|r| r.sessions).sum(),
+        _ => ask(By::Device)?.iter().map(|r| r.sessions).sum(),
+    };
+    let title = title(args, &TimeZone::UTC).replacen("Usage", "Team usage", 1);
+    let report = team_report(args.by, rows, sessions, title);
+    if let Format::Html(file) = &args.format {
+        let days = match args.by {
+            By::Day => report.rows.clone(),
+            _ => ask(By::Day)?,
+        };
+        let projects = match args.by {
+            By::Project => report.rows.clone(),
+            _ => ask(By::Project)?,
+        };
+        let page = Dashboard {
+            title: report.title.clone(),
+            days,
+            projects,
+            todos: Vec::new(),
+            sessions: Vec::new(),
+            report,
+        };
+        return write_page(&page, file, out);
+    }
+    print(&report, &args.format, out)
+}
+
+/// Rows with their total (sessions counted once, as the caller found them).
+fn team_report(by: By, rows: Vec<Row>, sessions: u64, title: String) -> ReportRows {
+    let mut total = Row {
+        key: "Total".into(),
+        sessions,
+        ..Row::default()
+    };
+    for r in &rows {
+        total.messages += r.messages;
+        total.cost += r.cost;
+        total.tokens.add(&r.tokens);
+    }
+    ReportRows {
+        title,
+        by,
+        rows,
+        total,
+    }
+}
+
+fn print(rows: &ReportRows, format: &Format, out: &mut Output) -> Result<ExitCode, Error> {
+    let written = match format {
+        Format::Table => out.out.write_all(table::render(rows).as_bytes()),
         Format::Json => rows.rows.iter().try_for_each(|r| {
             serde_json::to_writer(&mut *out.out, r)?;
             out.out.write_all(b"\n")
         }),
-        Format::Csv => csv::render(&rows, out.out).map_err(std::io::Error::other),
-        Format::Html(file) => {
-            let mut warnings = Vec::new();
-            let todos: HashMap<String, TodoStats> = store
-                .todos_by_session(&catalog.sessions, &mut warnings)?
-                .into_iter()
-                .map(|(id, t)| (id, TodoStats::of(&t)))
-                .collect();
-            context::report(warnings, out);
-            let page = group::dashboard(&facts, &sessions, &catalog, &todos, &device, rows);
-            let text = html::render(&page).map_err(|e| Error::Usage(e.to_string()))?;
-            std::fs::write(file, text).map_err(|source| Error::State {
-                path: file.clone(),
-                source,
-            })?;
-            out.note(&format!("wrote {}", file.display()));
-            Ok(())
-        }
+        Format::Csv => csv::render(rows, out.out).map_err(std::io::Error::other),
+        Format::Html(_) => unreachable!("pages are written by write_page"),
     };
     written.map_err(Error::Output)?;
+    Ok(ExitCode::Ok)
+}
+
+fn write_page(
+    page: &Dashboard,
+    file: &std::path::Path,
+    out: &mut Output,
+) -> Result<ExitCode, Error> {
+    let text = html::render(page).map_err(|e| Error::Usage(e.to_string()))?;
+    std::fs::write(file, text).map_err(|source| Error::State {
+        path: file.to_path_buf(),
+        source,
+    })?;
+    out.note(&format!("wrote {}", file.display()));
     Ok(ExitCode::Ok)
 }
 

@@ -368,6 +368,11 @@ pub fn render(d: &Dashboard) -> Result<String, ChartError> {
             legend(&["completed", "cancelled", "open", "other"]),
         ),
     ] {
+        // The team page (`--convex`) has no todo lists: the deployment keeps
+        // totals, not sessions' todos.
+        if id == "todo-completion" && d.todos.is_empty() {
+            continue;
+        }
         let _ = writeln!(
             h,
             "<figure class=\"chart\" id=\"{id}\">\n{}\n{caption}</figure>",
@@ -375,30 +380,33 @@ pub fn render(d: &Dashboard) -> Result<String, ChartError> {
                 .trim()
         );
     }
-    h.push_str(
-        "<h2>Most expensive sessions</h2>\n<p class=\"sub\">Each with its subagents' usage rolled in.</p>\n\
-         <table>\n<tr><th class=\"n\">Cost</th><th>Session</th><th>Agents</th><th>Models</th>\
-         <th class=\"n\">Todos</th><th class=\"n\">Msgs</th></tr>\n",
-    );
-    for s in d.sessions.iter().take(15) {
-        let todos = match s.todos.total {
-            0 => "-".to_string(),
-            n => format!("{}/{n}", s.todos.completed + s.todos.cancelled),
-        };
-        let _ = writeln!(
-            h,
-            "<tr><td class=\"n\">{}</td><td>{}<br><code>{}</code> · {}</td><td>{}</td><td>{}</td>\
-             <td class=\"n\">{todos}</td><td class=\"n\">{}</td></tr>",
-            money(s.row.cost),
-            esc(s.row.label.as_deref().unwrap_or("")),
-            esc(&s.row.key),
-            esc(&tail(&s.project, 40)),
-            esc(&s.agents.join(", ")),
-            esc(&s.models.join(", ")),
-            s.row.messages
+    // Sessions come from the store only (not from a deployment's totals).
+    if !d.sessions.is_empty() {
+        h.push_str(
+            "<h2>Most expensive sessions</h2>\n<p class=\"sub\">Each with its subagents' usage rolled in.</p>\n\
+             <table>\n<tr><th class=\"n\">Cost</th><th>Session</th><th>Agents</th><th>Models</th>\
+             <th class=\"n\">Todos</th><th class=\"n\">Msgs</th></tr>\n",
         );
+        for s in d.sessions.iter().take(15) {
+            let todos = match s.todos.total {
+                0 => "-".to_string(),
+                n => format!("{}/{n}", s.todos.completed + s.todos.cancelled),
+            };
+            let _ = writeln!(
+                h,
+                "<tr><td class=\"n\">{}</td><td>{}<br><code>{}</code> · {}</td><td>{}</td><td>{}</td>\
+                 <td class=\"n\">{todos}</td><td class=\"n\">{}</td></tr>",
+                money(s.row.cost),
+                esc(s.row.label.as_deref().unwrap_or("")),
+                esc(&s.row.key),
+                esc(&tail(&s.project, 40)),
+                esc(&s.agents.join(", ")),
+                esc(&s.models.join(", ")),
+                s.row.messages
+            );
+        }
+        h.push_str("</table>\n");
     }
-    h.push_str("</table>\n");
     let r = &d.report;
     let _ = writeln!(
         h,

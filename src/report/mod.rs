@@ -12,10 +12,11 @@ pub mod table;
 
 use crate::cli::By;
 use crate::document::{TodoStats, TokenTotals};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-/// One row of a report.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+/// One row of a report (also what a Convex deployment's `sessions:report`
+/// answers).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Row {
     /// Day `YYYY-MM-DD`, week `YYYY-Www`, month `YYYY-MM`, project
@@ -32,7 +33,7 @@ pub struct Row {
     pub cost: f64,
     pub tokens: TokenTotals,
     /// Under a day, week or month: the same split by model.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub models: Vec<Row>,
 }
 

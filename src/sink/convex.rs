@@ -26,10 +26,25 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
 pub struct Convex {
     agent: ureq::Agent,
-    endpoint: String,
     url: String,
     token: Option<Secret>,
     max_retries: u32,
+}
+
+/// What a call runs: `/api/mutation` or `/api/query`.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Mutation,
+    Query,
+}
+
+impl Kind {
+    fn endpoint(self) -> &'static str {
+        match self {
+            Kind::Mutation => "mutation",
+            Kind::Query => "query",
+        }
+    }
 }
 
 enum Step {
@@ -97,7 +112,6 @@ impl Convex {
             .into();
         Ok(Convex {
             agent,
-            endpoint: format!("{url}/api/mutation"),
             url,
             token: d.token.clone(),
             max_retries: d.max_retries,
@@ -112,7 +126,7 @@ impl Convex {
             1 => {
                 let mut args = docs.into_iter().next().expect("one document");
                 self.add_token(&mut args);
-                match self.call("sessions:upsert", Value::Object(args)) {
+                match self.call(Kind::Mutation, "sessions:upsert", Value::Object(args)) {
                     Ok(v) => Ok(vec![answer(v)]),
                     Err(CallError::Rejected(m)) => Ok(vec![Outcome::Failed(m)]),
                     Err(CallError::Fatal(m)) => Err(Fatal(m)),
@@ -130,7 +144,7 @@ impl Convex {
             "sessions".into(),
             Value::Array(docs.iter().cloned().map(Value::Object).collect()),
         );
-        match self.call("sessions:upsertBatch", Value::Object(args)) {
+        match self.call(Kind::Mutation, "sessions:upsertBatch", Value::Object(args)) {
             Ok(Value::Array(items)) if items.len() == n => {
                 Ok(items.into_iter().map(answer).collect())
             }
@@ -169,12 +183,21 @@ impl Convex {
         }
     }
 
-    fn call(&self, path: &str, args: Value) -> Result<Value, CallError> {
+    /// Run a query (`sessions:report`) with the token added to `args`.
+    pub fn query(&self, path: &str, mut args: Map<String, Value>) -> Result<Value, Error> {
+        self.add_token(&mut args);
+        self.call(Kind::Query, path, Value::Object(args))
+            .map_err(|e| match e {
+                CallError::Fatal(m) | CallError::Rejected(m) => Error::Remote(m),
+            })
+    }
+
+    fn call(&self, kind: Kind, path: &str, args: Value) -> Result<Value, CallError> {
         let body = serde_json::to_vec(&json!({"path": path, "args": args, "format": "json"}))
             .expect("JSON values serialize");
         let mut attempt = 0;
         loop {
-            let (why, wait) = match self.attempt(path, &body) {
+            let (why, wait) = match self.attempt(kind, path, &body) {
                 Step::Done(result) => return result,
                 Step::Retry(why, wait) => (why, wait),
             };
@@ -191,10 +214,10 @@ impl Convex {
     }
 
     /// One HTTP request and what to make of its answer.
-    fn attempt(&self, path: &str, body: &[u8]) -> Step {
+    fn attempt(&self, kind: Kind, path: &str, body: &[u8]) -> Step {
         let sent = self
             .agent
-            .post(&self.endpoint)
+            .post(format!("{}/api/{}", self.url, kind.endpoint()))
             .content_type("application/json")
             .send(body);
         let mut resp = match sent {
