@@ -145,13 +145,18 @@ pub fn run(s: &Settings, e: &Export, send: bool, out: &mut Output) -> Result<Exi
     };
     batcher.flush(out)?;
     out.finish_progress();
-    let tally = batcher.tally;
+    let mut tally = batcher.tally;
+    let sink_name = batcher.describe();
+    drop(batcher);
+    ledger.finish()?;
     let attempted = total - up_to_date - unreadable;
+    // Every session not confirmed failed: also those never sent because
+    // the sink stopped, or refused before sending.
     let failed = attempted - tally.confirmed();
+    tally.failed = failed;
     let mut line = format!(
-        "exported {} of {attempted} sessions to {}: {tally}",
+        "exported {} of {attempted} sessions to {sink_name}: {tally}",
         tally.confirmed(),
-        batcher.describe()
     );
     if up_to_date > 0 {
         line.push_str(&format!("; {up_to_date} already exported and unchanged"));
