@@ -443,7 +443,10 @@ mod tests {
             l.save().unwrap();
         }
         assert!(!snapshot.exists(), "a save never rewrites the snapshot");
-        assert_eq!(std::fs::read_to_string(&journal).unwrap().lines().count(), 50);
+        assert_eq!(
+            std::fs::read_to_string(&journal).unwrap().lines().count(),
+            50
+        );
         // Readers see the journal.
         assert!(Ledger::read(dir.path(), no_warning).is_current("sqlite:y", "ses_49", "k"));
         l.finish().unwrap();
@@ -485,7 +488,11 @@ mod tests {
         l.save().unwrap();
         drop(l);
         let l = Ledger::read(dir.path(), no_warning);
-        assert!(["ses_a", "ses_c"].iter().all(|s| l.is_current("sqlite:y", s, "k")));
+        assert!(
+            ["ses_a", "ses_c"]
+                .iter()
+                .all(|s| l.is_current("sqlite:y", s, "k"))
+        );
     }
 
     #[test]
