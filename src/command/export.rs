@@ -52,10 +52,14 @@ pub fn run(s: &Settings, e: &Export, send: bool, out: &mut Output) -> Result<Exi
                 match catalog.get(id) {
                     Some(s) => targets.push((s, store.todos(s)?)),
                     None => {
-                        let err = Error::UnknownSession {
-                            id: id.clone(),
-                            data_dir: paths.data_dir.clone(),
-                        };
+                        // Its file is there but unreadable: say which.
+                        let err =
+                            store
+                                .take_unreadable(id)
+                                .unwrap_or_else(|| Error::UnknownSession {
+                                    id: id.clone(),
+                                    data_dir: paths.data_dir.clone(),
+                                });
                         out.error(&err);
                         status = status.or(err.exit_code());
                     }
@@ -104,6 +108,9 @@ pub fn run(s: &Settings, e: &Export, send: bool, out: &mut Output) -> Result<Exi
     };
     pipeline::build_in_order(&mut store, recipe, requests, |built| {
         out.advance(1);
+        for w in &built.warnings {
+            out.warn(w);
+        }
         let BuiltDoc { mut doc, settled } = match built.result {
             Ok(b) => b,
             Err(err) => {
