@@ -24,6 +24,8 @@ pub struct Settings {
     /// measured from it.
     pub now: Timestamp,
     pub command: Task,
+    /// Said on stderr before the command runs (about the config file).
+    pub warnings: Vec<String>,
 }
 
 /// The command to run, with its own settings.
@@ -81,10 +83,11 @@ impl Settings {
     /// Resolve the parsed command line. The config file is read only by
     /// the commands that use it.
     pub fn resolve(cli: &Cli, now: Timestamp) -> Result<Settings, Error> {
+        let mut warnings = Vec::new();
         let command = match &cli.command {
-            Command::Export(a) => Task::Export(export(a, now)?),
-            Command::DryRun(a) => Task::DryRun(export(a, now)?),
-            Command::List(a) => Task::List(list(a, now)?),
+            Command::Export(a) => Task::Export(export(a, now, &mut warnings)?),
+            Command::DryRun(a) => Task::DryRun(export(a, now, &mut warnings)?),
+            Command::List(a) => Task::List(list(a, now, &mut warnings)?),
             Command::Completions { shell } => Task::Completions(*shell),
             Command::Man => Task::Man,
         };
@@ -93,12 +96,14 @@ impl Settings {
             quiet: cli.store.quiet,
             now,
             command,
+            warnings,
         })
     }
 }
 
-fn export(a: &ExportArgs, now: Timestamp) -> Result<Export, Error> {
+fn export(a: &ExportArgs, now: Timestamp, warnings: &mut Vec<String>) -> Result<Export, Error> {
     let file = Loaded::load(&xdg::config_file()?)?;
+    warnings.extend(file.warnings.iter().cloned());
     let f = &a.select;
     let pick = if a.all_complete {
         Pick::AllComplete
@@ -132,8 +137,9 @@ fn export(a: &ExportArgs, now: Timestamp) -> Result<Export, Error> {
     })
 }
 
-fn list(a: &ListArgs, now: Timestamp) -> Result<List, Error> {
+fn list(a: &ListArgs, now: Timestamp, warnings: &mut Vec<String>) -> Result<List, Error> {
     let file = Loaded::load(&xdg::config_file()?)?;
+    warnings.extend(file.warnings.iter().cloned());
     let f = &a.select;
     Ok(List {
         json: a.json,
@@ -204,6 +210,11 @@ fn target(file: &Loaded, flag_url: Option<&str>, timeout: Duration) -> Result<Ta
         .or_else(|| env_string("SESSION_EXPORT_CONVEX_URL"))
         .or_else(|| file.keys.convex_url.clone())
         .filter(|u| !u.trim().is_empty());
+    if let Some(masked) = url.as_deref().and_then(crate::secret::mask_userinfo) {
+        return Err(Error::Usage(format!(
+            "Convex URL {masked}: a user name or password in the URL is not supported; give the deployment URL alone, and the token in $SESSION_EXPORT_TOKEN or the config file"
+        )));
+    }
     Ok(match url {
         Some(url) => Target::Convex(Deployment {
             url,
