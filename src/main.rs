@@ -1,7 +1,7 @@
 use clap::Parser;
 use session_export::cli::Cli;
 use session_export::error::{Error, ExitCode};
-use session_export::output::Output;
+use session_export::output::{Output, printable};
 use session_export::{command, settings::Settings};
 use std::io::Write;
 
@@ -18,7 +18,7 @@ fn main() {
         // `session-export dry-run --all-complete | head` is not a failure.
         Err(Error::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::Ok,
         Err(e) => {
-            let _ = writeln!(err, "error: {e}");
+            let _ = writeln!(err, "error: {}", printable(&e.to_string()));
             e.exit_code()
         }
     };
