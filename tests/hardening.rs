@@ -59,13 +59,14 @@ fn documents(fx: &Fixture) -> usize {
 
 /// Run `dry-run --all-complete --include-messages` (also reading parts)
 /// and the one session by id; each must succeed, warn about `culprit` by
-/// name, put out every document, and leave the store as it was.
+/// name, put out every document (`n`, counted before the culprit came),
+/// and leave the store as it was.
 fn skipped_with_a_warning(
     fx: &Fixture,
+    n: usize,
     culprit: &Path,
     run: impl Fn(&[&str]) -> assert_cmd::Command,
 ) {
-    let n = documents(fx);
     let before = snapshot(&fx.data);
     let id = fx.scenario("no-todos").unwrap();
     for args in [
@@ -96,10 +97,11 @@ fn skipped_with_a_warning(
 #[test]
 fn a_message_file_linked_to_dev_zero_is_skipped_within_a_memory_limit() {
     let fx = Fixture::load(JSON_FIXTURE);
+    let n = documents(&fx);
     let culprit = message_dir(&fx).join("msg_zzzzzzzzzzzzzzzzzzzzzzzzzz.json");
     std::os::unix::fs::symlink("/dev/zero", &culprit).unwrap();
     // 1 GiB of address space: reading /dev/zero to its end would need more.
-    skipped_with_a_warning(&fx, &culprit, |args| {
+    skipped_with_a_warning(&fx, n, &culprit, |args| {
         let mut c = fx.std_cmd();
         c.args(args);
         wrapped(c, "prlimit", &["--as=1073741824", "--"])
@@ -109,10 +111,11 @@ fn a_message_file_linked_to_dev_zero_is_skipped_within_a_memory_limit() {
 #[test]
 fn a_fifo_named_like_a_message_file_is_skipped_within_a_time_limit() {
     let fx = Fixture::load(JSON_FIXTURE);
+    let n = documents(&fx);
     let culprit = message_dir(&fx).join("msg_zzzzzzzzzzzzzzzzzzzzzzzzzz.json");
     let made = Command::new("mkfifo").arg(&culprit).status().unwrap();
     assert!(made.success());
-    skipped_with_a_warning(&fx, &culprit, |args| {
+    skipped_with_a_warning(&fx, n, &culprit, |args| {
         let mut c = fx.cmd();
         c.args(args).timeout(TIME_LIMIT);
         c
@@ -134,11 +137,11 @@ fn a_part_file_over_the_size_limit_is_skipped() {
         .expect("a part directory of the session's messages");
     let culprit = part_dir.join("prt_zzzzzzzzzzzzzzzzzzzzzzzzzz.json");
     // Sparse: 65 MiB that take no disk.
+    let n = documents(&fx);
     std::fs::File::create(&culprit)
         .unwrap()
         .set_len(65 << 20)
         .unwrap();
-    let n = documents(&fx);
     let before = snapshot(&fx.data);
     let out = fx
         .cmd()
