@@ -7,9 +7,11 @@
 //!   entry}}}`, replaced atomically (write a temporary file, fsync, rename).
 //!   A `ledger.json` written by an earlier version is this same file.
 //! * `ledger.journal`: what was confirmed since the snapshot, one line per
-//!   sink call (`{"sink": ..., "sessions": {session: entry}}`), appended and
-//!   fsynced after the sink confirmed the batch. Appending costs what the
-//!   batch costs, so the first export of a large store grows linearly (the
+//!   sink call (`{"sink": ..., "sessions": {session: entry}}`), appended
+//!   after the sink confirmed the batch (a killed run loses nothing written;
+//!   it is fsynced at the end of the run: a power cut before that can only
+//!   make sessions go again, never skip one). Appending costs what the batch
+//!   costs, so the first export of a large store grows linearly (the
 //!   snapshot used to be rewritten after every batch). A line cut short by a
 //!   crash is ignored: its sessions are sent again.
 //! * `ledger.lock`: held exclusively for the whole of an export run, so the
@@ -164,7 +166,7 @@ impl Ledger {
     }
 
     /// Append what was recorded since the last save to the journal, as one
-    /// line per sink, and fsync it (only when opened for writing).
+    /// line per sink (only when opened for writing).
     pub fn save(&mut self) -> Result<(), Error> {
         let path = self.dir.join("ledger.journal");
         let w = self
@@ -188,19 +190,24 @@ impl Ledger {
             source,
         };
         w.journal.write_all(&text).map_err(state)?;
-        w.journal.sync_data().map_err(state)?;
         w.journal_len += text.len() as u64;
         Ok(())
     }
 
     /// End of a run: fold the journal into a new snapshot once it is over a
-    /// quarter of the snapshot's size.
+    /// quarter of the snapshot's size, else make it durable.
     pub fn finish(&mut self) -> Result<(), Error> {
         self.save()?;
-        match &self.writer {
-            Some(w) if w.journal_len > 0 && w.journal_len * 4 >= w.snapshot_len => self.fold(),
-            _ => Ok(()),
+        let Some(w) = &self.writer else {
+            return Ok(());
+        };
+        if w.journal_len > 0 && w.journal_len * 4 >= w.snapshot_len {
+            return self.fold();
         }
+        w.journal.sync_data().map_err(|source| Error::State {
+            path: self.dir.join("ledger.journal"),
+            source,
+        })
     }
 
     /// Write everything into a new snapshot (atomically), then empty the
