@@ -84,6 +84,8 @@ struct Writer {
     /// Sizes of the snapshot and of the journal, to decide when to fold.
     snapshot_len: u64,
     journal_len: u64,
+    /// Appended to since the run began (and not yet fsynced).
+    appended: bool,
 }
 
 /// What reading the snapshot and the journal found.
@@ -122,6 +124,7 @@ impl Ledger {
                 journal,
                 snapshot_len: loaded.snapshot_len,
                 journal_len: loaded.journal_len,
+                appended: false,
             }),
             pending: BTreeMap::new(),
         };
@@ -191,6 +194,7 @@ impl Ledger {
         };
         w.journal.write_all(&text).map_err(state)?;
         w.journal_len += text.len() as u64;
+        w.appended = true;
         Ok(())
     }
 
@@ -198,16 +202,19 @@ impl Ledger {
     /// quarter of the snapshot's size, else make it durable.
     pub fn finish(&mut self) -> Result<(), Error> {
         self.save()?;
-        let Some(w) = &self.writer else {
+        let Some(w) = &mut self.writer else {
             return Ok(());
         };
         if w.journal_len > 0 && w.journal_len * 4 >= w.snapshot_len {
             return self.fold();
         }
-        w.journal.sync_data().map_err(|source| Error::State {
-            path: self.dir.join("ledger.journal"),
-            source,
-        })
+        if std::mem::take(&mut w.appended) {
+            w.journal.sync_data().map_err(|source| Error::State {
+                path: self.dir.join("ledger.journal"),
+                source,
+            })?;
+        }
+        Ok(())
     }
 
     /// Write everything into a new snapshot (atomically), then empty the
@@ -236,6 +243,7 @@ impl Ledger {
         w.journal.set_len(0).map_err(state)?;
         w.journal.sync_all().map_err(state)?;
         w.journal_len = 0;
+        w.appended = false;
         Ok(())
     }
 }
