@@ -181,6 +181,34 @@ fn a_truncated_session_file_asked_for_by_id_is_exit_4_naming_it() {
     assert!(before == snapshot(&fx.data), "the store changed");
 }
 
+#[test]
+fn a_session_file_that_is_a_fifo_asked_for_by_id_is_exit_4_naming_it() {
+    let fx = Fixture::load(JSON_FIXTURE);
+    let id = fx.scenario("no-todos").unwrap();
+    let file = walkdir::WalkDir::new(fx.data.join("storage/session"))
+        .into_iter()
+        .map(|e| e.unwrap().into_path())
+        .find(|p| p.file_stem().is_some_and(|s| s == id.as_str()))
+        .unwrap();
+    std::fs::remove_file(&file).unwrap();
+    let made = Command::new("mkfifo").arg(&file).status().unwrap();
+    assert!(made.success());
+    let out = fx
+        .cmd()
+        .args(["dry-run", &id])
+        .timeout(TIME_LIMIT)
+        .assert()
+        .code(4);
+    let err = stderr(out.get_output());
+    let last = err.lines().last().unwrap();
+    assert!(
+        last.starts_with("error:")
+            && last.contains(&*file.to_string_lossy())
+            && last.contains("not a regular file"),
+        "{err}"
+    );
+}
+
 /// Change the fixture database the way another opencode version would
 /// have written it (then check it in, so no -wal holds the old schema).
 fn alter_db(fx: &Fixture, sql: &str) {

@@ -108,7 +108,12 @@ impl JsonStore {
             let text = match read(path) {
                 Ok(Bounded::Read(text)) => text,
                 Ok(Bounded::Skipped(why)) => {
-                    warnings.push(Warning(why));
+                    warnings.push(Warning(skipping(path, &why)));
+                    let e = Error::Io {
+                        path: path.to_path_buf(),
+                        source: std::io::Error::other(why),
+                    };
+                    unreadable.push((file_id(path), e));
                     continue;
                 }
                 Err(e) => {
@@ -160,7 +165,7 @@ impl JsonStore {
             let text = match read(&path)? {
                 Bounded::Read(text) => text,
                 Bounded::Skipped(why) => {
-                    out.warn(why);
+                    out.warn(skipping(&path, &why));
                     continue;
                 }
             };
@@ -205,7 +210,7 @@ impl JsonStore {
         for path in json_files(&self.storage.join("part").join(message_id))? {
             match read(&path)? {
                 Bounded::Read(text) => parts.push(parse(&path, &text)?),
-                Bounded::Skipped(why) => out.warn(why),
+                Bounded::Skipped(why) => out.warn(skipping(&path, &why)),
             }
         }
         Ok(parts)
@@ -266,43 +271,44 @@ fn file_id(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// A file's bytes, or why it was not read (a warning naming it).
+/// A file's bytes, or why it was not read.
 enum Bounded {
     Read(Vec<u8>),
     Skipped(String),
 }
 
+/// The warning about a file [`read`] skipped.
+fn skipping(path: &Path, why: &str) -> String {
+    format!("skipping {}: {why}", path.display())
+}
+
 /// Read `path` if it is a regular file (through a symlink too) of at most
-/// [`MAX_FILE_BYTES`]. The type is checked before opening, so that a FIFO
-/// is never opened (that would block), and the read is bounded whatever
-/// the file turns out to be.
+/// [`MAX_FILE_BYTES`]. It is opened non-blocking, so that opening a FIFO
+/// returns at once, and checked before anything is read; the read is
+/// bounded whatever the file turns out to be.
 fn read(path: &Path) -> Result<Bounded, Error> {
+    use std::os::unix::fs::OpenOptionsExt;
     let io = |source| Error::Io {
         path: path.to_path_buf(),
         source,
     };
-    let skip = |what: &str| {
-        Ok(Bounded::Skipped(format!(
-            "skipping {}: {what}",
-            path.display()
-        )))
-    };
-    let meta = std::fs::metadata(path).map_err(io)?;
-    if !meta.is_file() {
-        return skip("not a regular file");
-    }
     let too_big = || {
-        skip(&format!(
+        Ok(Bounded::Skipped(format!(
             "larger than the limit of {} MiB for a file of the store",
             MAX_FILE_BYTES >> 20
-        ))
+        )))
     };
+    let file = std::fs::File::options()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    if !meta.is_file() {
+        return Ok(Bounded::Skipped("not a regular file".into()));
+    }
     if meta.len() > MAX_FILE_BYTES {
         return too_big();
-    }
-    let file = std::fs::File::open(path).map_err(io)?;
-    if !file.metadata().map_err(io)?.is_file() {
-        return skip("not a regular file");
     }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
     file.take(MAX_FILE_BYTES + 1)
