@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Performance benchmark of session-export: one command, baselines measured in the same run.
 #
-#   bash bench/run.sh            # full run (~10 min with stores present, ~40 min without)
+#   bash bench/run.sh            # full run (~10 min with stores present, ~35 min without)
 #   bash bench/run.sh --quick    # fewer runs (~3 min)
 #   bash bench/run.sh --regen    # rebuild the generated stores first
 #
@@ -71,7 +71,7 @@ if [ "$REGEN" = 1 ] || [ ! -f "$JS/manifest.json" ]; then
   python3 bench/gen-store.py json "$JS"
 fi
 if [ "$REGEN" = 1 ] || [ ! -f "$SQ8/manifest.json" ]; then
-  say "generating the SQLite store 8x the default size (~20 min)"
+  say "generating the SQLite store 8x the default size (~13 min)"
   python3 bench/gen-store.py sqlite "$SQ8" --sessions 16000 --messages 1600000 --no-events
 fi
 if [ "$REGEN" = 1 ] || [ ! -f "$J100K/manifest.json" ]; then
