@@ -123,6 +123,31 @@ fn a_fifo_named_like_a_message_file_is_skipped_within_a_time_limit() {
 }
 
 #[test]
+fn a_message_file_that_is_a_symlink_to_a_regular_file_is_read() {
+    let fx = Fixture::load(JSON_FIXTURE);
+    let id = fx.scenario("no-todos").unwrap();
+    let doc = |fx: &Fixture| {
+        let out = fx.cmd().args(["dry-run", &id]).assert().success();
+        let err = stderr(out.get_output());
+        assert!(err.is_empty(), "{err}");
+        let mut doc: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+        doc.as_object_mut().unwrap().remove("exportedAt");
+        doc
+    };
+    let before = doc(&fx);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(message_dir(&fx))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let file = files.pop().unwrap();
+    let elsewhere = fx.tmp.path().join("elsewhere.json");
+    std::fs::rename(&file, &elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, &file).unwrap();
+    assert_eq!(doc(&fx), before);
+}
+
+#[test]
 fn a_part_file_over_the_size_limit_is_skipped() {
     let fx = Fixture::load(JSON_FIXTURE);
     let part_dir = std::fs::read_dir(fx.data.join("storage/part"))
