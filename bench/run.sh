@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Performance benchmark of session-export: one command, baselines measured in the same run.
 #
-#   bash bench/run.sh            # full run (~6 min with stores present, ~10 min without)
+#   bash bench/run.sh            # full run (~10 min with stores present, ~35 min without)
 #   bash bench/run.sh --quick    # fewer runs (~3 min)
 #   bash bench/run.sh --regen    # rebuild the generated stores first
 #
@@ -33,6 +33,8 @@ OC=$ROOT/bench/.cache/node_modules/opencode-linux-x64/bin/opencode
 BIN=$ROOT/target/release/session-export
 SQ=$OUT/store-sqlite # XDG_DATA_HOME for opencode; the data dir is $SQ/opencode
 JS=$OUT/store-json
+SQ8=$OUT/store-sqlite-8x # the scale rows: 8x the default SQLite store (without the event log)
+J100K=$OUT/store-json-100k # and a JSON store of 100,000 top-level sessions
 mkdir -p "$OUT"
 
 say() { printf '\n== %s\n' "$*" >&2; }
@@ -68,6 +70,14 @@ if [ "$REGEN" = 1 ] || [ ! -f "$JS/manifest.json" ]; then
   say "generating the JSON store (bench/gen-store.py json)"
   python3 bench/gen-store.py json "$JS"
 fi
+if [ "$REGEN" = 1 ] || [ ! -f "$SQ8/manifest.json" ]; then
+  say "generating the SQLite store 8x the default size (~13 min)"
+  python3 bench/gen-store.py sqlite "$SQ8" --sessions 16000 --messages 1600000 --no-events
+fi
+if [ "$REGEN" = 1 ] || [ ! -f "$J100K/manifest.json" ]; then
+  say "generating the JSON store of 100,000 sessions (~6 min)"
+  python3 bench/gen-store.py json "$J100K" --json-sessions 100000 --json-messages 100000 --big-messages 40
+fi
 mf() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
 DATA=$SQ/opencode
 DB=$DATA/opencode.db
@@ -80,7 +90,7 @@ J_COMPLETE=$(mf "$JS/manifest.json" completeTopLevel)
 # ---- isolated environment -----------------------------------------------------------
 ENVD=$OUT/env
 rm -rf "$ENVD"
-mkdir -p "$ENVD"/{home,config,cache,state-dry,data-dry,state-noop,data-noop} \
+mkdir -p "$ENVD"/{home,config,cache,state-dry,data-dry,state-noop,data-noop,state-j100k,data-j100k} \
   "$ENVD"/oc/{home,config,cache,state}
 export HOME=$ENVD/home XDG_CONFIG_HOME=$ENVD/config XDG_CACHE_HOME=$ENVD/cache
 export XDG_STATE_HOME=$ENVD/state-dry XDG_DATA_HOME=$ENVD/data-dry TZ=UTC LC_ALL=C.UTF-8
@@ -117,9 +127,12 @@ $OCENV "$OC" stats >"$OUT/opencode-stats.txt" 2>"$OUT/opencode-stats.err"
 se "$ENVD/state-dry" "$ENVD/data-dry" --data-dir "$DATA" dry-run "$BIG" >"$OUT/session-export-big.json"
 se "$ENVD/state-dry" "$ENVD/data-dry" --data-dir "$DATA" dry-run --all-complete >"$OUT/session-export-all.jsonl"
 se "$ENVD/state-dry" "$ENVD/data-dry" --data-dir "$JDATA" dry-run --all-complete >"$OUT/session-export-json-all.jsonl"
-python3 - "$OUT" "$SQ/manifest.json" "$JS/manifest.json" <<'EOF'
+se "$ENVD/state-dry" "$ENVD/data-dry" --data-dir "$SQ8/opencode" dry-run --all-complete >"$OUT/session-export-8x-all.jsonl"
+se "$ENVD/state-dry" "$ENVD/data-dry" --data-dir "$J100K/opencode" dry-run --all-complete >"$OUT/session-export-100k-all.jsonl"
+python3 - "$OUT" "$SQ/manifest.json" "$JS/manifest.json" "$SQ8/manifest.json" "$J100K/manifest.json" <<'EOF'
 import json, re, sys
 out, sqm, jsm = sys.argv[1], json.load(open(sys.argv[2])), json.load(open(sys.argv[3]))
+s8m, j100m = json.load(open(sys.argv[4])), json.load(open(sys.argv[5]))
 problems = []
 oc = json.load(open(f"{out}/opencode-export-big.json"))
 if oc["info"]["id"] != sqm["bigSession"] or len(oc["messages"]) != sqm["bigSessionMessages"]:
@@ -132,7 +145,8 @@ for label, want in (("Sessions", sqm["sessions"]), ("Messages", sqm["messages"])
 ours = json.load(open(f"{out}/session-export-big.json"))
 if ours["messageCount"] != sqm["bigSessionMessages"]:
     problems.append(f"session-export dry-run {sqm['bigSession']}: messageCount {ours['messageCount']}")
-for name, m in (("session-export-all.jsonl", sqm), ("session-export-json-all.jsonl", jsm)):
+for name, m in (("session-export-all.jsonl", sqm), ("session-export-json-all.jsonl", jsm),
+                ("session-export-8x-all.jsonl", s8m), ("session-export-100k-all.jsonl", j100m)):
     docs = [json.loads(l) for l in open(f"{out}/{name}")]
     if len(docs) != m["completeTopLevel"] or any("parentSessionId" in d for d in docs):
         problems.append(f"{name}: {len(docs)} documents, manifest says {m['completeTopLevel']} complete top-level sessions")
@@ -146,10 +160,10 @@ EOF
 # ---- measurements -------------------------------------------------------------------
 if [ "$QUICK" = 1 ]; then
   R_FAST="--warmup 2 --runs 10"; R_OC="--warmup 1 --runs 2"; R_STATS="--warmup 0 --runs 2"
-  R_MID="--warmup 1 --runs 5"; R_SLOW="--warmup 1 --runs 3"; RSS_RUNS=1
+  R_MID="--warmup 1 --runs 5"; R_SLOW="--warmup 1 --runs 3"; R_SCALE="--runs 2"; RSS_RUNS=1
 else
   R_FAST="--warmup 5 --runs 40"; R_OC="--warmup 1 --runs 6"; R_STATS="--warmup 1 --runs 4"
-  R_MID="--warmup 2 --runs 15"; R_SLOW="--warmup 1 --runs 6"; RSS_RUNS=3
+  R_MID="--warmup 2 --runs 15"; R_SLOW="--warmup 1 --runs 6"; R_SCALE="--runs 3"; RSS_RUNS=3
 fi
 HF="hyperfine -N --style basic"
 hf() { # hf NAME [hyperfine options] COMMAND
@@ -189,7 +203,19 @@ XDG_STATE_HOME=$ENVD/state-noop XDG_DATA_HOME=$ENVD/data-noop \
 # 4. the JSON store (opencode 1.1.65 layout): backfill
 hf json-backfill $R_SLOW "$BIN --data-dir $JDATA dry-run --all-complete"
 
-# 5. peak RSS (max over runs), from GNU time's "Maximum resident set size"
+# 5. scale: the first export (fresh ledger and sink every run) against the dry-run of the same
+# store, 8x the default SQLite store and 100,000 JSON sessions; then the no-op run on the latter
+# (the ledger as the last first export left it). The dry-runs run first and warm the page cache.
+hf scale-8x-dry --warmup 1 $R_SCALE "$BIN --data-dir $SQ8/opencode dry-run --all-complete"
+XDG_STATE_HOME=$ENVD/state-8x XDG_DATA_HOME=$ENVD/data-8x \
+  hf scale-8x-full $R_SCALE --prepare "rm -rf $ENVD/state-8x $ENVD/data-8x" "$BIN --data-dir $SQ8/opencode export --all-complete"
+hf scale-100k-dry --warmup 1 $R_SCALE "$BIN --data-dir $J100K/opencode dry-run --all-complete"
+XDG_STATE_HOME=$ENVD/state-j100k XDG_DATA_HOME=$ENVD/data-j100k \
+  hf scale-100k-full $R_SCALE --prepare "rm -rf $ENVD/state-j100k $ENVD/data-j100k" "$BIN --data-dir $J100K/opencode export --all-complete"
+XDG_STATE_HOME=$ENVD/state-j100k XDG_DATA_HOME=$ENVD/data-j100k \
+  hf scale-100k-noop --warmup 1 $R_SCALE "$BIN --data-dir $J100K/opencode export --all-complete"
+
+# 6. peak RSS (max over runs), from GNU time's "Maximum resident set size"
 say "peak RSS"
 rss() { # rss NAME PREPARE COMMAND...
   local name=$1 prep=$2 max=0 kb
@@ -219,6 +245,6 @@ rss opencode-export "" $OCENV "$OC" export "$BIG"
 
 # ---- report -------------------------------------------------------------------------
 export BENCH_QUICK=$QUICK BENCH_BIG=$BIG BENCH_BIG_N=$BIG_N BENCH_COMPLETE=$COMPLETE BENCH_J_COMPLETE=$J_COMPLETE
-python3 "$ROOT/bench/report.py" "$OUT" "$SQ/manifest.json" "$JS/manifest.json" \
+python3 "$ROOT/bench/report.py" "$OUT" "$SQ/manifest.json" "$JS/manifest.json" "$SQ8/manifest.json" "$J100K/manifest.json" \
   "$("$OC" --version)" "$(hyperfine --version)" "$(sqlite3 --version | cut -d' ' -f1)" \
   "$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)"

@@ -3,8 +3,10 @@
 // Install: copy this file to ~/.config/opencode/plugin/ (opencode loads every *.js / *.ts
 // in plugin/ or plugins/ of its config dir, or .opencode/plugin/ of a project).
 //
-//   session.idle  {sessionID}  -> session-export export --if-complete -q <id>
-//   session.error {sessionID}  -> session-export export --if-complete --abandoned-after 0s -q <id>
+//   session.idle  {sessionID}  -> session-export export --if-complete -q -- <id>
+//   session.error {sessionID}  -> session-export export --if-complete --abandoned-after 0s -q -- <id>
+//
+// (`--` ends the options: whatever the id holds, even `--force`, is taken as a session id.)
 //
 // The exporter decides what to send (top-level sessions without open todos that changed since
 // the last export; subagent sessions travel inside their parent) and where (Convex, or a local
@@ -88,7 +90,7 @@ const WRAPPER = `tag=$1; shift; sleep ${SETTLE_SECONDS}; "$@"; rc=$?; printf '%s
 
 function startExport(eventType, sessionID, extraArgs) {
   const name = process.env.SESSION_EXPORT_BIN || "session-export";
-  const args = ["export", "--if-complete", ...extraArgs, "-q", sessionID];
+  const args = ["export", "--if-complete", ...extraArgs, "-q", "--", sessionID];
   const tag = `${eventType} ${sessionID}`;
   const bin = resolveBinary(name);
   if (!bin) {

@@ -27,6 +27,8 @@ pub struct FileConfig {
 pub struct Loaded {
     pub path: PathBuf,
     pub keys: FileConfig,
+    /// What is wrong with the file short of an error (its permissions).
+    pub warnings: Vec<String>,
 }
 
 impl Loaded {
@@ -35,6 +37,7 @@ impl Loaded {
         let loaded = |keys| Loaded {
             path: path.to_path_buf(),
             keys,
+            warnings: Vec::new(),
         };
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
@@ -48,7 +51,7 @@ impl Loaded {
                 });
             }
         };
-        let keys = toml::from_str(&text).map_err(|e| {
+        let keys: FileConfig = toml::from_str(&text).map_err(|e| {
             let msg = e.message().trim().to_string();
             let line = e
                 .span()
@@ -57,13 +60,31 @@ impl Loaded {
                 .unwrap_or_default();
             Error::Config(format!("{}{line}: {msg}", path.display()))
         })?;
-        Ok(loaded(keys))
+        let mut config = loaded(keys);
+        if config.keys.token.is_some() {
+            config.warnings.extend(readable_by_others(path));
+        }
+        Ok(config)
     }
 
     /// An error about one key of the file.
     pub fn bad(&self, key: &str, what: impl std::fmt::Display) -> Error {
         Error::Config(format!("{}: {key}: {what}", self.path.display()))
     }
+}
+
+/// A warning when the file holding the token is readable by its group or
+/// by others (as ssh says of a private key).
+fn readable_by_others(path: &Path) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+    (mode & 0o077 != 0).then(|| {
+        format!(
+            "{} holds the Convex token and is readable by others (mode {mode:04o}); make it private: chmod 600 {}",
+            path.display(),
+            path.display()
+        )
+    })
 }
 
 #[cfg(test)]

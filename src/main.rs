@@ -1,6 +1,6 @@
 use session_export::cli::Cli;
 use session_export::error::{Error, ExitCode};
-use session_export::output::Output;
+use session_export::output::{Output, printable};
 use session_export::{command, settings::Settings};
 use std::io::Write;
 
@@ -12,7 +12,7 @@ fn main() {
             // `session-export dry-run --all-complete | head` is not a failure.
             Some(Error::Output(io)) if io.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::Ok,
             known => {
-                let _ = writeln!(std::io::stderr(), "error: {e:#}");
+                let _ = writeln!(std::io::stderr(), "error: {}", printable(&format!("{e:#}")));
                 known.map_or(ExitCode::Failure, Error::exit_code)
             }
         },

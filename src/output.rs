@@ -2,7 +2,28 @@
 //! a terminal) to stderr.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
+
+/// `text` with control characters escaped (`\u{1b}`), so that what a
+/// diagnostic echoes (a session id from the command line, a file name)
+/// cannot drive the terminal or break the line.
+pub fn printable(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
 
 pub struct Output<'a> {
     pub out: &'a mut dyn Write,
@@ -41,6 +62,7 @@ impl<'a> Output<'a> {
     /// One diagnostic line, above the progress bar if there is one.
     /// Diagnostics are best effort: a closed stderr must not stop a run.
     fn line(&mut self, text: &str) {
+        let text = printable(text);
         let err = &mut self.err;
         match &self.bar {
             Some(bar) => bar.suspend(|| {

@@ -31,6 +31,8 @@ pub struct Built {
     pub id: String,
     pub key: String,
     pub result: Result<BuiltDoc, Error>,
+    /// Files of the store skipped while reading the session.
+    pub warnings: Vec<String>,
 }
 
 pub struct BuiltDoc {
@@ -121,6 +123,7 @@ struct Job {
     id: String,
     key: String,
     read: Result<Read, Error>,
+    warnings: Vec<String>,
 }
 
 struct Read {
@@ -149,10 +152,22 @@ impl Job {
 
 impl Reader<'_> {
     fn read(&mut self, req: &Request<'_>) -> Job {
+        let mut read = self.read_session(req.info, &req.descendants);
+        let warnings = match &mut read {
+            Ok(r) => {
+                let mut w = r.messages.take_warnings();
+                for (_, m) in &mut r.new_descendants {
+                    w.extend(m.take_warnings());
+                }
+                w
+            }
+            Err(_) => Vec::new(),
+        };
         Job {
             id: req.info.id.clone(),
             key: req.key.clone(),
-            read: self.read_session(req.info, &req.descendants),
+            read,
+            warnings,
         }
     }
 
@@ -207,6 +222,7 @@ impl Worker {
                     id: job.id,
                     key: job.key,
                     result: job.read.and_then(|read| self.build(read)),
+                    warnings: job.warnings,
                 })
                 .collect();
             if done.send(built).is_err() {

@@ -27,6 +27,8 @@ pub struct Settings {
     /// measured from it.
     pub now: Timestamp,
     pub command: Task,
+    /// Said on stderr before the command runs (about the config file).
+    pub warnings: Vec<String>,
 }
 
 /// The command to run, with its own settings.
@@ -112,11 +114,12 @@ impl Settings {
     /// Resolve the parsed command line. The config file is read only by
     /// the commands that use it.
     pub fn resolve(cli: &Cli, now: Timestamp) -> Result<Settings, Error> {
+        let mut warnings = Vec::new();
         let command = match &cli.command {
-            Command::Export(a) => Task::Export(export(a, now)?),
-            Command::DryRun(a) => Task::DryRun(export(a, now)?),
-            Command::List(a) => Task::List(list(a, now)?),
-            Command::Report(a) => Task::Report(report(a, now)?),
+            Command::Export(a) => Task::Export(export(a, now, &mut warnings)?),
+            Command::DryRun(a) => Task::DryRun(export(a, now, &mut warnings)?),
+            Command::List(a) => Task::List(list(a, now, &mut warnings)?),
+            Command::Report(a) => Task::Report(report(a, now, &mut warnings)?),
             Command::Completions { shell } => Task::Completions(*shell),
             Command::Man => Task::Man,
         };
@@ -125,12 +128,14 @@ impl Settings {
             quiet: cli.store.quiet,
             now,
             command,
+            warnings,
         })
     }
 }
 
-fn export(a: &ExportArgs, now: Timestamp) -> Result<Export, Error> {
+fn export(a: &ExportArgs, now: Timestamp, warnings: &mut Vec<String>) -> Result<Export, Error> {
     let file = Loaded::load(&xdg::config_file()?)?;
+    warnings.extend(file.warnings.iter().cloned());
     let pick = if a.all_complete {
         Pick::AllComplete
     } else if a.if_complete {
@@ -156,8 +161,9 @@ fn export(a: &ExportArgs, now: Timestamp) -> Result<Export, Error> {
     })
 }
 
-fn list(a: &ListArgs, now: Timestamp) -> Result<List, Error> {
+fn list(a: &ListArgs, now: Timestamp, warnings: &mut Vec<String>) -> Result<List, Error> {
     let file = Loaded::load(&xdg::config_file()?)?;
+    warnings.extend(file.warnings.iter().cloned());
     let format = match (a.json, a.ids) {
         (true, _) => ListFormat::Json,
         (_, true) => ListFormat::Ids,
@@ -178,7 +184,7 @@ fn list(a: &ListArgs, now: Timestamp) -> Result<List, Error> {
     })
 }
 
-fn report(a: &ReportArgs, now: Timestamp) -> Result<Report, Error> {
+fn report(a: &ReportArgs, now: Timestamp, warnings: &mut Vec<String>) -> Result<Report, Error> {
     let time = |flag: &str, v: &Option<String>| {
         v.as_deref()
             .map(|s| when::parse_time(flag, s, now))
@@ -192,6 +198,7 @@ fn report(a: &ReportArgs, now: Timestamp) -> Result<Report, Error> {
     };
     let convex = if a.convex {
         let file = Loaded::load(&xdg::config_file()?)?;
+        warnings.extend(file.warnings.iter().cloned());
         let Target::Convex(deployment) = target(&file, None, Duration::from_secs(30))? else {
             return Err(Error::Usage(
                 "report --convex needs a deployment: set SESSION_EXPORT_CONVEX_URL \
@@ -280,6 +287,11 @@ fn target(file: &Loaded, flag_url: Option<&str>, timeout: Duration) -> Result<Ta
         .or_else(|| env_string("SESSION_EXPORT_CONVEX_URL"))
         .or_else(|| file.keys.convex_url.clone())
         .filter(|u| !u.trim().is_empty());
+    if let Some(masked) = url.as_deref().and_then(crate::secret::mask_userinfo) {
+        return Err(Error::Usage(format!(
+            "Convex URL {masked}: a user name or password in the URL is not supported; give the deployment URL alone, and the token in $SESSION_EXPORT_TOKEN or the config file"
+        )));
+    }
     Ok(match url {
         Some(url) => Target::Convex(Deployment {
             url,

@@ -248,12 +248,17 @@ fn sigkill_in_the_middle_of_a_batch_loses_nothing() {
     child.wait().unwrap();
     server.release();
     let first_batch: BTreeSet<String> = sent_ids(&server)[..2].iter().cloned().collect();
-    let ledger: Value = serde_json::from_slice(&std::fs::read(ledger_path(&fx)).unwrap()).unwrap();
-    let recorded: BTreeSet<String> = ledger["sinks"]
-        .as_object()
-        .unwrap()
-        .values()
-        .flat_map(|s| s.as_object().unwrap().keys().cloned())
+    // What the ledger (snapshot and journal) holds as exported.
+    let list = fx
+        .cmd()
+        .args(["list", "--json", "--convex-url", &server.url])
+        .output()
+        .unwrap();
+    assert!(list.status.success(), "{}", stderr(&list));
+    let recorded: BTreeSet<String> = json_lines(&list.stdout)
+        .iter()
+        .filter(|r| r["state"] == "exported")
+        .map(|r| r["sessionId"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(
         recorded, first_batch,

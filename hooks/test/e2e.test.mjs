@@ -275,7 +275,7 @@ describe(`opencode ${VERSION} with the plugin`, { timeout: 240_000 }, () => {
       assert.equal(s.code, 0, `opencode run exited ${s.code}: ${s.stderr}`);
       assert.ok(!fs.existsSync(`${marks}.done`), "opencode waited for the exporter");
       await poll("the slow exporter to finish after opencode exited", () => fs.existsSync(`${marks}.done`));
-      assert.equal(fs.readFileSync(`${marks}.started`, "utf8").trim(), `export --if-complete -q ${s.id}`);
+      assert.equal(fs.readFileSync(`${marks}.started`, "utf8").trim(), `export --if-complete -q -- ${s.id}`);
       assert.match(await exitLine(s.env, "session.idle", s.id), / exit 0 \(.*slow-session-export\)$/);
     });
   });

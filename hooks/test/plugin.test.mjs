@@ -67,7 +67,7 @@ test("session.idle and session.error start the exporter detached and return at o
   assert.ok(took < 500, `the handler took ${took} ms`);
   await poll("two exporter runs", () => lines(record).length >= 2);
   await sleep(300); // nothing else comes
-  assert.deepEqual(lines(record).sort(), ["export --if-complete --abandoned-after 0s -q ses_err1", "export --if-complete -q ses_idle1"]);
+  assert.deepEqual(lines(record).sort(), ["export --if-complete --abandoned-after 0s -q -- ses_err1", "export --if-complete -q -- ses_idle1"]);
 });
 
 test("one log line per event with the exit status, after the exporter's own output", async () => {
@@ -76,7 +76,15 @@ test("one log line per event with the exit status, after the exporter's own outp
   await hooks.event({ event: { type: "session.idle", properties: { sessionID: "ses_fail1" } } });
   const line = await poll("the exit line", () => lines(logFile()).find((l) => l.includes(" exit ")));
   assert.match(line, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ session\.idle ses_fail1 exit 5 \(.*\/failing\/session-export\)$/);
-  assert.deepEqual(lines(logFile()), ["fake exporter warning for export --if-complete -q ses_fail1", line]);
+  assert.deepEqual(lines(logFile()), ["fake exporter warning for export --if-complete -q -- ses_fail1", line]);
+});
+
+test("a session id that looks like an option is passed after --, never as an option", async () => {
+  process.env.SESSION_EXPORT_BIN = fakeExporter(path.join(root, "dashes"));
+  fs.rmSync(record, { force: true });
+  await hooks.event({ event: { type: "session.idle", properties: { sessionID: "--force" } } });
+  await poll("the exporter run", () => lines(record).length === 1);
+  assert.deepEqual(lines(record), ["export --if-complete -q -- --force"]);
 });
 
 test("without SESSION_EXPORT_BIN the exporter is looked up on PATH", async () => {
@@ -87,7 +95,7 @@ test("without SESSION_EXPORT_BIN the exporter is looked up on PATH", async () =>
   fs.rmSync(record, { force: true });
   await hooks.event({ event: { type: "session.idle", properties: { sessionID: "ses_path1" } } });
   await poll("the exporter run", () => lines(record).length === 1);
-  assert.deepEqual(lines(record), ["export --if-complete -q ses_path1"]);
+  assert.deepEqual(lines(record), ["export --if-complete -q -- ses_path1"]);
   process.env.PATH = saved.PATH;
 });
 

@@ -53,10 +53,14 @@ pub fn run(s: &Settings, e: &Export, send: bool, out: &mut Output) -> Result<Exi
                 match catalog.get(id) {
                     Some(s) => asked.push((s, store.todos(s)?)),
                     None => {
-                        let err = Error::UnknownSession {
-                            id: id.clone(),
-                            data_dir: paths.data_dir.clone(),
-                        };
+                        // Its file is there but unreadable: say which.
+                        let err =
+                            store
+                                .take_unreadable(id)
+                                .unwrap_or_else(|| Error::UnknownSession {
+                                    id: id.clone(),
+                                    data_dir: paths.data_dir.clone(),
+                                });
                         out.error(&err);
                         status = status.or(err.exit_code());
                     }
@@ -144,6 +148,9 @@ pub fn run(s: &Settings, e: &Export, send: bool, out: &mut Output) -> Result<Exi
     };
     pipeline::build_in_order(&mut store, recipe, requests, |built| {
         out.advance(1);
+        for w in &built.warnings {
+            out.warn(w);
+        }
         let BuiltDoc { mut doc, settled } = match built.result {
             Ok(b) => b,
             Err(err) => {
@@ -180,10 +187,16 @@ pub fn run(s: &Settings, e: &Export, send: bool, out: &mut Output) -> Result<Exi
     };
     batcher.flush(out)?;
     out.finish_progress();
-    let tally = batcher.tally;
+    let mut tally = batcher.tally;
+    let sink_name = batcher.describe();
+    drop(batcher);
+    ledger.finish()?;
     let attempted = total - unreadable;
+    // Every session not confirmed failed: also those never sent because
+    // the sink stopped, or refused before sending.
     let failed = attempted - tally.confirmed();
-    if let Some(line) = summary(&tally, attempted, failed, unreadable, &batcher.describe()) {
+    tally.failed = failed;
+    if let Some(line) = summary(&tally, attempted, failed, unreadable, &sink_name) {
         out.note(&line);
     }
     if failed > 0 {

@@ -13,6 +13,9 @@ use crate::settings::{Settings, Task};
 /// Run the command; the exit status says how it went.
 pub fn run(settings: Settings, out: &mut Output) -> Result<ExitCode, Error> {
     out.quiet = settings.quiet;
+    for w in &settings.warnings {
+        out.warn(w);
+    }
     match &settings.command {
         Task::Export(e) => export::run(&settings, e, true, out),
         Task::DryRun(e) => export::run(&settings, e, false, out),

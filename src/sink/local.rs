@@ -5,12 +5,15 @@
 use super::{Fatal, Limits, Outcome, Sink, Upserted};
 use crate::document::Document;
 use crate::error::Error;
+use crate::private;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Documents per transaction when the settings name no batch size.
 const BATCH_DOCS: usize = 100;
+/// How long a write waits for another process that holds the file.
+const BUSY_WAIT: Duration = Duration::from_secs(30);
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS sessions (
     session_id        TEXT PRIMARY KEY,
@@ -48,12 +51,19 @@ impl LocalDb {
             path: path.to_path_buf(),
             msg: e.to_string(),
         };
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| err(&e))?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            private::create_dir(dir).map_err(|e| {
+                err(&format!(
+                    "cannot create its directory {}: {e}",
+                    dir.display()
+                ))
+            })?;
         }
+        // Created 0600 before SQLite opens it (its -wal and -shm get the
+        // same mode): with --include-messages it holds transcripts.
+        private::open_file(path, false).map_err(|e| err(&e))?;
         let mut conn = Connection::open(path).map_err(|e| err(&e))?;
-        conn.busy_timeout(Duration::from_secs(30))
-            .map_err(|e| err(&e))?;
+        conn.busy_timeout(BUSY_WAIT).map_err(|e| err(&e))?;
         conn.pragma_update(None, "journal_mode", "wal")
             .map_err(|e| err(&e))?;
         conn.execute_batch(SCHEMA).map_err(|e| err(&e))?;
@@ -94,7 +104,13 @@ impl Sink for LocalDb {
     /// Upsert `docs` in one transaction; one outcome per document.
     fn send(&mut self, docs: &[Document]) -> Result<Vec<Outcome>, Fatal> {
         let fatal = |e: rusqlite::Error| Fatal(format!("writing {}: {e}", self.path.display()));
-        let tx = self.conn.transaction().map_err(fatal)?;
+        // Take the write lock up front, waiting up to BUSY_WAIT for it: a
+        // deferred transaction that reads first cannot wait for a writer
+        // when it later needs to write, and fails at once.
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(fatal)?;
         let mut out = Vec::with_capacity(docs.len());
         for doc in docs {
             out.push(upsert(&tx, doc).map_err(fatal)?);

@@ -9,12 +9,22 @@
 //! A crash can leave a file truncated: while listing, such a file is a
 //! warning; inside a session that is being read, it fails that session
 //! with an error naming the file.
+//!
+//! Only regular files are read (a symlink to one is fine), and none over
+//! [`MAX_FILE_BYTES`]: anything else (a FIFO, a device such as a symlink to
+//! `/dev/zero`, a huge file) is skipped with a warning naming it, so a
+//! strange store can neither hang a run nor exhaust its memory.
 
 use super::model::{SessionInfo, Source, Summary, Todo};
 use super::{RawMessages, Want, Warning};
 use crate::error::Error;
 use serde::Deserialize;
+use std::io::Read;
 use std::path::{Path, PathBuf};
+
+/// The largest file of the JSON store that is read. opencode's files are
+/// far smaller (a part holding a whole tool output is a few MiB at most).
+pub const MAX_FILE_BYTES: u64 = 64 << 20;
 
 pub struct JsonStore {
     storage: PathBuf,
@@ -70,8 +80,13 @@ impl JsonStore {
             .then_some(JsonStore { storage })
     }
 
-    /// Every readable session file; unreadable ones become warnings.
-    pub fn sessions(&self, warnings: &mut Vec<Warning>) -> Vec<SessionInfo> {
+    /// Every readable session file; unreadable ones become warnings, and
+    /// go into `unreadable` by the session id their name gives.
+    pub fn sessions(
+        &self,
+        warnings: &mut Vec<Warning>,
+        unreadable: &mut Vec<(String, Error)>,
+    ) -> Vec<SessionInfo> {
         let mut out = Vec::new();
         let root = self.storage.join("session");
         for entry in walkdir::WalkDir::new(&root)
@@ -87,12 +102,32 @@ impl JsonStore {
                 }
             };
             let path = entry.path();
-            if !entry.file_type().is_file() || path.extension().is_none_or(|e| e != "json") {
+            if entry.file_type().is_dir() || path.extension().is_none_or(|e| e != "json") {
                 continue;
             }
-            match read_json::<RawSession>(path) {
+            let text = match read(path) {
+                Ok(Bounded::Read(text)) => text,
+                Ok(Bounded::Skipped(why)) => {
+                    warnings.push(Warning(skipping(path, &why)));
+                    let e = Error::Io {
+                        path: path.to_path_buf(),
+                        source: std::io::Error::other(why),
+                    };
+                    unreadable.push((file_id(path), e));
+                    continue;
+                }
+                Err(e) => {
+                    warnings.push(Warning(format!("skipping session: {e}")));
+                    unreadable.push((file_id(path), e));
+                    continue;
+                }
+            };
+            match parse::<RawSession>(path, &text) {
                 Ok(s) => out.push(session_info(s)),
-                Err(e) => warnings.push(Warning(format!("skipping session: {e}"))),
+                Err(e) => {
+                    warnings.push(Warning(format!("skipping session: {e}")));
+                    unreadable.push((file_id(path), e));
+                }
             }
         }
         out
@@ -103,7 +138,13 @@ impl JsonStore {
         if !path.exists() {
             return Ok(Vec::new());
         }
-        read_json(&path)
+        match read(&path)? {
+            Bounded::Read(text) => parse(&path, &text),
+            Bounded::Skipped(why) => Err(Error::Io {
+                path,
+                source: std::io::Error::other(why),
+            }),
+        }
     }
 
     pub fn fetch(&self, session_id: &str, want: Want) -> Result<RawMessages, Error> {
@@ -119,8 +160,16 @@ impl JsonStore {
         }
         let dir = self.storage.join("message").join(session_id);
         let mut files = Vec::new();
+        let mut out = RawMessages::dir(dir.clone());
         for path in json_files(&dir)? {
-            let text = String::from_utf8(read(&path)?).map_err(|e| Error::Io {
+            let text = match read(&path)? {
+                Bounded::Read(text) => text,
+                Bounded::Skipped(why) => {
+                    out.warn(skipping(&path, &why));
+                    continue;
+                }
+            };
+            let text = String::from_utf8(text).map_err(|e| Error::Io {
                 path: path.clone(),
                 source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
             })?;
@@ -134,7 +183,6 @@ impl JsonStore {
             files.push((created, file_id(&path), path, text));
         }
         files.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
-        let mut out = RawMessages::dir(dir);
         for (_, id, path, text) in files {
             let transcript = if want.transcript {
                 let info: serde_json::Value =
@@ -142,7 +190,7 @@ impl JsonStore {
                         path: path.clone(),
                         source,
                     })?;
-                let parts = self.parts(&id)?;
+                let parts = self.parts(&id, &mut out)?;
                 Some(serde_json::json!({ "info": info, "parts": parts }))
             } else {
                 None
@@ -152,11 +200,20 @@ impl JsonStore {
         Ok(out)
     }
 
-    fn parts(&self, message_id: &str) -> Result<Vec<serde_json::Value>, Error> {
-        json_files(&self.storage.join("part").join(message_id))?
-            .iter()
-            .map(|p| read_json(p))
-            .collect()
+    /// A message's parts; skipped files are warnings in `out`.
+    fn parts(
+        &self,
+        message_id: &str,
+        out: &mut RawMessages,
+    ) -> Result<Vec<serde_json::Value>, Error> {
+        let mut parts = Vec::new();
+        for path in json_files(&self.storage.join("part").join(message_id))? {
+            match read(&path)? {
+                Bounded::Read(text) => parts.push(parse(&path, &text)?),
+                Bounded::Skipped(why) => out.warn(skipping(&path, &why)),
+            }
+        }
+        Ok(parts)
     }
 }
 
@@ -214,15 +271,57 @@ fn file_id(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-fn read(path: &Path) -> Result<Vec<u8>, Error> {
-    std::fs::read(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })
+/// A file's bytes, or why it was not read.
+enum Bounded {
+    Read(Vec<u8>),
+    Skipped(String),
 }
 
-fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, Error> {
-    serde_json::from_slice(&read(path)?).map_err(|source| Error::Json {
+/// The warning about a file [`read`] skipped.
+fn skipping(path: &Path, why: &str) -> String {
+    format!("skipping {}: {why}", path.display())
+}
+
+/// Read `path` if it is a regular file (through a symlink too) of at most
+/// [`MAX_FILE_BYTES`]. It is opened non-blocking, so that opening a FIFO
+/// returns at once, and checked before anything is read; the read is
+/// bounded whatever the file turns out to be.
+fn read(path: &Path) -> Result<Bounded, Error> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let io = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let too_big = || {
+        Ok(Bounded::Skipped(format!(
+            "larger than the limit of {} MiB for a file of the store",
+            MAX_FILE_BYTES >> 20
+        )))
+    };
+    let file = std::fs::File::options()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    if !meta.is_file() {
+        return Ok(Bounded::Skipped("not a regular file".into()));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return too_big();
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return too_big();
+    }
+    Ok(Bounded::Read(bytes))
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(path: &Path, bytes: &[u8]) -> Result<T, Error> {
+    serde_json::from_slice(bytes).map_err(|source| Error::Json {
         path: path.to_path_buf(),
         source,
     })

@@ -31,6 +31,8 @@ pub struct RawMessages {
     place: Place,
     buf: String,
     messages: Vec<RawMessage>,
+    /// Files that were skipped (not regular, too large), one warning each.
+    warnings: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -52,6 +54,7 @@ impl RawMessages {
             place,
             buf: String::new(),
             messages: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 
@@ -76,6 +79,15 @@ impl RawMessages {
             text,
             transcript,
         });
+    }
+
+    fn warn(&mut self, warning: String) {
+        self.warnings.push(warning);
+    }
+
+    /// The warnings about files skipped while reading.
+    pub fn take_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.warnings)
     }
 
     /// The size of the stored texts.
@@ -123,6 +135,8 @@ pub struct Store {
     data_dir: PathBuf,
     db: Option<sqlite::Db>,
     json: Option<json::JsonStore>,
+    /// Session files that could not be read, by the id their name gives.
+    unreadable: HashMap<String, Error>,
 }
 
 impl Store {
@@ -151,6 +165,7 @@ impl Store {
             data_dir: data_dir.to_path_buf(),
             db,
             json,
+            unreadable: HashMap::new(),
         })
     }
 
@@ -161,19 +176,36 @@ impl Store {
     /// Every session of both stores, each exactly once (the DB's copy wins).
     pub fn sessions(&mut self, warnings: &mut Vec<Warning>) -> Result<Vec<SessionInfo>, Error> {
         let mut out = match &mut self.db {
-            Some(db) => db.sessions()?,
+            Some(db) => {
+                if db.lacks_todos() {
+                    warnings.push(Warning(format!(
+                        "{} has no `todo` table: sessions are exported without todos",
+                        db.path().display()
+                    )));
+                }
+                db.sessions()?
+            }
             None => Vec::new(),
         };
         if let Some(json) = &self.json {
             let mut seen: std::collections::HashSet<String> =
                 out.iter().map(|s| s.id.clone()).collect();
-            for info in json.sessions(warnings) {
+            let mut unreadable = Vec::new();
+            let infos = json.sessions(warnings, &mut unreadable);
+            self.unreadable.extend(unreadable);
+            for info in infos {
                 if seen.insert(info.id.clone()) {
                     out.push(info);
                 }
             }
         }
         Ok(out)
+    }
+
+    /// Why the session file of `id` could not be read, when it could not
+    /// (the session is then missing from [`Store::sessions`]).
+    pub fn take_unreadable(&mut self, id: &str) -> Option<Error> {
+        self.unreadable.remove(id)
     }
 
     /// Todos of every session that has any, by session id.

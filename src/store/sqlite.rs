@@ -35,6 +35,8 @@ pub struct Db {
     /// when it was opened.
     immutable_stamp: Option<(u64, SystemTime)>,
     session_cols: SessionCols,
+    /// The `todo` table exists.
+    has_todo: bool,
     /// Keeps the private copy alive for the `-wal` without `-shm` case.
     _copy: Option<tempfile::TempDir>,
 }
@@ -54,6 +56,7 @@ impl Db {
             conn,
             immutable_stamp,
             session_cols: SessionCols::default(),
+            has_todo: true,
             _copy: copy,
         };
         db.inspect().map_err(|e| e.at(path))?;
@@ -77,15 +80,50 @@ impl Db {
         self.conn.execute_batch("BEGIN")?;
         let session = columns(&self.conn, "session")?;
         if session.is_empty() {
-            return Err(ReadError::Schema(
-                "no `session` table: not an opencode database".into(),
-            ));
+            let mut stmt = self.conn.prepare(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+            )?;
+            let tables = stmt
+                .query_map([], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            return Err(ReadError::Schema(if tables.is_empty() {
+                "no tables: not an opencode database".into()
+            } else {
+                format!(
+                    "no `session` table; the tables found ({}) are not a store this version of session-export can read",
+                    tables.join(", ")
+                )
+            }));
         }
         self.session_cols = SessionCols {
             time_archived: session.iter().any(|c| c == "time_archived"),
             summary: session.iter().any(|c| c == "summary_additions"),
         };
+        let message = columns(&self.conn, "message")?;
+        if message.is_empty() {
+            return Err(ReadError::Schema(
+                "no `message` table: sessions cannot be read".into(),
+            ));
+        }
+        for needed in ["id", "session_id", "time_created", "data"] {
+            if !message.iter().any(|c| c == needed) {
+                return Err(ReadError::Schema(format!(
+                    "the `message` table has no `{needed}` column: sessions cannot be read"
+                )));
+            }
+        }
+        // A development migration of opencode drops it: no todos then.
+        self.has_todo = !columns(&self.conn, "todo")?.is_empty();
         Ok(())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The database has no `todo` table: sessions are read without todos.
+    pub fn lacks_todos(&self) -> bool {
+        !self.has_todo
     }
 
     pub fn sessions(&mut self) -> Result<Vec<SessionInfo>, Error> {
@@ -138,6 +176,9 @@ impl Db {
 
     pub fn all_todos(&mut self) -> Result<HashMap<String, Vec<Todo>>, Error> {
         let mut out: HashMap<String, Vec<Todo>> = HashMap::new();
+        if !self.has_todo {
+            return Ok(out);
+        }
         let mut stmt = self
             .conn
             .prepare("SELECT session_id, content, status, priority FROM todo ORDER BY session_id, position")
@@ -191,6 +232,9 @@ impl Db {
     }
 
     fn read_todos(&self, session_id: &str) -> rusqlite::Result<Vec<Todo>> {
+        if !self.has_todo {
+            return Ok(Vec::new());
+        }
         let mut stmt = self.conn.prepare_cached(
             "SELECT content, status, priority FROM todo WHERE session_id = ?1 ORDER BY position",
         )?;
