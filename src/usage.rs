@@ -38,6 +38,22 @@ pub struct Amount {
 }
 
 impl Amount {
+    /// One message: cost and tokens count for assistant messages only.
+    pub fn of(meta: &MessageMeta<'_>) -> Amount {
+        if meta.role() == "assistant" {
+            Amount {
+                messages: 1,
+                cost: meta.cost,
+                tokens: tokens_of(meta),
+            }
+        } else {
+            Amount {
+                messages: 1,
+                ..Amount::default()
+            }
+        }
+    }
+
     fn add(&mut self, o: &Amount) {
         self.messages += o.messages;
         self.cost += o.cost;
@@ -46,7 +62,7 @@ impl Amount {
 }
 
 /// The tokens an assistant message recorded.
-pub fn tokens_of(meta: &MessageMeta<'_>) -> TokenTotals {
+fn tokens_of(meta: &MessageMeta<'_>) -> TokenTotals {
     meta.tokens.as_ref().map_or_else(TokenTotals::default, |t| {
         let cache = t.cache.unwrap_or_default();
         TokenTotals {
@@ -101,18 +117,7 @@ impl Usage {
             }
         };
         let assistant = meta.role() == "assistant";
-        let amount = if assistant {
-            Amount {
-                messages: 1,
-                cost: meta.cost,
-                tokens: tokens_of(meta),
-            }
-        } else {
-            Amount {
-                messages: 1,
-                ..Amount::default()
-            }
-        };
+        let amount = Amount::of(meta);
         self.days[d].all.add(&amount);
         if let Some(agent) = meta.agent() {
             let i = intern(&mut self.agents, |n| n == agent, || agent.to_string());

@@ -4,7 +4,7 @@
 
 use crate::error::Error;
 use crate::store::{MessageMeta, RawMessages, SessionInfo, Store, Want};
-use crate::usage::{Amount, is_model, tokens_of};
+use crate::usage::{Amount, is_model};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use std::sync::mpsc;
@@ -165,18 +165,7 @@ impl Worker {
         }
         let day = self.day_of(created)?;
         let assistant = meta.role() == "assistant";
-        let amount = if assistant {
-            Amount {
-                messages: 1,
-                cost: meta.cost,
-                tokens: tokens_of(meta),
-            }
-        } else {
-            Amount {
-                messages: 1,
-                ..Amount::default()
-            }
-        };
+        let amount = Amount::of(meta);
         let model = if assistant { self.model(meta) } else { None };
         let agent = meta.agent().map(|a| {
             let agents = &mut self.facts.agents;
