@@ -56,12 +56,22 @@ pub fn build_in_order(
     requests: Vec<Request<'_>>,
     mut take: impl FnMut(Built) -> Result<bool, Error>,
 ) -> Result<(), Error> {
+    // How many of the requests still to read need each descendant's stats:
+    // at zero the worker forgets them, so memory does not grow with the
+    // number of subagent sessions in a backfill.
+    let mut uses: HashMap<String, usize> = HashMap::new();
+    for req in &requests {
+        for d in &req.descendants {
+            *uses.entry(d.id.clone()).or_default() += 1;
+        }
+    }
     let mut reader = Reader {
         want: Want {
             transcript: recipe.include.messages,
         },
         store,
         sent: HashSet::new(),
+        uses,
         reset: false,
     };
     let worker = Worker {
@@ -114,6 +124,8 @@ struct Reader<'s> {
     want: Want,
     /// Subagent sessions already handed to the worker.
     sent: HashSet<String>,
+    /// Requests still to read that need each subagent session.
+    uses: HashMap<String, usize>,
     /// The store was reopened: the worker must forget what it cached.
     reset: bool,
 }
@@ -134,6 +146,8 @@ struct Read {
     /// has not seen yet.
     descendants: Vec<String>,
     new_descendants: Vec<(String, RawMessages)>,
+    /// Descendants no later request needs: forget them after this one.
+    last_use: Vec<String>,
     reset: bool,
 }
 
@@ -153,6 +167,20 @@ impl Job {
 impl Reader<'_> {
     fn read(&mut self, req: &Request<'_>) -> Job {
         let mut read = self.read_session(req.info, &req.descendants);
+        let mut last_use = Vec::new();
+        for d in &req.descendants {
+            if let Some(n) = self.uses.get_mut(&d.id) {
+                *n -= 1;
+                if *n == 0 {
+                    self.uses.remove(&d.id);
+                    self.sent.remove(&d.id);
+                    last_use.push(d.id.clone());
+                }
+            }
+        }
+        if let Ok(r) = &mut read {
+            r.last_use = last_use;
+        }
         let warnings = match &mut read {
             Ok(r) => {
                 let mut w = r.messages.take_warnings();
@@ -194,6 +222,7 @@ impl Reader<'_> {
                     todos,
                     descendants: descendants.iter().map(|d| d.id.clone()).collect(),
                     new_descendants,
+                    last_use: Vec::new(),
                     reset: std::mem::take(&mut self.reset),
                 });
             }
@@ -246,6 +275,9 @@ impl Worker {
             .map(|id| self.stats.get(id).cloned())
             .collect::<Option<Vec<_>>>()
             .ok_or_else(|| Error::Unreadable(read.info.id.clone()))?;
+        for id in &read.last_use {
+            self.stats.remove(id);
+        }
         let now = self.recipe.origin.exported_at;
         let mut collected = Collected::default();
         read.messages
