@@ -4,7 +4,7 @@
 use crate::redact::{redact, redact_json};
 use crate::store::{MessageMeta, SessionInfo, Todo};
 pub use crate::usage::TokenTotals;
-use crate::usage::{AgentUsage, DayUsage, ModelUsage, Usage};
+use crate::usage::{AgentUsage, Amount, DayUsage, ModelUsage, Usage};
 use serde::Serialize;
 
 /// Bumped when a field changes meaning or type.
@@ -176,44 +176,25 @@ pub struct Stats {
     pub messages: u64,
     pub user: u64,
     pub assistant: u64,
-    /// Agent names in order of first use, with how often each was used.
-    pub agents: Vec<(String, u64)>,
-    /// "provider/model" of assistant messages, in order of first use.
-    pub models: Vec<(String, u64)>,
     pub tokens: TokenTotals,
     pub cost: f64,
     pub errors: u64,
-    /// By model, agent and day.
+    /// By model, agent and day (also the agents and models used, in order
+    /// of first use, with how many messages each).
     pub usage: Usage,
 }
 
 impl Stats {
     /// Count one more message.
     pub fn add(&mut self, meta: &MessageMeta<'_>) {
-        self.usage.add(meta);
+        let amount = self.usage.add(meta);
         self.messages += 1;
-        if let Some(agent) = meta.agent() {
-            bump(&mut self.agents, |n| n == agent, || agent.to_string());
-        }
         match meta.role() {
             "user" => self.user += 1,
             "assistant" => {
                 self.assistant += 1;
-                if let Some((p, m)) = meta.model() {
-                    let is = |n: &str| n.split_once('/') == Some((p, m));
-                    bump(&mut self.models, is, || format!("{p}/{m}"));
-                }
-                if let Some(t) = &meta.tokens {
-                    let cache = t.cache.unwrap_or_default();
-                    self.tokens.add(&TokenTotals {
-                        input: t.input,
-                        output: t.output,
-                        reasoning: t.reasoning,
-                        cache_read: cache.read,
-                        cache_write: cache.write,
-                    });
-                }
-                self.cost += meta.cost;
+                self.tokens.add(&amount.tokens);
+                self.cost += amount.cost;
                 if meta.error.is_some() {
                     self.errors += 1;
                 }
@@ -266,18 +247,11 @@ impl Collected {
 
 /// Count one more use of the name `is` recognises; `name` makes it when it
 /// is new (so a known name costs no allocation).
-fn bump(counts: &mut Vec<(String, u64)>, is: impl Fn(&str) -> bool, name: impl FnOnce() -> String) {
-    match counts.iter_mut().find(|(n, _)| is(n)) {
-        Some((_, c)) => *c += 1,
-        None => counts.push((name(), 1)),
-    }
-}
-
 /// The most frequent name; ties go to the one used first.
-fn most_used(counts: &[(String, u64)]) -> Option<String> {
-    let mut best: Option<&(String, u64)> = None;
+fn most_used(counts: &[(String, Amount)]) -> Option<String> {
+    let mut best: Option<&(String, Amount)> = None;
     for e in counts {
-        if best.is_none_or(|b| e.1 > b.1) {
+        if best.is_none_or(|b| e.1.messages > b.1.messages) {
             best = Some(e);
         }
     }
@@ -420,10 +394,10 @@ pub fn build(
         message_count: stats.messages,
         user_message_count: stats.user,
         assistant_message_count: stats.assistant,
-        agents_used: stats.agents.iter().map(|(n, _)| n.clone()).collect(),
-        primary_agent: most_used(&stats.agents),
-        models_used: stats.models.iter().map(|(n, _)| n.clone()).collect(),
-        primary_model: most_used(&stats.models),
+        agents_used: stats.usage.agents.iter().map(|(n, _)| n.clone()).collect(),
+        primary_agent: most_used(&stats.usage.agents),
+        models_used: stats.usage.models.iter().map(|(n, _)| n.clone()).collect(),
+        primary_model: most_used(&stats.usage.models),
         tokens: stats.tokens,
         cost: stats.cost,
         models: stats.usage.model_list(),
@@ -570,9 +544,18 @@ mod tests {
 
     #[test]
     fn ties_go_to_the_first_used() {
-        let c = vec![("build".into(), 2), ("plan".into(), 2), ("x".into(), 1)];
+        let n = |name: &str, messages| {
+            (
+                name.to_string(),
+                Amount {
+                    messages,
+                    ..Amount::default()
+                },
+            )
+        };
+        let c = vec![n("build", 2), n("plan", 2), n("x", 1)];
         assert_eq!(most_used(&c).as_deref(), Some("build"));
-        let c = vec![("build".into(), 1), ("plan".into(), 2)];
+        let c = vec![n("build", 1), n("plan", 2)];
         assert_eq!(most_used(&c).as_deref(), Some("plan"));
         assert_eq!(most_used(&[]), None);
     }

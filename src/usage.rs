@@ -54,7 +54,7 @@ impl Amount {
         }
     }
 
-    fn add(&mut self, o: &Amount) {
+    pub fn add(&mut self, o: &Amount) {
         self.messages += o.messages;
         self.cost += o.cost;
         self.tokens.add(&o.tokens);
@@ -101,8 +101,14 @@ pub struct Day {
 }
 
 impl Usage {
-    /// Count one more message of the session.
-    pub fn add(&mut self, meta: &MessageMeta<'_>) {
+    /// Count one more message of the session; returns what it amounts to.
+    pub fn add(&mut self, meta: &MessageMeta<'_>) -> Amount {
+        let amount = Amount::of(meta);
+        self.count(meta, &amount);
+        amount
+    }
+
+    fn count(&mut self, meta: &MessageMeta<'_>, amount: &Amount) {
         let created = meta.created();
         let day = created.div_euclid(DAY_MS);
         let d = match self.days.iter().rposition(|d| d.day == day) {
@@ -117,11 +123,10 @@ impl Usage {
             }
         };
         let assistant = meta.role() == "assistant";
-        let amount = Amount::of(meta);
-        self.days[d].all.add(&amount);
+        self.days[d].all.add(amount);
         if let Some(agent) = meta.agent() {
             let i = intern(&mut self.agents, |n| n == agent, || agent.to_string());
-            self.agents[i].1.add(&amount);
+            self.agents[i].1.add(amount);
         }
         if !assistant {
             return;
@@ -138,11 +143,11 @@ impl Usage {
                 |n| is_model(n, p, m),
                 || format!("{p}/{m}"),
             );
-            self.models[i].1.add(&amount);
+            self.models[i].1.add(amount);
             let day = &mut self.days[d];
             match day.models.iter_mut().find(|e| e.0 == i) {
-                Some(e) => e.2.add(&amount),
-                None => day.models.push((i, 1, amount)),
+                Some(e) => e.2.add(amount),
+                None => day.models.push((i, 1, *amount)),
             }
         }
     }

@@ -181,11 +181,7 @@ impl Worker {
             c.day == day && c.assistant == assistant && c.model == model && c.agent == agent
         };
         match cells.iter_mut().rev().find(|c| same(c)) {
-            Some(c) => {
-                c.amount.messages += 1;
-                c.amount.cost += amount.cost;
-                c.amount.tokens.add(&amount.tokens);
-            }
+            Some(c) => c.amount.add(&amount),
             None => cells.push(Cell {
                 day,
                 assistant,
