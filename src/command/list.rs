@@ -117,8 +117,7 @@ pub fn run(s: &Settings, args: &List, out: &mut Output) -> Result<ExitCode, Erro
 
     let ledger = Ledger::read(&xdg::state_dir()?, |w| out.warn(&w));
     let mut warnings = Vec::new();
-    let owned: Vec<SessionInfo> = listed.iter().map(|s| (*s).clone()).collect();
-    let mut todos = store.todos_by_session(&owned, &mut warnings)?;
+    let mut todos = store.todos_by_session(listed.iter().copied(), &mut warnings)?;
     context::report(warnings, out);
     let usage = usage(&mut store, &catalog, &listed, s.now.as_millisecond(), out)?;
 

@@ -209,9 +209,9 @@ impl Store {
     }
 
     /// Todos of every session that has any, by session id.
-    pub fn todos_by_session(
+    pub fn todos_by_session<'s>(
         &mut self,
-        sessions: &[SessionInfo],
+        sessions: impl IntoIterator<Item = &'s SessionInfo>,
         warnings: &mut Vec<Warning>,
     ) -> Result<HashMap<String, Vec<Todo>>, Error> {
         let mut out = match &mut self.db {
@@ -219,7 +219,7 @@ impl Store {
             None => HashMap::new(),
         };
         if let Some(json) = &self.json {
-            for s in sessions.iter().filter(|s| s.source == Source::Json) {
+            for s in sessions.into_iter().filter(|s| s.source == Source::Json) {
                 match json.todos(&s.id) {
                     Ok(t) if !t.is_empty() => {
                         out.insert(s.id.clone(), t);
