@@ -5,7 +5,7 @@ mod common;
 
 use common::{Fixture, fixture_names, json_lines};
 use serde_json::{Value, json};
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 /// What the document must say, computed from `opencode export` output.
 struct Expected {
@@ -119,7 +119,7 @@ fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
 }
 
-fn check_document(fx: &Fixture, doc: &Value, exports: &HashMap<String, Value>) {
+fn check_document(fx: &Fixture, doc: &Value, exports: &BTreeMap<String, Value>) {
     let id = doc["sessionId"].as_str().unwrap();
     let ctx = format!("{} {id}", fx.name);
     let e = expected(&exports[id]);
@@ -270,22 +270,11 @@ fn check_document(fx: &Fixture, doc: &Value, exports: &HashMap<String, Value>) {
     }
 }
 
-fn exports_of(fx: &Fixture) -> HashMap<String, Value> {
-    fx.sessions()
-        .iter()
-        .map(|s| {
-            let id = s["id"].as_str().unwrap().to_string();
-            let v = fx.oracle(&id);
-            (id, v)
-        })
-        .collect()
-}
-
 #[test]
 fn every_session_matches_opencode_export() {
     for name in fixture_names() {
         let fx = Fixture::load(&name);
-        let exports = exports_of(&fx);
+        let exports = fx.oracles();
         for id in exports.keys() {
             let out = fx.cmd().args(["dry-run", id]).assert().success();
             let doc: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
@@ -298,7 +287,7 @@ fn every_session_matches_opencode_export() {
 fn all_complete_selects_top_level_sessions_without_open_todos() {
     for name in fixture_names() {
         let fx = Fixture::load(&name);
-        let exports = exports_of(&fx);
+        let exports = fx.oracles();
         let mut want: Vec<&String> = exports
             .iter()
             .filter(|(_, ex)| ex["info"].get("parentID").is_none())

@@ -68,17 +68,6 @@ fn messages_of(export: &Value) -> Vec<Msg> {
         .collect()
 }
 
-fn exports_of(fx: &Fixture) -> BTreeMap<String, Value> {
-    fx.sessions()
-        .iter()
-        .map(|s| {
-            let id = s["id"].as_str().unwrap().to_string();
-            let v = fx.oracle(&id);
-            (id, v)
-        })
-        .collect()
-}
-
 fn utc_day(ms: i64) -> String {
     jiff::Timestamp::from_millisecond(ms)
         .unwrap()
@@ -158,7 +147,7 @@ fn report_json(fx: &Fixture, args: &[&str]) -> Vec<Value> {
 fn report_by_model_and_by_utc_day_equal_sums_over_opencode_export() {
     for name in fixture_names() {
         let fx = Fixture::load(&name);
-        let msgs: Vec<Msg> = exports_of(&fx).values().flat_map(messages_of).collect();
+        let msgs: Vec<Msg> = fx.oracles().values().flat_map(messages_of).collect();
         assert!(msgs.iter().any(|m| m.assistant), "{name}: has usage");
         let mut by_model: BTreeMap<String, Sum> = BTreeMap::new();
         let mut by_day: BTreeMap<String, Sum> = BTreeMap::new();
@@ -216,7 +205,7 @@ fn report_by_model_and_by_utc_day_equal_sums_over_opencode_export() {
 fn totals_equal_the_documents_own_costs_with_subagents_counted_once() {
     for name in fixture_names() {
         let fx = Fixture::load(&name);
-        let ids: Vec<String> = exports_of(&fx).into_keys().collect();
+        let ids: Vec<String> = fx.oracles().into_keys().collect();
         let out = fx.cmd().arg("dry-run").args(&ids).assert().success();
         let docs = json_lines(&out.get_output().stdout);
         assert_eq!(docs.len(), ids.len(), "{name}");
@@ -267,7 +256,7 @@ fn totals_equal_the_documents_own_costs_with_subagents_counted_once() {
 fn documents_break_usage_down_by_model_agent_and_day() {
     for name in fixture_names() {
         let fx = Fixture::load(&name);
-        let exports = exports_of(&fx);
+        let exports = fx.oracles();
         let children: HashMap<&str, Vec<&str>> =
             exports.iter().fold(HashMap::new(), |mut acc, (id, e)| {
                 if let Some(p) = e["info"]["parentID"].as_str() {
@@ -387,7 +376,7 @@ fn check_breakdown(ctx: &str, doc: &Value, msgs: &[Msg]) {
 #[test]
 fn since_and_until_keep_only_the_messages_created_in_between() {
     let fx = Fixture::load("v1.18.33");
-    let msgs: Vec<Msg> = exports_of(&fx).values().flat_map(messages_of).collect();
+    let msgs: Vec<Msg> = fx.oracles().values().flat_map(messages_of).collect();
     let mut times: Vec<i64> = msgs.iter().map(|m| m.created).collect();
     times.sort();
     let mid = times[times.len() / 2];

@@ -66,6 +66,18 @@ impl Fixture {
             .map(|s| s["id"].as_str().unwrap().to_string())
     }
 
+    /// What `opencode export` printed for every session of this store, by id.
+    pub fn oracles(&self) -> BTreeMap<String, Value> {
+        self.sessions()
+            .iter()
+            .map(|s| {
+                let id = s["id"].as_str().unwrap().to_string();
+                let v = self.oracle(&id);
+                (id, v)
+            })
+            .collect()
+    }
+
     /// What `opencode export <id>` printed for this store.
     pub fn oracle(&self, id: &str) -> Value {
         let path = fixtures_root()
