@@ -189,11 +189,7 @@ fn a_part_file_over_the_size_limit_is_skipped() {
 fn a_truncated_session_file_asked_for_by_id_is_exit_4_naming_it() {
     let fx = Fixture::load(JSON_FIXTURE);
     let id = fx.scenario("no-todos").unwrap();
-    let file = walkdir::WalkDir::new(fx.data.join("storage/session"))
-        .into_iter()
-        .map(|e| e.unwrap().into_path())
-        .find(|p| p.file_stem().is_some_and(|s| s == id.as_str()))
-        .unwrap();
+    let file = fx.session_file(&id);
     let bytes = std::fs::read(&file).unwrap();
     std::fs::write(&file, &bytes[..bytes.len() / 2]).unwrap();
     let before = snapshot(&fx.data);
@@ -212,11 +208,7 @@ fn a_truncated_session_file_asked_for_by_id_is_exit_4_naming_it() {
 fn a_session_file_that_is_a_fifo_asked_for_by_id_is_exit_4_naming_it() {
     let fx = Fixture::load(JSON_FIXTURE);
     let id = fx.scenario("no-todos").unwrap();
-    let file = walkdir::WalkDir::new(fx.data.join("storage/session"))
-        .into_iter()
-        .map(|e| e.unwrap().into_path())
-        .find(|p| p.file_stem().is_some_and(|s| s == id.as_str()))
-        .unwrap();
+    let file = fx.session_file(&id);
     std::fs::remove_file(&file).unwrap();
     let made = Command::new("mkfifo").arg(&file).status().unwrap();
     assert!(made.success());

@@ -243,11 +243,7 @@ fn a_truncated_json_file_fails_its_session_and_warns_in_a_backfill() {
 fn a_truncated_session_file_is_a_warning_and_the_rest_come_out() {
     let fx = Fixture::load(JSON_FIXTURE);
     let victim = fx.scenario("no-todos").unwrap();
-    let session_file = walkdir::WalkDir::new(fx.data.join("storage/session"))
-        .into_iter()
-        .map(|e| e.unwrap().into_path())
-        .find(|p| p.file_stem().is_some_and(|s| s == victim.as_str()))
-        .unwrap();
+    let session_file = fx.session_file(&victim);
     truncate(&session_file);
     let out = fx
         .cmd()

@@ -66,6 +66,15 @@ impl Fixture {
             .map(|s| s["id"].as_str().unwrap().to_string())
     }
 
+    /// A JSON store's file for session `id` (under `storage/session/<project>/`).
+    pub fn session_file(&self, id: &str) -> PathBuf {
+        walkdir::WalkDir::new(self.data.join("storage/session"))
+            .into_iter()
+            .map(|e| e.unwrap().into_path())
+            .find(|p| p.file_stem().is_some_and(|s| s == id))
+            .unwrap_or_else(|| panic!("no session file for {id}"))
+    }
+
     /// What `opencode export` printed for every session of this store, by id.
     pub fn oracles(&self) -> BTreeMap<String, Value> {
         self.sessions()
