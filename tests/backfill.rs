@@ -50,10 +50,6 @@ fn export_to(fx: &Fixture, url: &str) -> std::process::Output {
         .unwrap()
 }
 
-fn local_db(fx: &Fixture) -> std::path::PathBuf {
-    fx.tmp.path().join("xdg-data/session-export/sessions.db")
-}
-
 fn ledger_path(fx: &Fixture) -> std::path::PathBuf {
     fx.tmp.path().join("state/session-export/ledger.json")
 }
@@ -69,7 +65,7 @@ fn without_convex_export_upserts_into_a_local_sqlite_file_and_says_where() {
         .unwrap();
     let err = stderr(&out);
     assert!(out.status.success(), "{err}");
-    let db = local_db(&fx);
+    let db = fx.local_sink();
     assert!(err.contains(&db.display().to_string()), "{err}");
     let n = want.len();
     assert!(err.contains(&format!("exported {n} sessions")), "{err}");

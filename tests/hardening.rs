@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{FakeServer, Fixture, Reply, json_lines, snapshot};
+use common::{FakeServer, Fixture, Reply, config, json_lines, snapshot, stderr};
 use rusqlite::Connection;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -18,10 +18,6 @@ const DB_FIXTURE: &str = "v1.18.33";
 const JSON_FIXTURE: &str = "v1.1.65";
 /// Far longer than any of these runs takes; a hang fails the test.
 const TIME_LIMIT: Duration = Duration::from_secs(60);
-
-fn stderr(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 /// `command` (built by the test helpers) run through `wrapper` and its
 /// arguments, with the same environment.
@@ -313,14 +309,10 @@ fn a_database_without_the_todo_table_still_exports_and_says_so_once() {
     );
 }
 
-fn local_sink(fx: &Fixture) -> PathBuf {
-    fx.tmp.path().join("xdg-data/session-export/sessions.db")
-}
-
 #[test]
 fn a_corrupt_sink_is_exit_5_naming_the_sink_not_opencode() {
     let fx = Fixture::load(DB_FIXTURE);
-    let sink = local_sink(&fx);
+    let sink = fx.local_sink();
     std::fs::create_dir_all(sink.parent().unwrap()).unwrap();
     std::fs::write(&sink, vec![0xA5; 8192]).unwrap();
     let out = fx.cmd().args(["export", "--all-complete"]).assert().code(5);
@@ -332,7 +324,7 @@ fn a_corrupt_sink_is_exit_5_naming_the_sink_not_opencode() {
 #[test]
 fn a_file_where_the_sink_directory_should_be_is_exit_5_naming_it() {
     let fx = Fixture::load(DB_FIXTURE);
-    let sink = local_sink(&fx);
+    let sink = fx.local_sink();
     let dir = sink.parent().unwrap();
     std::fs::create_dir_all(dir.parent().unwrap()).unwrap();
     std::fs::write(dir, b"not a directory").unwrap();
@@ -350,7 +342,7 @@ fn a_sink_held_by_another_writer_is_waited_for() {
         .args(["export", "--all-complete"])
         .assert()
         .success();
-    let sink = local_sink(&fx);
+    let sink = fx.local_sink();
     // Another process holds the write lock, with work left for the exporter.
     let other = Connection::open(&sink).unwrap();
     other
@@ -386,9 +378,7 @@ fn when_the_sink_stops_every_session_not_sent_counts_as_failed() {
     let fx = Fixture::load(DB_FIXTURE);
     let n = documents(&fx);
     assert!(n > 1);
-    let dir = fx.tmp.path().join("config/session-export");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("config.toml"), "batch_size = 1\n").unwrap();
+    config(&fx, "batch_size = 1\n");
     let server = FakeServer::start(|_, _| {
         Reply::json(
             401,
@@ -454,10 +444,7 @@ fn a_password_in_the_convex_url_is_refused_and_never_printed() {
 }
 
 fn write_config(fx: &Fixture, text: &str, mode: u32) -> PathBuf {
-    let dir = fx.tmp.path().join("config/session-export");
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("config.toml");
-    std::fs::write(&path, text).unwrap();
+    let path = config(fx, text);
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
     path
 }

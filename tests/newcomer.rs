@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Fixture, json_lines};
+use common::{Fixture, json_lines, stderr};
 use rusqlite::Connection;
 use serde_json::Value;
 use std::process::Output;
@@ -19,19 +19,11 @@ fn stdout(out: &Output) -> String {
     String::from_utf8(out.stdout.clone()).unwrap()
 }
 
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
 /// Run and expect success; stderr.
 fn ok(fx: &Fixture, args: &[&str]) -> String {
     let out = run(fx, args);
     assert!(out.status.success(), "{args:?}: {}", stderr(&out));
     stderr(&out)
-}
-
-fn local_db(fx: &Fixture) -> std::path::PathBuf {
-    fx.tmp.path().join("xdg-data/session-export/sessions.db")
 }
 
 /// The store's subagent sessions and the rest, from its manifest.
@@ -307,7 +299,7 @@ fn list_shows_usage_columns_fits_a_terminal_and_trusts_the_ledger() {
 #[test]
 fn summaries_read_like_sentences() {
     let fx = Fixture::load(STORE);
-    let db = local_db(&fx);
+    let db = fx.local_sink();
     let n = fx.sessions().len() - 2;
     let err = ok(&fx, &["export", "--all-complete"]);
     assert_eq!(
@@ -335,7 +327,7 @@ fn summaries_read_like_sentences() {
         err.trim(),
         format!(
             "exported 1 session to {}: 1 new",
-            local_db(&fresh).display()
+            fresh.local_sink().display()
         )
     );
 
@@ -437,7 +429,7 @@ fn the_local_sink_has_a_total_cost_with_subagents_also_in_older_files() {
     let fx = Fixture::load(STORE);
     let parent = fx.scenario("subagent").unwrap();
     ok(&fx, &["export", "--all-complete"]);
-    let db = local_db(&fx);
+    let db = fx.local_sink();
     let read = |conn: &Connection| -> (f64, f64, String) {
         conn.query_row(
             "SELECT cost, total_cost, document FROM sessions WHERE session_id = ?1",

@@ -66,6 +66,11 @@ impl Fixture {
             .map(|s| s["id"].as_str().unwrap().to_string())
     }
 
+    /// The local sink this fixture's scratch environment writes to.
+    pub fn local_sink(&self) -> PathBuf {
+        self.tmp.path().join("xdg-data/session-export/sessions.db")
+    }
+
     /// A JSON store's file for session `id` (under `storage/session/<project>/`).
     pub fn session_file(&self, id: &str) -> PathBuf {
         walkdir::WalkDir::new(self.data.join("storage/session"))
@@ -279,11 +284,13 @@ fn header(name: &str, value: &str) -> tiny_http::Header {
     tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()).unwrap()
 }
 
-/// A config file for the fixture's scratch HOME.
-pub fn config(fx: &Fixture, text: &str) {
+/// A config file for the fixture's scratch HOME; returns its path.
+pub fn config(fx: &Fixture, text: &str) -> PathBuf {
     let dir = fx.tmp.path().join("config/session-export");
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("config.toml"), text).unwrap();
+    let path = dir.join("config.toml");
+    std::fs::write(&path, text).unwrap();
+    path
 }
 
 /// A finished command's stderr, as text.
