@@ -15,7 +15,7 @@ const BATCH_JOBS: usize = 64;
 const BATCH_BYTES: usize = 1 << 20;
 /// How often a session is read again when the store keeps changing under
 /// an immutable snapshot.
-const REREADS: usize = 5;
+pub const REREADS: usize = 5;
 
 /// One session to build.
 pub struct Request<'c> {
@@ -54,7 +54,7 @@ pub fn build_in_order(
     store: &mut Store,
     recipe: Recipe,
     requests: Vec<Request<'_>>,
-    mut take: impl FnMut(Built) -> Result<bool, Error>,
+    take: impl FnMut(Built) -> Result<bool, Error>,
 ) -> Result<(), Error> {
     // How many of the requests still to read need each descendant's stats:
     // at zero the worker forgets them, so memory does not grow with the
@@ -74,30 +74,63 @@ pub fn build_in_order(
         uses,
         reset: false,
     };
-    let worker = Worker {
+    let mut worker = Worker {
         recipe,
         stats: HashMap::new(),
         repositories: Repositories::default(),
     };
+    let mut requests = requests.into_iter();
+    overlap(
+        || requests.next().map(|req| reader.read(&req)),
+        Job::bytes,
+        |job| Built {
+            id: job.id,
+            key: job.key,
+            result: job.read.and_then(|read| worker.build(read)),
+            warnings: job.warnings,
+        },
+        take,
+    )
+}
+
+/// Read on this thread and work on another, so that the two overlap: `next`
+/// reads the next job (None at the end), `work` turns it into a result on a
+/// worker thread, and `take` gets each result here, in order. Jobs travel
+/// in batches of up to [`BATCH_JOBS`] or [`BATCH_BYTES`] (as `bytes` counts
+/// them), so that handing them over costs little. `take` answers whether
+/// to go on; `Ok(false)` stops reading (results of jobs already handed
+/// over still come), and an `Err` ends the run.
+pub fn overlap<J: Send, R: Send>(
+    mut next: impl FnMut() -> Option<J>,
+    bytes: impl Fn(&J) -> usize,
+    mut work: impl FnMut(J) -> R + Send,
+    mut take: impl FnMut(R) -> Result<bool, Error>,
+) -> Result<(), Error> {
     std::thread::scope(|scope| -> Result<(), Error> {
-        let (jobs, job_rx) = mpsc::sync_channel::<Vec<Job>>(2);
-        let (done_tx, done) = mpsc::channel::<Vec<Built>>();
-        scope.spawn(move || worker.serve(job_rx, done_tx));
+        let (jobs, job_rx) = mpsc::sync_channel::<Vec<J>>(2);
+        let (done_tx, done) = mpsc::channel::<Vec<R>>();
+        scope.spawn(move || {
+            for batch in job_rx {
+                let results = batch.into_iter().map(&mut work).collect();
+                if done_tx.send(results).is_err() {
+                    return;
+                }
+            }
+        });
         let mut batch = Vec::new();
-        let mut bytes = 0;
+        let mut size = 0;
         let mut going = true;
-        for req in requests {
-            let job = reader.read(&req);
-            bytes += job.bytes();
+        while let Some(job) = next() {
+            size += bytes(&job);
             batch.push(job);
-            if batch.len() >= BATCH_JOBS || bytes >= BATCH_BYTES {
+            if batch.len() >= BATCH_JOBS || size >= BATCH_BYTES {
                 jobs.send(std::mem::take(&mut batch))
                     .expect("the worker runs until the jobs end");
-                bytes = 0;
+                size = 0;
             }
-            while let Ok(built) = done.try_recv() {
-                for b in built {
-                    going &= take(b)?;
+            while let Ok(results) = done.try_recv() {
+                for r in results {
+                    going &= take(r)?;
                 }
             }
             if !going {
@@ -109,9 +142,9 @@ pub fn build_in_order(
                 .expect("the worker runs until the jobs end");
         }
         drop(jobs);
-        for built in done {
-            for b in built {
-                take(b)?;
+        for results in done {
+            for r in results {
+                take(r)?;
             }
         }
         Ok(())
@@ -242,24 +275,6 @@ struct Worker {
 }
 
 impl Worker {
-    /// Build every job that arrives until the jobs end or nobody listens.
-    fn serve(mut self, jobs: mpsc::Receiver<Vec<Job>>, done: mpsc::Sender<Vec<Built>>) {
-        for batch in jobs {
-            let built = batch
-                .into_iter()
-                .map(|job| Built {
-                    id: job.id,
-                    key: job.key,
-                    result: job.read.and_then(|read| self.build(read)),
-                    warnings: job.warnings,
-                })
-                .collect();
-            if done.send(built).is_err() {
-                return;
-            }
-        }
-    }
-
     fn build(&mut self, read: Read) -> Result<BuiltDoc, Error> {
         if read.reset {
             self.stats.clear();

@@ -1,19 +1,14 @@
 //! Store -> facts: every message of the chosen sessions, summed into cells
 //! of one day, one model and one agent per session. The calling thread
-//! reads the store while a worker parses, as the export pipeline does.
+//! reads the store while a worker parses ([`pipeline::overlap`], as export
+//! does).
 
 use crate::error::Error;
+use crate::pipeline::{self, overlap};
 use crate::store::{MessageMeta, RawMessages, SessionInfo, Store, Want};
 use crate::usage::{Amount, is_model};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
-use std::sync::mpsc;
-
-/// Sessions travel to the worker in batches of up to this many, or bytes.
-const BATCH_SESSIONS: usize = 64;
-const BATCH_BYTES: usize = 1 << 20;
-/// How often a session is read again when the store changes under us.
-const REREADS: usize = 5;
 
 /// Which messages count, and how days are cut.
 #[derive(Debug, Clone)]
@@ -71,55 +66,30 @@ pub fn collect(
         day: None,
         last_model: None,
     };
-    std::thread::scope(|scope| -> Result<Facts, Error> {
-        let (jobs, job_rx) = mpsc::sync_channel::<Vec<(usize, RawMessages)>>(2);
-        let handle = scope.spawn(move || {
-            let mut failed = Vec::new();
-            for batch in job_rx {
-                for (index, raw) in batch {
-                    if let Err(e) = worker.session(index, raw) {
-                        failed.push((index, e));
-                    }
-                }
+    let mut todo = sessions.iter().enumerate();
+    overlap(
+        || todo.next().map(|(index, info)| (index, read(store, info))),
+        |(_, raw)| raw.as_ref().map_or(0, RawMessages::bytes),
+        |(index, raw)| {
+            raw.and_then(|raw| worker.session(index, raw))
+                .map_err(|e| (index, e))
+        },
+        |done| match done {
+            Ok(()) => Ok(true),
+            Err((_, e @ Error::Unstable(_))) => Err(e),
+            Err((index, e)) => {
+                warn(format!("skipping session {}: {e}", sessions[index].id));
+                Ok(true)
             }
-            (worker.facts, failed)
-        });
-        let mut batch = Vec::new();
-        let mut bytes = 0;
-        for (index, info) in sessions.iter().enumerate() {
-            let raw = match read(store, info) {
-                Ok(raw) => raw,
-                Err(e @ Error::Unstable(_)) => return Err(e),
-                Err(e) => {
-                    warn(format!("skipping session {}: {e}", info.id));
-                    continue;
-                }
-            };
-            bytes += raw.bytes();
-            batch.push((index, raw));
-            if batch.len() >= BATCH_SESSIONS || bytes >= BATCH_BYTES {
-                jobs.send(std::mem::take(&mut batch))
-                    .expect("the worker runs until the jobs end");
-                bytes = 0;
-            }
-        }
-        if !batch.is_empty() {
-            jobs.send(batch)
-                .expect("the worker runs until the jobs end");
-        }
-        drop(jobs);
-        let (facts, failed) = handle.join().expect("the report worker does not panic");
-        for (index, e) in failed {
-            warn(format!("skipping session {}: {e}", sessions[index].id));
-        }
-        Ok(facts)
-    })
+        },
+    )?;
+    Ok(worker.facts)
 }
 
 /// A session's messages, read again while the store changes under an
 /// immutable snapshot.
 fn read(store: &mut Store, info: &SessionInfo) -> Result<RawMessages, Error> {
-    for _ in 0..REREADS {
+    for _ in 0..pipeline::REREADS {
         let raw = store.fetch(info, Want::default())?;
         if store.revalidate()? {
             return Ok(raw);
