@@ -71,6 +71,16 @@ fn tail(s: &str, max: usize) -> String {
     format!("…{rest}")
 }
 
+/// Where a value axis ends: a tenth above the tallest stack (1 when all
+/// are empty).
+fn axis_end(stacks: &[Vec<f64>]) -> f64 {
+    let max = stacks
+        .iter()
+        .map(|s| s.iter().sum::<f64>())
+        .fold(0.0, f64::max);
+    if max > 0.0 { max * 1.1 } else { 1.0 }
+}
+
 /// Bars per day, each stacked from `parts(day)` (one value per series).
 fn stacked_days(
     chart: &'static str,
@@ -81,11 +91,7 @@ fn stacked_days(
     label: impl Fn(f64) -> String,
 ) -> Result<String, ChartError> {
     let stacks: Vec<Vec<f64>> = days.iter().map(&parts).collect();
-    let max = stacks
-        .iter()
-        .map(|s| s.iter().sum::<f64>())
-        .fold(0.0, f64::max);
-    let top = if max > 0.0 { max * 1.1 } else { 1.0 };
+    let top = axis_end(&stacks);
     let n = days.len().max(1) as u32;
     svg(chart, WIDE, |root| {
         let mut c = ChartBuilder::on(root)
@@ -131,11 +137,7 @@ fn stacked_bars(
     series: &[&str],
     label: impl Fn(f64) -> String,
 ) -> Result<String, ChartError> {
-    let max = stacks
-        .iter()
-        .map(|s| s.iter().sum::<f64>())
-        .fold(0.0, f64::max);
-    let right = if max > 0.0 { max * 1.1 } else { 1.0 };
+    let right = axis_end(stacks);
     let n = names.len().max(1) as u32;
     let height = (90 + 34 * n).clamp(180, 640);
     svg(chart, (WIDE.0, height), |root| {
