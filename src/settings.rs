@@ -133,9 +133,28 @@ impl Settings {
     }
 }
 
-fn export(a: &ExportArgs, now: Timestamp, warnings: &mut Vec<String>) -> Result<Export, Error> {
+/// The config file, its warnings (a token others can read) passed on.
+fn load_config(warnings: &mut Vec<String>) -> Result<Loaded, Error> {
     let file = Loaded::load(&xdg::config_file()?)?;
     warnings.extend(file.warnings.iter().cloned());
+    Ok(file)
+}
+
+/// How long an HTTP request may take: `--timeout`, else the file's
+/// `timeout`, else 30 s.
+fn timeout(flag: Option<SignedDuration>, file: &Loaded) -> Result<Duration, Error> {
+    match (flag, &file.keys.timeout) {
+        (Some(d), _) => positive(d).map_err(|e| Error::Usage(format!("--timeout: {e}"))),
+        (None, Some(t)) => when::parse_duration(t)
+            .map_err(|e| e.to_string())
+            .and_then(positive)
+            .map_err(|e| file.bad("timeout", e)),
+        (None, None) => Ok(Duration::from_secs(30)),
+    }
+}
+
+fn export(a: &ExportArgs, now: Timestamp, warnings: &mut Vec<String>) -> Result<Export, Error> {
+    let file = load_config(warnings)?;
     let pick = if a.all_complete {
         Pick::AllComplete
     } else if a.if_complete {
@@ -143,14 +162,7 @@ fn export(a: &ExportArgs, now: Timestamp, warnings: &mut Vec<String>) -> Result<
     } else {
         Pick::Ids(a.ids.clone())
     };
-    let timeout = match (a.sink.timeout, &file.keys.timeout) {
-        (Some(d), _) => positive(d).map_err(|e| Error::Usage(format!("--timeout: {e}")))?,
-        (None, Some(t)) => when::parse_duration(t)
-            .map_err(|e| e.to_string())
-            .and_then(positive)
-            .map_err(|e| file.bad("timeout", e))?,
-        (None, None) => Duration::from_secs(30),
-    };
+    let timeout = timeout(a.sink.timeout, &file)?;
     Ok(Export {
         pick,
         force: a.force,
@@ -162,8 +174,7 @@ fn export(a: &ExportArgs, now: Timestamp, warnings: &mut Vec<String>) -> Result<
 }
 
 fn list(a: &ListArgs, now: Timestamp, warnings: &mut Vec<String>) -> Result<List, Error> {
-    let file = Loaded::load(&xdg::config_file()?)?;
-    warnings.extend(file.warnings.iter().cloned());
+    let file = load_config(warnings)?;
     let format = match (a.json, a.ids) {
         (true, _) => ListFormat::Json,
         (_, true) => ListFormat::Ids,
@@ -197,9 +208,8 @@ fn report(a: &ReportArgs, now: Timestamp, warnings: &mut Vec<String>) -> Result<
         (None, false, false) => Format::Table,
     };
     let convex = if a.convex {
-        let file = Loaded::load(&xdg::config_file()?)?;
-        warnings.extend(file.warnings.iter().cloned());
-        let Target::Convex(deployment) = target(&file, None, Duration::from_secs(30))? else {
+        let file = load_config(warnings)?;
+        let Target::Convex(deployment) = target(&file, None, timeout(None, &file)?)? else {
             return Err(Error::Usage(
                 "report --convex needs a deployment: set SESSION_EXPORT_CONVEX_URL \
                  (or convex_url in the config file) and SESSION_EXPORT_TOKEN"
