@@ -1,44 +1,114 @@
-//! Store -> documents, in order: the calling thread reads each session's
-//! messages from the store while a worker thread parses them and builds the
-//! documents, so that reading and parsing overlap.
+//! Store -> results, in order, on several threads. Each lane is a thread
+//! with its own handle on the store (its own database connection): it reads
+//! a session, parses its messages where they lie and builds what the
+//! command wants from them, so that reading and parsing run on every core
+//! and no message is copied between threads. The calling thread gets the
+//! results in the order of the jobs.
 
 use crate::document::{self, Collected, Content, Document, Origin, Stats};
 use crate::error::Error;
 use crate::repository::Repositories;
-use crate::store::{RawMessages, SessionInfo, Store, Todo, Want};
-use std::collections::{HashMap, HashSet};
+use crate::store::{SessionInfo, Store, Todo, Want};
 use std::sync::mpsc;
 
-/// Jobs travel to the worker in batches of up to this many sessions or
-/// bytes of message text, so that handing them over costs little.
-const BATCH_JOBS: usize = 64;
-const BATCH_BYTES: usize = 1 << 20;
+/// Jobs travel to the lanes in batches of this many, handed out in turn.
+const BATCH_JOBS: usize = 16;
+/// Batches handed out and not yet taken back, per lane: what bounds the
+/// memory of a run whatever the number of sessions.
+const IN_FLIGHT: usize = 2;
+/// Lanes at most: each holds a database connection and its page cache.
+const MAX_LANES: usize = 4;
 /// How often a session is read again when the store keeps changing under
 /// an immutable snapshot.
 pub const REREADS: usize = 5;
 
-/// One session to build.
-pub struct Request<'c> {
-    pub info: &'c SessionInfo,
-    /// All its descendant (subagent) sessions.
-    pub descendants: Vec<&'c SessionInfo>,
-    /// Its change key, handed back with the document.
-    pub key: String,
+/// Do `work` for each of `jobs` on up to one lane per core, and hand each
+/// result to `take` (on this thread) in the order of `jobs`. Each lane
+/// keeps a state `S` of its own. `take` answers whether to go on;
+/// `Ok(false)` stops handing out jobs (results of jobs already handed out
+/// still come), and an `Err` ends the run.
+pub fn lanes<J: Send, R: Send, S: Default>(
+    store: &mut Store,
+    jobs: impl IntoIterator<Item = J>,
+    work: impl Fn(&mut Store, &mut S, J) -> R + Sync,
+    mut take: impl FnMut(R) -> Result<bool, Error>,
+) -> Result<(), Error> {
+    let mut jobs = jobs.into_iter().peekable();
+    let mut batches = std::iter::from_fn(|| {
+        let batch: Vec<J> = jobs.by_ref().take(BATCH_JOBS).collect();
+        (!batch.is_empty()).then_some(batch)
+    })
+    .peekable();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // The first lane reads through `store` itself.
+    let mut others = Vec::new();
+    for _ in 1..cores.clamp(1, MAX_LANES) {
+        if batches.peek().is_none() {
+            break;
+        }
+        others.push(store.another()?);
+    }
+    let work = &work;
+    std::thread::scope(|scope| -> Result<(), Error> {
+        let mut lanes = Vec::new();
+        for lane_store in std::iter::once(store).chain(others.iter_mut()) {
+            let (jobs_tx, jobs_rx) = mpsc::channel::<Vec<J>>();
+            let (done_tx, done_rx) = mpsc::channel::<Vec<R>>();
+            scope.spawn(move || {
+                let mut state = S::default();
+                for batch in jobs_rx {
+                    let results = batch
+                        .into_iter()
+                        .map(|job| work(lane_store, &mut state, job))
+                        .collect();
+                    if done_tx.send(results).is_err() {
+                        return;
+                    }
+                }
+            });
+            lanes.push((jobs_tx, done_rx));
+        }
+        let n = lanes.len();
+        // Batch k goes to lane k % n, which hands results back in order.
+        let (mut sent, mut taken) = (0, 0);
+        let mut going = true;
+        loop {
+            while going && sent - taken < IN_FLIGHT * n {
+                let Some(batch) = batches.next() else { break };
+                lanes[sent % n]
+                    .0
+                    .send(batch)
+                    .expect("a lane runs until its jobs end");
+                sent += 1;
+            }
+            if taken == sent {
+                return Ok(());
+            }
+            let results = lanes[taken % n]
+                .1
+                .recv()
+                .expect("a lane hands back every batch it got");
+            taken += 1;
+            for r in results {
+                going &= take(r)?;
+            }
+        }
+    })
 }
 
-/// A built document, or why it could not be built.
-pub struct Built {
-    pub id: String,
-    pub key: String,
-    pub result: Result<BuiltDoc, Error>,
-    /// Files of the store skipped while reading the session.
-    pub warnings: Vec<String>,
-}
-
-pub struct BuiltDoc {
-    pub doc: Document,
-    /// No assistant message was still being written.
-    pub settled: bool,
+/// Run `read` until the store confirms that what it read was a consistent
+/// snapshot (see [`Store::revalidate`]), at most [`REREADS`] times.
+pub fn stable<T>(
+    store: &mut Store,
+    mut read: impl FnMut(&mut Store) -> Result<T, Error>,
+) -> Result<T, Error> {
+    for _ in 0..REREADS {
+        let got = read(store)?;
+        if store.revalidate()? {
+            return Ok(got);
+        }
+    }
+    Err(Error::Unstable(store.data_dir().to_path_buf()))
 }
 
 /// What goes into every document besides the store's data.
@@ -47,268 +117,41 @@ pub struct Recipe {
     pub include: Content,
 }
 
-/// Build the documents of `requests`, in order, and hand each to `take`
-/// (on this thread). `take` answers whether to go on; `Ok(false)` stops
-/// reading (documents already read are still handed over).
-pub fn build_in_order(
+/// Read a session's messages and its descendants' (subagent sessions at any
+/// depth) and build its document; also whether it is settled (no assistant
+/// message was still being written). `warnings` hears of files of the
+/// store that were skipped.
+pub fn build_document(
     store: &mut Store,
-    recipe: Recipe,
-    requests: Vec<Request<'_>>,
-    take: impl FnMut(Built) -> Result<bool, Error>,
-) -> Result<(), Error> {
-    // How many of the requests still to read need each descendant's stats:
-    // at zero the worker forgets them, so memory does not grow with the
-    // number of subagent sessions in a backfill.
-    let mut uses: HashMap<String, usize> = HashMap::new();
-    for req in &requests {
-        for d in &req.descendants {
-            *uses.entry(d.id.clone()).or_default() += 1;
-        }
+    repositories: &mut Repositories,
+    recipe: &Recipe,
+    info: &SessionInfo,
+    todos: &[Todo],
+    descendants: &[&SessionInfo],
+    warnings: &mut Vec<String>,
+) -> Result<(Document, bool), Error> {
+    let Recipe { origin, include } = recipe;
+    let include = *include;
+    let mut below = Vec::with_capacity(descendants.len());
+    for d in descendants {
+        let mut stats = Stats::default();
+        warnings.extend(store.visit(d, Want::default(), &mut |m, _| stats.add(m))?);
+        below.push(stats);
     }
-    let mut reader = Reader {
-        want: Want {
-            transcript: recipe.include.messages,
-        },
-        store,
-        sent: HashSet::new(),
-        uses,
-        reset: false,
+    let now = origin.exported_at;
+    let mut collected = Collected::default();
+    let want = Want {
+        transcript: include.messages,
     };
-    let mut worker = Worker {
-        recipe,
-        stats: HashMap::new(),
-        repositories: Repositories::default(),
-    };
-    let mut requests = requests.into_iter();
-    overlap(
-        || requests.next().map(|req| reader.read(&req)),
-        Job::bytes,
-        |job| Built {
-            id: job.id,
-            key: job.key,
-            result: job.read.and_then(|read| worker.build(read)),
-            warnings: job.warnings,
-        },
-        take,
-    )
-}
-
-/// Read on this thread and work on another, so that the two overlap: `next`
-/// reads the next job (None at the end), `work` turns it into a result on a
-/// worker thread, and `take` gets each result here, in order. Jobs travel
-/// in batches of up to [`BATCH_JOBS`] or [`BATCH_BYTES`] (as `bytes` counts
-/// them), so that handing them over costs little. `take` answers whether
-/// to go on; `Ok(false)` stops reading (results of jobs already handed
-/// over still come), and an `Err` ends the run.
-pub fn overlap<J: Send, R: Send>(
-    mut next: impl FnMut() -> Option<J>,
-    bytes: impl Fn(&J) -> usize,
-    mut work: impl FnMut(J) -> R + Send,
-    mut take: impl FnMut(R) -> Result<bool, Error>,
-) -> Result<(), Error> {
-    std::thread::scope(|scope| -> Result<(), Error> {
-        let (jobs, job_rx) = mpsc::sync_channel::<Vec<J>>(2);
-        let (done_tx, done) = mpsc::channel::<Vec<R>>();
-        scope.spawn(move || {
-            for batch in job_rx {
-                let results = batch.into_iter().map(&mut work).collect();
-                if done_tx.send(results).is_err() {
-                    return;
-                }
-            }
-        });
-        let mut batch = Vec::new();
-        let mut size = 0;
-        let mut going = true;
-        while let Some(job) = next() {
-            size += bytes(&job);
-            batch.push(job);
-            if batch.len() >= BATCH_JOBS || size >= BATCH_BYTES {
-                jobs.send(std::mem::take(&mut batch))
-                    .expect("the worker runs until the jobs end");
-                size = 0;
-            }
-            while let Ok(results) = done.try_recv() {
-                for r in results {
-                    going &= take(r)?;
-                }
-            }
-            if !going {
-                break;
-            }
-        }
-        if !batch.is_empty() && going {
-            jobs.send(batch)
-                .expect("the worker runs until the jobs end");
-        }
-        drop(jobs);
-        for results in done {
-            for r in results {
-                take(r)?;
-            }
-        }
-        Ok(())
-    })
-}
-
-/// Reads what a document needs from the store.
-struct Reader<'s> {
-    store: &'s mut Store,
-    want: Want,
-    /// Subagent sessions already handed to the worker.
-    sent: HashSet<String>,
-    /// Requests still to read that need each subagent session.
-    uses: HashMap<String, usize>,
-    /// The store was reopened: the worker must forget what it cached.
-    reset: bool,
-}
-
-/// One session as read from the store, or why it could not be read.
-struct Job {
-    id: String,
-    key: String,
-    read: Result<Read, Error>,
-    warnings: Vec<String>,
-}
-
-struct Read {
-    info: SessionInfo,
-    messages: RawMessages,
-    todos: Vec<Todo>,
-    /// Ids of all descendant sessions, and the messages of those the worker
-    /// has not seen yet.
-    descendants: Vec<String>,
-    new_descendants: Vec<(String, RawMessages)>,
-    /// Descendants no later request needs: forget them after this one.
-    last_use: Vec<String>,
-    reset: bool,
-}
-
-impl Job {
-    /// How much message text it carries.
-    fn bytes(&self) -> usize {
-        self.read.as_ref().map_or(0, |r| {
-            r.messages.bytes()
-                + r.new_descendants
-                    .iter()
-                    .map(|(_, m)| m.bytes())
-                    .sum::<usize>()
-        })
-    }
-}
-
-impl Reader<'_> {
-    fn read(&mut self, req: &Request<'_>) -> Job {
-        let mut read = self.read_session(req.info, &req.descendants);
-        let mut last_use = Vec::new();
-        for d in &req.descendants {
-            if let Some(n) = self.uses.get_mut(&d.id) {
-                *n -= 1;
-                if *n == 0 {
-                    self.uses.remove(&d.id);
-                    self.sent.remove(&d.id);
-                    last_use.push(d.id.clone());
-                }
-            }
-        }
-        if let Ok(r) = &mut read {
-            r.last_use = last_use;
-        }
-        let warnings = match &mut read {
-            Ok(r) => {
-                let mut w = r.messages.take_warnings();
-                for (_, m) in &mut r.new_descendants {
-                    w.extend(m.take_warnings());
-                }
-                w
-            }
-            Err(_) => Vec::new(),
-        };
-        Job {
-            id: req.info.id.clone(),
-            key: req.key.clone(),
-            read,
-            warnings,
-        }
-    }
-
-    fn read_session(
-        &mut self,
-        info: &SessionInfo,
-        descendants: &[&SessionInfo],
-    ) -> Result<Read, Error> {
-        // Read again when the store changed under an immutable snapshot
-        // (after the first change it is normally read through its WAL).
-        for _ in 0..REREADS {
-            let messages = self.store.fetch(info, self.want)?;
-            let todos = self.store.todos(info)?;
-            let mut new_descendants = Vec::new();
-            for d in descendants.iter().filter(|d| !self.sent.contains(&d.id)) {
-                new_descendants.push((d.id.clone(), self.store.fetch(d, Want::default())?));
-            }
-            if self.store.revalidate()? {
-                self.sent
-                    .extend(new_descendants.iter().map(|(id, _)| id.clone()));
-                return Ok(Read {
-                    info: info.clone(),
-                    messages,
-                    todos,
-                    descendants: descendants.iter().map(|d| d.id.clone()).collect(),
-                    new_descendants,
-                    last_use: Vec::new(),
-                    reset: std::mem::take(&mut self.reset),
-                });
-            }
-            self.sent.clear();
-            self.reset = true;
-        }
-        Err(Error::Unstable(self.store.data_dir().to_path_buf()))
-    }
-}
-
-/// Parses messages and builds documents, caching the stats of subagent
-/// sessions (a session's descendants are often shared with the next one's).
-struct Worker {
-    recipe: Recipe,
-    stats: HashMap<String, Stats>,
-    repositories: Repositories,
-}
-
-impl Worker {
-    fn build(&mut self, read: Read) -> Result<BuiltDoc, Error> {
-        if read.reset {
-            self.stats.clear();
-        }
-        for (id, raw) in read.new_descendants {
-            let mut stats = Stats::default();
-            raw.visit(&mut |meta, _| stats.add(meta))?;
-            self.stats.insert(id, stats);
-        }
-        let below = read
-            .descendants
-            .iter()
-            .map(|id| self.stats.get(id).cloned())
-            .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| Error::Unreadable(read.info.id.clone()))?;
-        for id in &read.last_use {
-            self.stats.remove(id);
-        }
-        let now = self.recipe.origin.exported_at;
-        let mut collected = Collected::default();
-        read.messages
-            .visit(&mut |meta, t| collected.add(meta, t, now))?;
-        let doc = document::build(
-            &read.info,
-            &collected,
-            &read.todos,
-            &below,
-            self.repositories.of(&read.info.directory),
-            &self.recipe.origin,
-            self.recipe.include,
-        );
-        Ok(BuiltDoc {
-            doc,
-            settled: !collected.in_flight,
-        })
-    }
+    warnings.extend(store.visit(info, want, &mut |m, t| collected.add(m, t, now))?);
+    let doc = document::build(
+        info,
+        &collected,
+        todos,
+        &below,
+        repositories.of(&info.directory),
+        origin,
+        include,
+    );
+    Ok((doc, !collected.in_flight))
 }

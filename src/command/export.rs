@@ -1,34 +1,32 @@
 //! `export` and `dry-run`: the same documents, sent to the sink or printed.
 
-use crate::context::{self, Context};
+use crate::context;
 use crate::device;
 use crate::document::{Document, Origin, TodoStats};
 use crate::error::{Error, ExitCode};
 use crate::ledger::Ledger;
 use crate::output::Output;
-use crate::pipeline::{self, BuiltDoc, Recipe, Request};
+use crate::pipeline::{self, Recipe};
+use crate::repository::Repositories;
 use crate::select::{Selection, change_key};
 use crate::settings::{Export, Pick, Settings};
 use crate::sink::Tally;
 use crate::sink::batch::Batcher;
-use crate::store::{SessionInfo, Todo};
+use crate::store::{SessionInfo, Slot, Source, Store};
 use crate::xdg;
 use std::io::Write;
+use std::sync::Mutex;
 
 pub fn run(s: &Settings, e: &Export, send: bool, out: &mut Output) -> Result<ExitCode, Error> {
     let ledger_key = e.target.ledger_key();
     let mut sink = if send { Some(e.target.open()?) } else { None };
-    let Context {
-        paths,
-        mut store,
-        catalog,
-    } = Context::open(&s.store, out)?;
+    let mut store = Store::open(&s.store)?;
     let ledger_dir = xdg::state_dir()?;
-    let mut ledger = if send {
+    let ledger = Mutex::new(if send {
         Ledger::open(&ledger_dir, |w| out.warn(&w))?
     } else {
         Ledger::read(&ledger_dir, |w| out.warn(&w))
-    };
+    });
     let hostname = device::hostname();
     let origin = Origin {
         device_id: device::device_id(&hostname),
@@ -37,21 +35,24 @@ pub fn run(s: &Settings, e: &Export, send: bool, out: &mut Output) -> Result<Exi
     };
 
     let mut status = ExitCode::Ok;
-    // The sessions asked for that are in the store, with their todos.
-    let mut asked: Vec<(&SessionInfo, Vec<Todo>)> = Vec::new();
-    match &e.pick {
+    let mut left_out = LeftOut::default();
+    // The sessions asked for that are in the store: a backfill keeps only
+    // their places, not the sessions.
+    let mut warnings = Vec::new();
+    let (slots, known) = match &e.pick {
         Pick::AllComplete => {
-            let mut warnings = Vec::new();
-            let mut todos = store.todos_by_session(&catalog.sessions, &mut warnings)?;
-            context::report(warnings, out);
-            for s in &catalog.sessions {
-                asked.push((s, todos.remove(&s.id).unwrap_or_default()));
-            }
+            let slots = store.order(&mut warnings)?;
+            let known = slots.len() as u64;
+            (slots, known)
         }
         Pick::Ids(ids) | Pick::IfComplete(ids) => {
+            let mut slots = Vec::new();
             for id in ids {
-                match catalog.get(id) {
-                    Some(s) => asked.push((s, store.todos(s)?)),
+                let slot = store.slot_of(id, &mut warnings)?;
+                // Listing the JSON store's sessions warns before the errors.
+                context::report(std::mem::take(&mut warnings), out);
+                match slot {
+                    Some(slot) => slots.push(slot),
                     None => {
                         // Its file is there but unreadable: say which.
                         let err =
@@ -59,62 +60,109 @@ pub fn run(s: &Settings, e: &Export, send: bool, out: &mut Output) -> Result<Exi
                                 .take_unreadable(id)
                                 .unwrap_or_else(|| Error::UnknownSession {
                                     id: id.clone(),
-                                    data_dir: paths.data_dir.clone(),
+                                    data_dir: s.store.data_dir.clone(),
                                 });
                         out.error(&err);
                         status = status.or(err.exit_code());
                     }
                 }
             }
+            let known = slots.len() as u64;
+            (slots, known)
         }
+    };
+    context::report(warnings, out);
+    if known == 0 && e.pick == Pick::AllComplete {
+        out.note(&format!("no sessions in {}", s.store.data_dir.display()));
     }
-    // Less those the selection leaves out (sessions named by id it does not
-    // filter).
-    let known = asked.len() as u64;
-    let mut left_out = LeftOut::default();
-    let mut targets = Vec::new();
-    for (s, todos) in asked {
-        let reason = match &e.pick {
-            Pick::Ids(_) => None,
-            _ => left_out_why(&e.selection, s, &todos),
-        };
-        match reason {
-            Some(r) => left_out.add(&s.id, r),
-            None => targets.push((s, todos)),
-        }
+    if send {
+        out.start_progress(slots.len() as u64);
     }
 
-    // What the ledger holds as exported and unchanged is not read again,
-    // except by `dry-run` of sessions named by id, which shows them.
-    let show_all_named = !send && matches!(e.pick, Pick::Ids(_));
-    let salt = e.content.fingerprint();
-    let mut requests = Vec::new();
+    let pretty = match &e.pick {
+        Pick::Ids(ids) | Pick::IfComplete(ids) => ids.len() == 1,
+        Pick::AllComplete => false,
+    };
+    // In a backfill an unreadable session is a warning, not an error.
+    let backfill = e.pick == Pick::AllComplete;
+    let plan = Plan {
+        selection: match e.pick {
+            Pick::Ids(_) => None,
+            _ => Some(&e.selection),
+        },
+        backfill,
+        // What the ledger holds as exported and unchanged is not read
+        // again, except by `dry-run` of sessions named by id, which shows
+        // them.
+        show_unchanged: !send && matches!(e.pick, Pick::Ids(_)),
+        force: e.force,
+        salt: e.content.fingerprint(),
+        ledger: &ledger,
+        ledger_key: &ledger_key,
+        recipe: Recipe {
+            origin,
+            include: e.content,
+        },
+    };
+    let mut batcher = sink
+        .as_mut()
+        .map(|sink| Batcher::new(sink.as_mut(), &ledger, &ledger_key, e.batch_size));
+    let mut picked = 0u64;
+    let mut unreadable = 0u64;
     let mut shown_unchanged = Vec::new();
-    for (info, todos) in &targets {
-        let descendants = catalog.descendants(&info.id);
-        let key = change_key(info, todos, &descendants, &salt);
-        if !e.force && ledger.is_current(&ledger_key, &info.id, &key) {
-            if !show_all_named {
-                left_out.add(&info.id, Reason::Unchanged);
-                continue;
+    pipeline::lanes(
+        &mut store,
+        slots,
+        |store, repositories, slot| plan.one(store, repositories, slot),
+        |done| {
+            out.advance(1);
+            let built = match done {
+                Done::LeftOut(id, reason) => {
+                    left_out.add(&id, reason);
+                    return Ok(true);
+                }
+                Done::Gone => return Ok(true),
+                Done::Built(b) => b,
+            };
+            picked += 1;
+            for w in &built.warnings {
+                out.warn(w);
             }
-            shown_unchanged.push(info.id.as_str());
-        }
-        requests.push(Request {
-            info,
-            descendants,
-            key,
-        });
-    }
-    if known == 0 && e.pick == Pick::AllComplete {
-        out.note(&format!("no sessions in {}", paths.data_dir.display()));
-    }
-    if let Some(line) = left_out.line(
-        known,
-        requests.len() as u64,
-        send,
-        e.selection.scope_options(),
-    ) {
+            if built.unchanged {
+                shown_unchanged.push(built.id.clone());
+            }
+            let (mut doc, settled) = match built.result {
+                Ok(b) => b,
+                Err(err) => {
+                    unreadable += 1;
+                    if backfill {
+                        out.warn(&format!("skipping session {}: {err}", built.id));
+                    } else {
+                        out.error(&err);
+                        status = status.or(err.exit_code());
+                    }
+                    return Ok(true);
+                }
+            };
+            // dry-run shows exactly what would be sent.
+            if let Err(m) = e.target.prepare(&mut doc) {
+                out.error(&m);
+                status = status.or(ExitCode::Export);
+                return Ok(true);
+            }
+            match &mut batcher {
+                None => {
+                    emit(&doc, pretty, out)?;
+                    Ok(true)
+                }
+                Some(b) => {
+                    b.push(doc, built.key, settled, out)?;
+                    Ok(!b.stopped)
+                }
+            }
+        },
+    )?;
+    if let Some(line) = left_out.line(known, picked, send, e.selection.scope_options()) {
         out.note(&line);
     }
     match shown_unchanged.as_slice() {
@@ -127,60 +175,6 @@ pub fn run(s: &Settings, e: &Export, send: bool, out: &mut Output) -> Result<Exi
             ids.len()
         )),
     }
-    let total = requests.len() as u64;
-    if send {
-        out.start_progress(total);
-    }
-
-    let pretty = match &e.pick {
-        Pick::Ids(ids) | Pick::IfComplete(ids) => ids.len() == 1,
-        Pick::AllComplete => false,
-    };
-    // In a backfill an unreadable session is a warning, not an error.
-    let backfill = e.pick == Pick::AllComplete;
-    let mut batcher = sink
-        .as_mut()
-        .map(|sink| Batcher::new(sink.as_mut(), &mut ledger, &ledger_key, e.batch_size));
-    let mut unreadable = 0u64;
-    let recipe = Recipe {
-        origin,
-        include: e.content,
-    };
-    pipeline::build_in_order(&mut store, recipe, requests, |built| {
-        out.advance(1);
-        for w in &built.warnings {
-            out.warn(w);
-        }
-        let BuiltDoc { mut doc, settled } = match built.result {
-            Ok(b) => b,
-            Err(err) => {
-                unreadable += 1;
-                if backfill {
-                    out.warn(&format!("skipping session {}: {err}", built.id));
-                } else {
-                    out.error(&err);
-                    status = status.or(err.exit_code());
-                }
-                return Ok(true);
-            }
-        };
-        // dry-run shows exactly what would be sent.
-        if let Err(m) = e.target.prepare(&mut doc) {
-            out.error(&m);
-            status = status.or(ExitCode::Export);
-            return Ok(true);
-        }
-        match &mut batcher {
-            None => {
-                emit(&doc, pretty, out)?;
-                Ok(true)
-            }
-            Some(b) => {
-                b.push(doc, built.key, settled, out)?;
-                Ok(!b.stopped)
-            }
-        }
-    })?;
 
     let Some(mut batcher) = batcher else {
         return Ok(status);
@@ -190,8 +184,11 @@ pub fn run(s: &Settings, e: &Export, send: bool, out: &mut Output) -> Result<Exi
     let mut tally = batcher.tally;
     let sink_name = batcher.describe();
     drop(batcher);
-    ledger.finish()?;
-    let attempted = total - unreadable;
+    ledger
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .finish()?;
+    let attempted = picked - unreadable;
     // Every session not confirmed failed: also those never sent because
     // the sink stopped, or refused before sending.
     let failed = attempted - tally.confirmed();
@@ -203,6 +200,116 @@ pub fn run(s: &Settings, e: &Export, send: bool, out: &mut Output) -> Result<Exi
         status = status.or(ExitCode::Export);
     }
     Ok(status)
+}
+
+/// What every lane needs to pick sessions and build their documents.
+struct Plan<'a> {
+    /// The `--all-complete` filter; None for sessions named by id.
+    selection: Option<&'a Selection>,
+    /// A session's todos that cannot be read are a warning, not an error.
+    backfill: bool,
+    /// Build sessions the ledger holds as exported and unchanged too.
+    show_unchanged: bool,
+    force: bool,
+    salt: String,
+    ledger: &'a Mutex<Ledger>,
+    ledger_key: &'a str,
+    recipe: Recipe,
+}
+
+/// What became of one session.
+enum Done {
+    LeftOut(String, Reason),
+    /// It was deleted since the run began.
+    Gone,
+    Built(Box<Built>),
+}
+
+/// A built document, or why it could not be built.
+struct Built {
+    id: String,
+    /// Its change key, for the ledger.
+    key: String,
+    /// The document, and whether no assistant message was still being
+    /// written.
+    result: Result<(Document, bool), Error>,
+    /// Files of the store skipped while reading the session.
+    warnings: Vec<String>,
+    /// The ledger holds it as exported and unchanged.
+    unchanged: bool,
+}
+
+impl Plan<'_> {
+    /// Read the session at `slot` and decide; build its document when it
+    /// is picked. Everything is read again when the store changed meanwhile.
+    fn one(&self, store: &mut Store, repositories: &mut Repositories, slot: Slot) -> Done {
+        let mut warnings = Vec::new();
+        let mut seen = None;
+        let read = pipeline::stable(store, |store| {
+            warnings.clear();
+            let Some(info) = store.session(slot)? else {
+                return Ok(None);
+            };
+            seen = Some(info.id.clone());
+            if let Some(reason) = self.selection.and_then(|sel| out_of_scope(sel, &info)) {
+                return Ok(Some(Err((info.id, reason))));
+            }
+            let todos = match store.todos(&info) {
+                Ok(t) => t,
+                Err(e) if self.backfill && info.source == Source::Json => {
+                    warnings.push(e.to_string());
+                    Vec::new()
+                }
+                Err(e) => return Err(e),
+            };
+            if let Some(sel) = self.selection {
+                let stats = TodoStats::of(&todos);
+                if !sel.ended(&info, &stats) {
+                    return Ok(Some(Err((info.id, Reason::OpenTodos(stats)))));
+                }
+            }
+            let descendants = store.descendants(&info)?;
+            let descendants: Vec<&SessionInfo> = descendants.iter().collect();
+            let key = change_key(&info, &todos, &descendants, &self.salt);
+            let unchanged = !self.force
+                && self
+                    .ledger
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .is_current(self.ledger_key, &info.id, &key);
+            if unchanged && !self.show_unchanged {
+                return Ok(Some(Err((info.id, Reason::Unchanged))));
+            }
+            let (doc, settled) = pipeline::build_document(
+                store,
+                repositories,
+                &self.recipe,
+                &info,
+                &todos,
+                &descendants,
+                &mut warnings,
+            )?;
+            Ok(Some(Ok((info.id, key, doc, settled, unchanged))))
+        });
+        match read {
+            Ok(None) => Done::Gone,
+            Ok(Some(Err((id, reason)))) => Done::LeftOut(id, reason),
+            Ok(Some(Ok((id, key, doc, settled, unchanged)))) => Done::Built(Box::new(Built {
+                id,
+                key,
+                result: Ok((doc, settled)),
+                warnings,
+                unchanged,
+            })),
+            Err(e) => Done::Built(Box::new(Built {
+                id: seen.unwrap_or_default(),
+                key: String::new(),
+                result: Err(e),
+                warnings,
+                unchanged: false,
+            })),
+        }
+    }
 }
 
 /// Why the selection leaves a session out.
@@ -217,16 +324,13 @@ enum Reason {
     Unchanged,
 }
 
-/// Why `--all-complete` does not pick `s`, if it does not (it picks the
+/// Why `--all-complete` does not pick `s` whatever its todos (it picks the
 /// top-level sessions inside `--since`/`--project` that ended).
-fn left_out_why(selection: &Selection, s: &SessionInfo, todos: &[Todo]) -> Option<Reason> {
-    let stats = TodoStats::of(todos);
+fn out_of_scope(selection: &Selection, s: &SessionInfo) -> Option<Reason> {
     if !selection.in_scope(s) {
         Some(Reason::Scope)
     } else if s.parent_id.is_some() && !selection.include_subagents() {
         Some(Reason::Subagent)
-    } else if !selection.ended(s, &stats) {
-        Some(Reason::OpenTodos(stats))
     } else {
         None
     }

@@ -11,7 +11,8 @@ use crate::document::{Content, Origin, TodoStats};
 use crate::error::{Error, ExitCode};
 use crate::ledger::Ledger;
 use crate::output::Output;
-use crate::pipeline::{self, Request};
+use crate::pipeline::{self, Recipe};
+use crate::repository::Repositories;
 use crate::select::{Catalog, change_key};
 use crate::settings::{List, ListFormat, Settings};
 use crate::store::{SessionInfo, Todo};
@@ -208,15 +209,7 @@ fn usage(
     now_ms: i64,
     out: &mut Output,
 ) -> Result<HashMap<String, Usage>, Error> {
-    let requests = listed
-        .iter()
-        .map(|s| Request {
-            info: s,
-            descendants: catalog.descendants(&s.id),
-            key: String::new(),
-        })
-        .collect();
-    let recipe = pipeline::Recipe {
+    let recipe = Recipe {
         origin: Origin {
             device_id: String::new(),
             hostname: String::new(),
@@ -229,25 +222,44 @@ fn usage(
         },
     };
     let mut found = HashMap::new();
-    pipeline::build_in_order(store, recipe, requests, |built| {
-        match built.result {
-            Ok(b) => {
-                let d = b.doc;
-                let below = d.subagents.map_or(0.0, |s| s.cost);
-                found.insert(
-                    built.id,
-                    Usage {
-                        message_count: d.message_count,
-                        cost: d.cost,
-                        total_cost: d.cost + below,
-                        primary_model: d.primary_model,
-                    },
-                );
+    pipeline::lanes(
+        store,
+        listed.iter().map(|s| (*s, catalog.descendants(&s.id))),
+        |store, repositories: &mut Repositories, (info, descendants)| {
+            let mut warnings = Vec::new();
+            let built = pipeline::stable(store, |store| {
+                warnings.clear();
+                pipeline::build_document(
+                    store,
+                    repositories,
+                    &recipe,
+                    info,
+                    &[],
+                    &descendants,
+                    &mut warnings,
+                )
+            });
+            (info, built)
+        },
+        |(info, built)| {
+            match built {
+                Ok((d, _)) => {
+                    let below = d.subagents.map_or(0.0, |s| s.cost);
+                    found.insert(
+                        info.id.clone(),
+                        Usage {
+                            message_count: d.message_count,
+                            cost: d.cost,
+                            total_cost: d.cost + below,
+                            primary_model: d.primary_model,
+                        },
+                    );
+                }
+                Err(e) => out.warn(&format!("cannot read session {}: {e}", info.id)),
             }
-            Err(e) => out.warn(&format!("cannot read session {}: {e}", built.id)),
-        }
-        Ok(true)
-    })?;
+            Ok(true)
+        },
+    )?;
     Ok(found)
 }
 

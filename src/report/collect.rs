@@ -1,11 +1,10 @@
 //! Store -> facts: every message of the chosen sessions, summed into cells
-//! of one day, one model and one agent per session. The calling thread
-//! reads the store while a worker parses ([`pipeline::overlap`], as export
-//! does).
+//! of one day, one model and one agent per session, read on the lanes of
+//! [`pipeline::lanes`] as export's documents are.
 
 use crate::error::Error;
-use crate::pipeline::{self, overlap};
-use crate::store::{MessageMeta, RawMessages, SessionInfo, Store, Want};
+use crate::pipeline;
+use crate::store::{MessageMeta, SessionInfo, Store, Want};
 use crate::usage::{Amount, is_model};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -60,99 +59,120 @@ pub fn collect(
     window: &Window,
     warn: &mut dyn FnMut(String),
 ) -> Result<Facts, Error> {
-    let mut worker = Worker {
-        facts: Facts::default(),
-        window: window.clone(),
-        day: None,
-        last_model: None,
-    };
-    let mut todo = sessions.iter().enumerate();
-    overlap(
-        || todo.next().map(|(index, info)| (index, read(store, info))),
-        |(_, raw)| raw.as_ref().map_or(0, RawMessages::bytes),
-        |(index, raw)| {
-            raw.and_then(|raw| worker.session(index, raw))
-                .map_err(|e| (index, e))
+    let mut facts = Facts::default();
+    pipeline::lanes(
+        store,
+        sessions.iter().enumerate(),
+        |store, lane: &mut Lane, (index, info)| {
+            let read = pipeline::stable(store, |store| {
+                let mut session = Session::default();
+                let mut failed = None;
+                store.visit(info, Want::default(), &mut |meta, _| {
+                    if failed.is_none()
+                        && let Err(e) = session.message(meta, window, lane)
+                    {
+                        failed = Some(e);
+                    }
+                })?;
+                failed.map_or(Ok(session), Err)
+            });
+            (index, read)
         },
-        |done| match done {
-            Ok(()) => Ok(true),
-            Err((_, e @ Error::Unstable(_))) => Err(e),
-            Err((index, e)) => {
+        |(index, read)| match read {
+            Ok(session) => {
+                facts.add(index, session);
+                Ok(true)
+            }
+            Err(e @ Error::Unstable(_)) => Err(e),
+            Err(e) => {
                 warn(format!("skipping session {}: {e}", sessions[index].id));
                 Ok(true)
             }
         },
     )?;
-    Ok(worker.facts)
+    Ok(facts)
 }
 
-/// A session's messages, read again while the store changes under an
-/// immutable snapshot.
-fn read(store: &mut Store, info: &SessionInfo) -> Result<RawMessages, Error> {
-    for _ in 0..pipeline::REREADS {
-        let raw = store.fetch(info, Want::default())?;
-        if store.revalidate()? {
-            return Ok(raw);
+impl Facts {
+    /// Take in one session's cells, naming its models and agents here.
+    fn add(&mut self, index: usize, session: Session) {
+        if session.cells.is_empty() {
+            return;
+        }
+        let models: Vec<usize> = session
+            .models
+            .iter()
+            .map(|m| intern(&mut self.models, m))
+            .collect();
+        let agents: Vec<usize> = session
+            .agents
+            .iter()
+            .map(|a| intern(&mut self.agents, a))
+            .collect();
+        let cells = session
+            .cells
+            .into_iter()
+            .map(|c| Cell {
+                model: c.model.map(|i| models[i]),
+                agent: c.agent.map(|i| agents[i]),
+                ..c
+            })
+            .collect();
+        self.sessions.push(SessionFacts { index, cells });
+    }
+}
+
+/// The index of `name` in `names`, added at the end when it is new.
+fn intern(names: &mut Vec<String>, name: &str) -> usize {
+    match names.iter().position(|n| n == name) {
+        Some(i) => i,
+        None => {
+            names.push(name.to_string());
+            names.len() - 1
         }
     }
-    Err(Error::Unstable(store.data_dir().to_path_buf()))
 }
 
-struct Worker {
-    facts: Facts,
-    window: Window,
+/// One session's cells, read on a lane: their models and agents index the
+/// session's own lists until [`Facts::add`] names them.
+#[derive(Default)]
+struct Session {
+    cells: Vec<Cell>,
+    models: Vec<String>,
+    agents: Vec<String>,
+}
+
+/// What a lane remembers from one message to the next.
+#[derive(Default)]
+struct Lane {
     /// The day of the last message: `[start, end)` in epoch ms.
     day: Option<(i64, i64, Date)>,
-    /// The model of the last assistant message, for a quick match.
-    last_model: Option<usize>,
 }
 
-impl Worker {
-    fn session(&mut self, index: usize, raw: RawMessages) -> Result<(), Error> {
-        let mut cells: Vec<Cell> = Vec::new();
-        let mut failed = None;
-        raw.visit(&mut |meta, _| {
-            if failed.is_none()
-                && let Err(e) = self.message(meta, &mut cells)
-            {
-                failed = Some(e);
-            }
-        })?;
-        if let Some(e) = failed {
-            return Err(e);
-        }
-        if !cells.is_empty() {
-            self.facts.sessions.push(SessionFacts { index, cells });
-        }
-        Ok(())
-    }
-
-    fn message(&mut self, meta: &MessageMeta<'_>, cells: &mut Vec<Cell>) -> Result<(), Error> {
+impl Session {
+    fn message(
+        &mut self,
+        meta: &MessageMeta<'_>,
+        window: &Window,
+        lane: &mut Lane,
+    ) -> Result<(), Error> {
         let created = meta.created();
-        let w = &self.window;
-        if w.since_ms.is_some_and(|t| created < t) || w.until_ms.is_some_and(|t| created >= t) {
+        if window.since_ms.is_some_and(|t| created < t)
+            || window.until_ms.is_some_and(|t| created >= t)
+        {
             return Ok(());
         }
-        let day = self.day_of(created)?;
+        let day = lane.day_of(created, &window.tz)?;
         let assistant = meta.role() == "assistant";
         let amount = Amount::of(meta);
         let model = if assistant { self.model(meta) } else { None };
-        let agent = meta.agent().map(|a| {
-            let agents = &mut self.facts.agents;
-            match agents.iter().position(|n| n == a) {
-                Some(i) => i,
-                None => {
-                    agents.push(a.to_string());
-                    agents.len() - 1
-                }
-            }
-        });
+        let agent = meta.agent().map(|a| intern(&mut self.agents, a));
         let same = |c: &Cell| {
             c.day == day && c.assistant == assistant && c.model == model && c.agent == agent
         };
-        match cells.iter_mut().rev().find(|c| same(c)) {
+        match self.cells.iter_mut().rev().find(|c| same(c)) {
             Some(c) => c.amount.add(&amount),
-            None => cells.push(Cell {
+            None => self.cells.push(Cell {
                 day,
                 assistant,
                 model,
@@ -163,27 +183,23 @@ impl Worker {
         Ok(())
     }
 
-    /// The interned `provider/model` of an assistant message.
+    /// The index of an assistant message's `provider/model`.
     fn model(&mut self, meta: &MessageMeta<'_>) -> Option<usize> {
         let (p, m) = meta.model()?;
-        let models = &mut self.facts.models;
-        let is = |i: usize| is_model(&models[i], p, m);
-        if let Some(i) = self.last_model.filter(|&i| is(i)) {
-            return Some(i);
-        }
-        let i = match (0..models.len()).find(|&i| is(i)) {
+        let models = &mut self.models;
+        Some(match models.iter().position(|n| is_model(n, p, m)) {
             Some(i) => i,
             None => {
                 models.push(format!("{p}/{m}"));
                 models.len() - 1
             }
-        };
-        self.last_model = Some(i);
-        Some(i)
+        })
     }
+}
 
+impl Lane {
     /// The calendar day of `ms` in the window's time zone.
-    fn day_of(&mut self, ms: i64) -> Result<Date, Error> {
+    fn day_of(&mut self, ms: i64, tz: &TimeZone) -> Result<Date, Error> {
         if let Some((start, end, date)) = self.day
             && (start..end).contains(&ms)
         {
@@ -191,7 +207,6 @@ impl Worker {
         }
         let bad =
             |e: jiff::Error| Error::Usage(format!("a message time {ms} is out of range: {e}"));
-        let tz = &self.window.tz;
         let at = jiff::Timestamp::from_millisecond(ms).map_err(bad)?;
         let zoned = at.to_zoned_datetime(tz.clone());
         let date = zoned.date();
@@ -211,16 +226,11 @@ impl Worker {
 mod tests {
     use super::*;
 
-    fn worker(tz: TimeZone, since_ms: Option<i64>) -> Worker {
-        Worker {
-            facts: Facts::default(),
-            window: Window {
-                since_ms,
-                until_ms: None,
-                tz,
-            },
-            day: None,
-            last_model: None,
+    fn window(tz: TimeZone, since_ms: Option<i64>) -> Window {
+        Window {
+            since_ms,
+            until_ms: None,
+            tz,
         }
     }
 
@@ -228,20 +238,25 @@ mod tests {
     fn days_are_cut_in_the_window_time_zone() {
         let ms = |s: &str| s.parse::<jiff::Timestamp>().unwrap().as_millisecond();
         let five_west = TimeZone::fixed(jiff::tz::Offset::constant(-5));
-        let mut w = worker(five_west, None);
-        let day = |w: &mut Worker, s: &str| w.day_of(ms(s)).unwrap().to_string();
-        assert_eq!(day(&mut w, "2025-11-25T03:00:00Z"), "2025-11-24");
-        assert_eq!(day(&mut w, "2025-11-25T04:59:59.999Z"), "2025-11-24");
-        assert_eq!(day(&mut w, "2025-11-25T05:00:00Z"), "2025-11-25");
-        assert_eq!(day(&mut w, "2025-11-25T03:00:00Z"), "2025-11-24");
-        let mut utc = worker(TimeZone::UTC, None);
-        assert_eq!(day(&mut utc, "2025-11-25T03:00:00Z"), "2025-11-25");
+        let mut lane = Lane::default();
+        let mut day = |tz: &TimeZone, s: &str| lane.day_of(ms(s), tz).unwrap().to_string();
+        assert_eq!(day(&five_west, "2025-11-25T03:00:00Z"), "2025-11-24");
+        assert_eq!(day(&five_west, "2025-11-25T04:59:59.999Z"), "2025-11-24");
+        assert_eq!(day(&five_west, "2025-11-25T05:00:00Z"), "2025-11-25");
+        assert_eq!(day(&five_west, "2025-11-25T03:00:00Z"), "2025-11-24");
+        let mut utc = Lane::default();
+        let z = ms("2025-11-25T03:00:00Z");
+        assert_eq!(
+            utc.day_of(z, &TimeZone::UTC).unwrap().to_string(),
+            "2025-11-25"
+        );
     }
 
     #[test]
     fn messages_sum_into_cells_and_the_window_drops_older_ones() {
-        let mut w = worker(TimeZone::UTC, Some(1_764_000_000_000));
-        let mut cells = Vec::new();
+        let w = window(TimeZone::UTC, Some(1_764_000_000_000));
+        let mut lane = Lane::default();
+        let mut session = Session::default();
         for json in [
             r#"{"role":"user","agent":"build","time":{"created":1764028800000}}"#,
             r#"{"role":"assistant","agent":"build","providerID":"p","modelID":"m","cost":0.5,"tokens":{"input":2},"time":{"created":1764028800001}}"#,
@@ -250,13 +265,29 @@ mod tests {
             r#"{"role":"assistant","providerID":"p","modelID":"m","cost":9.0,"time":{"created":1}}"#,
         ] {
             let meta: MessageMeta = serde_json::from_str(json).unwrap();
-            w.message(&meta, &mut cells).unwrap();
+            session.message(&meta, &w, &mut lane).unwrap();
         }
+        let mut facts = Facts::default();
+        facts.add(
+            0,
+            Session {
+                models: vec!["q/n".into(), "p/m".into()],
+                ..Session::default()
+            },
+        );
+        facts.add(1, session);
+        let cells = &facts.sessions[0].cells;
         assert_eq!(cells.len(), 3, "{cells:?}");
         assert_eq!((cells[1].amount.messages, cells[1].amount.cost), (2, 0.75));
         assert_eq!(cells[1].amount.tokens.input, 5);
         assert_eq!((cells[2].model, cells[2].agent), (None, None));
-        assert_eq!(w.facts.models, ["p/m"]);
-        assert_eq!(w.facts.agents, ["build"]);
+        assert_eq!(
+            facts.sessions.len(),
+            1,
+            "a session without cells is left out"
+        );
+        assert_eq!(cells[1].model, Some(0));
+        assert_eq!(facts.models, ["p/m"]);
+        assert_eq!(facts.agents, ["build"]);
     }
 }

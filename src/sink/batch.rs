@@ -6,10 +6,11 @@ use crate::document::Document;
 use crate::error::Error;
 use crate::ledger::{Entry, Ledger};
 use crate::output::Output;
+use std::sync::Mutex;
 
 pub struct Batcher<'a> {
     sink: &'a mut dyn Sink,
-    ledger: &'a mut Ledger,
+    ledger: &'a Mutex<Ledger>,
     ledger_key: &'a str,
     /// Documents per call: the settings' batch size within the sink's limit.
     max_docs: usize,
@@ -26,7 +27,7 @@ pub struct Batcher<'a> {
 impl<'a> Batcher<'a> {
     pub fn new(
         sink: &'a mut dyn Sink,
-        ledger: &'a mut Ledger,
+        ledger: &'a Mutex<Ledger>,
         ledger_key: &'a str,
         batch_size: usize,
     ) -> Batcher<'a> {
@@ -86,7 +87,7 @@ impl<'a> Batcher<'a> {
                     self.tally.add(outcome);
                     match outcome {
                         Outcome::Failed(m) => out.error(&format!("{}: {m}", doc.session_id)),
-                        Outcome::Done(_) => self.ledger.record(
+                        Outcome::Done(_) => self.ledger().record(
                             self.ledger_key,
                             &doc.session_id,
                             Entry {
@@ -97,7 +98,7 @@ impl<'a> Batcher<'a> {
                         ),
                     }
                 }
-                self.ledger.save()?;
+                self.ledger().save()?;
             }
             Err(Fatal(m)) => {
                 out.error(&m);
@@ -106,6 +107,12 @@ impl<'a> Batcher<'a> {
             }
         }
         Ok(())
+    }
+
+    fn ledger(&self) -> std::sync::MutexGuard<'a, Ledger> {
+        self.ledger
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub fn describe(&self) -> String {

@@ -26,6 +26,7 @@ use std::path::{Path, PathBuf};
 /// far smaller (a part holding a whole tool output is a few MiB at most).
 pub const MAX_FILE_BYTES: u64 = 64 << 20;
 
+#[derive(Clone)]
 pub struct JsonStore {
     storage: PathBuf,
 }

@@ -8,8 +8,9 @@ mod sqlite;
 pub use model::{FileDiff, MessageMeta, SessionInfo, Source, Summary, Todo, Tokens};
 
 use crate::error::Error;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Which parts of a session to load besides the message metadata.
 #[derive(Debug, Clone, Copy, Default)]
@@ -23,22 +24,16 @@ pub struct Want {
 /// transcript entry when [`Want::transcript`] asked for it.
 pub type Visit<'f> = dyn FnMut(&MessageMeta<'_>, Option<serde_json::Value>) + 'f;
 
-/// A session's messages as stored, read but not yet parsed, so that reading
-/// the store and parsing can run on two threads. The texts share one buffer.
+/// A session's messages as the JSON store holds them, read (and put in
+/// order) but not yet parsed. The texts share one buffer.
 #[derive(Debug)]
 pub struct RawMessages {
-    /// The database, or the session's message directory (for errors).
-    place: Place,
+    /// The session's message directory (for errors).
+    dir: PathBuf,
     buf: String,
     messages: Vec<RawMessage>,
     /// Files that were skipped (not regular, too large), one warning each.
     warnings: Vec<String>,
-}
-
-#[derive(Debug)]
-enum Place {
-    Db(PathBuf),
-    Dir(PathBuf),
 }
 
 #[derive(Debug)]
@@ -49,21 +44,13 @@ struct RawMessage {
 }
 
 impl RawMessages {
-    fn new(place: Place) -> RawMessages {
+    fn dir(dir: PathBuf) -> RawMessages {
         RawMessages {
-            place,
+            dir,
             buf: String::new(),
             messages: Vec::new(),
             warnings: Vec::new(),
         }
-    }
-
-    fn db(path: &Path) -> RawMessages {
-        RawMessages::new(Place::Db(path.to_path_buf()))
-    }
-
-    fn dir(dir: PathBuf) -> RawMessages {
-        RawMessages::new(Place::Dir(dir))
     }
 
     fn push(&mut self, id: &str, text: &str, transcript: Option<serde_json::Value>) {
@@ -90,21 +77,13 @@ impl RawMessages {
         std::mem::take(&mut self.warnings)
     }
 
-    /// The size of the stored texts.
-    pub fn bytes(&self) -> usize {
-        self.buf.len()
-    }
-
     /// Parse each message and hand it to `visit`, in order.
     pub fn visit(self, visit: &mut Visit<'_>) -> Result<(), Error> {
         for m in self.messages {
             let meta: MessageMeta = serde_json::from_str(&self.buf[m.text]).map_err(|source| {
                 let id = &self.buf[m.id.clone()];
                 Error::Json {
-                    path: match &self.place {
-                        Place::Db(db) => PathBuf::from(format!("{} (message {id})", db.display())),
-                        Place::Dir(dir) => dir.join(format!("{id}.json")),
-                    },
+                    path: self.dir.join(format!("{id}.json")),
                     source,
                 }
             })?;
@@ -130,13 +109,37 @@ pub struct StorePaths {
 #[derive(Debug)]
 pub struct Warning(pub String);
 
+/// Where a session lives: small enough to keep one for every session of a
+/// large store (a backfill holds its order, not the sessions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    /// The `session` row at this rowid.
+    Db(i64),
+    /// The JSON store's listed session at this index.
+    Json(u32),
+}
+
 /// The merged view of both stores of one opencode data dir.
 pub struct Store {
     data_dir: PathBuf,
     db: Option<sqlite::Db>,
-    json: Option<json::JsonStore>,
+    json: Option<Json>,
     /// Session files that could not be read, by the id their name gives.
     unreadable: HashMap<String, Error>,
+}
+
+#[derive(Clone)]
+struct Json {
+    store: json::JsonStore,
+    /// Its sessions, once listed.
+    listed: Option<Arc<Listed>>,
+}
+
+/// The JSON store's sessions that the database does not hold, oldest
+/// first, with their children.
+struct Listed {
+    sessions: Vec<SessionInfo>,
+    children: HashMap<String, Vec<u32>>,
 }
 
 impl Store {
@@ -157,7 +160,10 @@ impl Store {
         } else {
             None
         };
-        let json = json::JsonStore::open(data_dir);
+        let json = json::JsonStore::open(data_dir).map(|store| Json {
+            store,
+            listed: None,
+        });
         if db.is_none() && json.is_none() {
             return Err(Error::NoStore(data_dir.to_path_buf()));
         }
@@ -169,33 +175,188 @@ impl Store {
         })
     }
 
+    /// Another handle on the same store, for another thread: its own
+    /// database connection, the JSON store's listing shared.
+    pub fn another(&self) -> Result<Store, Error> {
+        Ok(Store {
+            data_dir: self.data_dir.clone(),
+            db: self.db.as_ref().map(sqlite::Db::another).transpose()?,
+            json: self.json.clone(),
+            unreadable: HashMap::new(),
+        })
+    }
+
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
     }
 
+    /// Say once that the database has no `todo` table.
+    fn warn_todos(&self, warnings: &mut Vec<Warning>) {
+        if let Some(db) = &self.db
+            && db.lacks_todos()
+        {
+            warnings.push(Warning(format!(
+                "{} has no `todo` table: sessions are exported without todos",
+                db.path().display()
+            )));
+        }
+    }
+
+    /// List the JSON store's sessions (once), leaving out those the
+    /// database also holds.
+    fn list_json(&mut self, warnings: &mut Vec<Warning>) -> Result<Option<Arc<Listed>>, Error> {
+        let Some(json) = &mut self.json else {
+            return Ok(None);
+        };
+        if json.listed.is_none() {
+            let mut unreadable = Vec::new();
+            let mut sessions = Vec::new();
+            for info in json.store.sessions(warnings, &mut unreadable) {
+                let in_db = match &self.db {
+                    Some(db) => db.rowid_of(&info.id)?.is_some(),
+                    None => false,
+                };
+                if !in_db {
+                    sessions.push(info);
+                }
+            }
+            self.unreadable.extend(unreadable);
+            sessions.sort_by(|a, b| (a.time_created, &a.id).cmp(&(b.time_created, &b.id)));
+            let mut children: HashMap<String, Vec<u32>> = HashMap::new();
+            for (i, s) in sessions.iter().enumerate() {
+                if let Some(p) = &s.parent_id {
+                    children.entry(p.clone()).or_default().push(i as u32);
+                }
+            }
+            json.listed = Some(Arc::new(Listed { sessions, children }));
+        }
+        Ok(json.listed.clone())
+    }
+
     /// Every session of both stores, each exactly once (the DB's copy wins).
     pub fn sessions(&mut self, warnings: &mut Vec<Warning>) -> Result<Vec<SessionInfo>, Error> {
+        self.warn_todos(warnings);
         let mut out = match &mut self.db {
-            Some(db) => {
-                if db.lacks_todos() {
-                    warnings.push(Warning(format!(
-                        "{} has no `todo` table: sessions are exported without todos",
-                        db.path().display()
-                    )));
-                }
-                db.sessions()?
-            }
+            Some(db) => db.sessions()?,
             None => Vec::new(),
         };
-        if let Some(json) = &self.json {
-            let mut seen: std::collections::HashSet<String> =
-                out.iter().map(|s| s.id.clone()).collect();
-            let mut unreadable = Vec::new();
-            let infos = json.sessions(warnings, &mut unreadable);
-            self.unreadable.extend(unreadable);
-            for info in infos {
-                if seen.insert(info.id.clone()) {
-                    out.push(info);
+        if let Some(listed) = self.list_json(warnings)? {
+            out.extend(listed.sessions.iter().cloned());
+        }
+        Ok(out)
+    }
+
+    /// The places of all sessions, oldest first (by `time_created`, then
+    /// id): what a backfill holds instead of the sessions.
+    pub fn order(&mut self, warnings: &mut Vec<Warning>) -> Result<Vec<Slot>, Error> {
+        self.warn_todos(warnings);
+        let listed = self.list_json(warnings)?;
+        let mut places = Vec::new();
+        if let Some(db) = &self.db {
+            db.places(&mut |rowid, created| places.push((created, rowid)))?;
+            places.sort_unstable();
+        }
+        let json: Vec<(i64, usize)> = listed
+            .iter()
+            .flat_map(|l| l.sessions.iter().enumerate())
+            .map(|(i, s)| (s.time_created, i))
+            .collect();
+        // Merge the two, each oldest first; in the same millisecond the
+        // smaller id goes first (then the database's ids are looked up).
+        let id_at = |rowid| -> Result<String, Error> {
+            let db = self.db.as_ref().expect("database places come from it");
+            Ok(db.id_at(rowid)?.unwrap_or_default())
+        };
+        let json_id = |i: usize| &listed.as_ref().expect("listed").sessions[i].id;
+        let mut slots = Vec::with_capacity(places.len() + json.len());
+        let (mut p, mut j) = (0, 0);
+        while p < places.len() || j < json.len() {
+            let take_db = match (places.get(p), json.get(j)) {
+                (Some(_), None) => true,
+                (None, _) => false,
+                (Some(&(tp, rowid)), Some(&(tj, i))) => {
+                    tp < tj || (tp == tj && id_at(rowid)? < *json_id(i))
+                }
+            };
+            if take_db {
+                // Sessions of the database created in the same millisecond
+                // go by id.
+                let end = p + places[p..].partition_point(|x| x.0 == places[p].0);
+                if end - p > 1 {
+                    let mut ids = Vec::new();
+                    for &(created, rowid) in &places[p..end] {
+                        ids.push((id_at(rowid)?, created, rowid));
+                    }
+                    ids.sort();
+                    for (x, (_, created, rowid)) in places[p..end].iter_mut().zip(ids) {
+                        *x = (created, rowid);
+                    }
+                }
+                slots.push(Slot::Db(places[p].1));
+                p += 1;
+            } else {
+                slots.push(Slot::Json(json[j].1 as u32));
+                j += 1;
+            }
+        }
+        Ok(slots)
+    }
+
+    /// The place of the session `id`, if the store holds it.
+    pub fn slot_of(
+        &mut self,
+        id: &str,
+        warnings: &mut Vec<Warning>,
+    ) -> Result<Option<Slot>, Error> {
+        if let Some(db) = &self.db
+            && let Some(rowid) = db.rowid_of(id)?
+        {
+            return Ok(Some(Slot::Db(rowid)));
+        }
+        let listed = self.list_json(warnings)?;
+        Ok(listed
+            .and_then(|l| l.sessions.iter().position(|s| s.id == id))
+            .map(|i| Slot::Json(i as u32)))
+    }
+
+    /// The session at `slot`; None when it is gone (deleted since the
+    /// order was read).
+    pub fn session(&self, slot: Slot) -> Result<Option<SessionInfo>, Error> {
+        match slot {
+            Slot::Db(rowid) => match &self.db {
+                Some(db) => db.session_at(rowid),
+                None => Ok(None),
+            },
+            Slot::Json(i) => Ok(self
+                .json
+                .as_ref()
+                .and_then(|j| j.listed.as_ref())
+                .and_then(|l| l.sessions.get(i as usize))
+                .cloned()),
+        }
+    }
+
+    /// All sessions below `info` (children, their children, ...), each
+    /// once; children oldest first, each followed later by its own.
+    pub fn descendants(&self, info: &SessionInfo) -> Result<Vec<SessionInfo>, Error> {
+        let mut out = Vec::new();
+        let mut seen = HashSet::from([info.id.clone()]);
+        let mut queue = vec![info.id.clone()];
+        while let Some(cur) = queue.pop() {
+            let mut children = match &self.db {
+                Some(db) => db.children(&cur)?,
+                None => Vec::new(),
+            };
+            if let Some(l) = self.json.as_ref().and_then(|j| j.listed.as_ref())
+                && let Some(c) = l.children.get(&cur)
+            {
+                children.extend(c.iter().map(|&i| l.sessions[i as usize].clone()));
+            }
+            children.sort_by(|a, b| (a.time_created, &a.id).cmp(&(b.time_created, &b.id)));
+            for s in children {
+                if seen.insert(s.id.clone()) {
+                    queue.push(s.id.clone());
+                    out.push(s);
                 }
             }
         }
@@ -220,7 +381,7 @@ impl Store {
         };
         if let Some(json) = &self.json {
             for s in sessions.into_iter().filter(|s| s.source == Source::Json) {
-                match json.todos(&s.id) {
+                match json.store.todos(&s.id) {
                     Ok(t) if !t.is_empty() => {
                         out.insert(s.id.clone(), t);
                     }
@@ -244,23 +405,38 @@ impl Store {
                 .json
                 .as_ref()
                 .expect("a JSON session comes from an open JSON store")
+                .store
                 .todos(&info.id),
         }
     }
 
-    /// Read a session's messages from the store it lives in.
-    pub fn fetch(&mut self, info: &SessionInfo, want: Want) -> Result<RawMessages, Error> {
+    /// Parse a session's messages and hand each to `visit`, in order;
+    /// returns the warnings about files of the store that were skipped.
+    /// Database rows are parsed where they lie, without a copy.
+    pub fn visit(
+        &mut self,
+        info: &SessionInfo,
+        want: Want,
+        visit: &mut Visit<'_>,
+    ) -> Result<Vec<String>, Error> {
         match info.source {
             Source::Db => self
                 .db
-                .as_mut()
-                .expect("a DB session comes from an open DB")
-                .fetch(&info.id, want),
-            Source::Json => self
-                .json
                 .as_ref()
-                .expect("a JSON session comes from an open JSON store")
-                .fetch(&info.id, want),
+                .expect("a DB session comes from an open DB")
+                .visit(&info.id, want, visit)
+                .map(|()| Vec::new()),
+            Source::Json => {
+                let mut raw = self
+                    .json
+                    .as_ref()
+                    .expect("a JSON session comes from an open JSON store")
+                    .store
+                    .fetch(&info.id, want)?;
+                let warnings = raw.take_warnings();
+                raw.visit(visit)?;
+                Ok(warnings)
+            }
         }
     }
 

@@ -17,15 +17,19 @@
 //!   private temporary directory and read there.
 //! * a database not in WAL mode: plain read-only.
 //!
-//! All reads of a run happen in one read transaction, so counts are
-//! consistent while opencode writes.
+//! Each connection reads in one read transaction, begun when it is opened.
+//! A backfill reads on one connection per lane ([`Db::another`]), all of a
+//! session's rows (its row, todos, subagents and messages) on one of them,
+//! so each document and its change key are consistent while opencode
+//! writes; sessions created after the run began are the next run's.
 
-use super::model::{SessionInfo, Source, Summary, Todo};
-use super::{RawMessages, Want};
+use super::model::{MessageMeta, SessionInfo, Source, Summary, Todo};
+use super::{Visit, Want};
 use crate::error::Error;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 pub struct Db {
@@ -37,8 +41,9 @@ pub struct Db {
     session_cols: SessionCols,
     /// The `todo` table exists.
     has_todo: bool,
-    /// Keeps the private copy alive for the `-wal` without `-shm` case.
-    _copy: Option<tempfile::TempDir>,
+    /// The private copy read in the `-wal` without `-shm` case (shared by
+    /// the connections of [`Db::another`]).
+    copy: Option<Arc<tempfile::TempDir>>,
 }
 
 /// Optional `session` columns: old databases lack some of them.
@@ -51,16 +56,38 @@ struct SessionCols {
 impl Db {
     pub fn open(path: &Path) -> Result<Db, Error> {
         let (conn, immutable_stamp, copy) = open_conn(path).map_err(|e| e.at(path))?;
+        Db::with(path, conn, immutable_stamp, copy.map(Arc::new))
+    }
+
+    fn with(
+        path: &Path,
+        conn: Connection,
+        immutable_stamp: Option<(u64, SystemTime)>,
+        copy: Option<Arc<tempfile::TempDir>>,
+    ) -> Result<Db, Error> {
         let mut db = Db {
             path: path.to_path_buf(),
             conn,
             immutable_stamp,
             session_cols: SessionCols::default(),
             has_todo: true,
-            _copy: copy,
+            copy,
         };
         db.inspect().map_err(|e| e.at(path))?;
         Ok(db)
+    }
+
+    /// Another connection to the same database, for another thread. It
+    /// reads in a transaction of its own: what it reads of one session is
+    /// consistent, and [`Db::revalidate`] checks it on its own.
+    pub fn another(&self) -> Result<Db, Error> {
+        match &self.copy {
+            Some(dir) => {
+                let conn = open_copy(&dir.path().join(COPY_NAME)).map_err(|e| self.err(e))?;
+                Db::with(&self.path, conn, None, Some(dir.clone()))
+            }
+            None => Db::open(&self.path),
+        }
     }
 
     fn err(&self, e: impl Into<ReadError>) -> Error {
@@ -126,10 +153,11 @@ impl Db {
         !self.has_todo
     }
 
-    pub fn sessions(&mut self) -> Result<Vec<SessionInfo>, Error> {
+    /// The `session` columns [`session_from_row`] reads, in its order.
+    fn session_columns(&self) -> String {
         let cols = &self.session_cols;
-        let sql = format!(
-            "SELECT id, project_id, parent_id, directory, title, version, time_created, time_updated, {}, {} FROM session",
+        format!(
+            "id, project_id, parent_id, directory, title, version, time_created, time_updated, {}, {}",
             if cols.time_archived {
                 "time_archived"
             } else {
@@ -140,38 +168,75 @@ impl Db {
             } else {
                 "NULL, NULL, NULL"
             },
-        );
+        )
+    }
+
+    pub fn sessions(&mut self) -> Result<Vec<SessionInfo>, Error> {
+        let sql = format!("SELECT {} FROM session", self.session_columns());
         let mut stmt = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map([], |r| {
-                let summary = match (
-                    r.get::<_, Option<i64>>(9)?,
-                    r.get::<_, Option<i64>>(10)?,
-                    r.get::<_, Option<i64>>(11)?,
-                ) {
-                    (None, None, None) => None,
-                    (a, d, f) => Some(Summary {
-                        additions: nonneg(a),
-                        deletions: nonneg(d),
-                        files: nonneg(f),
-                    }),
-                };
-                Ok(SessionInfo {
-                    id: r.get(0)?,
-                    project_id: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
-                    parent_id: r.get::<_, Option<String>>(2)?.filter(|p| !p.is_empty()),
-                    directory: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
-                    title: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
-                    version: r.get::<_, Option<String>>(5)?.unwrap_or_default(),
-                    time_created: r.get::<_, Option<i64>>(6)?.unwrap_or(0),
-                    time_updated: r.get::<_, Option<i64>>(7)?.unwrap_or(0),
-                    time_archived: r.get(8)?,
-                    summary,
-                    source: Source::Db,
-                })
-            })
+            .query_map([], session_from_row)
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>());
         rows.map_err(|e| self.err(e))
+    }
+
+    /// Each session's place and creation time, in no particular order,
+    /// without reading the sessions themselves.
+    pub fn places(&self, each: &mut dyn FnMut(i64, i64)) -> Result<(), Error> {
+        let mut read = || -> rusqlite::Result<()> {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT rowid, coalesce(time_created, 0) FROM session")?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                each(r.get(0)?, r.get(1)?);
+            }
+            Ok(())
+        };
+        read().map_err(|e| self.err(e))
+    }
+
+    /// The id of the session at `rowid`, if there is one.
+    pub fn id_at(&self, rowid: i64) -> Result<Option<String>, Error> {
+        self.conn
+            .prepare_cached("SELECT id FROM session WHERE rowid = ?1")
+            .and_then(|mut stmt| stmt.query_row([rowid], |r| r.get(0)).optional())
+            .map_err(|e| self.err(e))
+    }
+
+    /// The place of the session `id`, if there is one.
+    pub fn rowid_of(&self, id: &str) -> Result<Option<i64>, Error> {
+        self.conn
+            .prepare_cached("SELECT rowid FROM session WHERE id = ?1")
+            .and_then(|mut stmt| stmt.query_row([id], |r| r.get(0)).optional())
+            .map_err(|e| self.err(e))
+    }
+
+    /// The session at `rowid` (see [`Db::places`]), if it is still there.
+    pub fn session_at(&self, rowid: i64) -> Result<Option<SessionInfo>, Error> {
+        let sql = format!(
+            "SELECT {} FROM session WHERE rowid = ?1",
+            self.session_columns()
+        );
+        self.conn
+            .prepare_cached(&sql)
+            .and_then(|mut stmt| stmt.query_row([rowid], session_from_row).optional())
+            .map_err(|e| self.err(e))
+    }
+
+    /// The sessions whose parent is `id`.
+    pub fn children(&self, id: &str) -> Result<Vec<SessionInfo>, Error> {
+        let sql = format!(
+            "SELECT {} FROM session WHERE parent_id = ?1",
+            self.session_columns()
+        );
+        self.conn
+            .prepare_cached(&sql)
+            .and_then(|mut stmt| {
+                stmt.query_map([id], session_from_row)?
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .map_err(|e| self.err(e))
     }
 
     pub fn all_todos(&mut self) -> Result<HashMap<String, Vec<Todo>>, Error> {
@@ -193,12 +258,19 @@ impl Db {
         Ok(out)
     }
 
-    pub fn fetch(&mut self, session_id: &str, want: Want) -> Result<RawMessages, Error> {
-        self.read_messages(session_id, want)
+    /// Parse a session's messages straight from the database's rows and
+    /// hand each to `visit`, in order (nothing is copied).
+    pub fn visit(&self, session_id: &str, want: Want, visit: &mut Visit<'_>) -> Result<(), Error> {
+        self.read_messages(session_id, want, visit)
             .map_err(|e| self.err(e))
     }
 
-    fn read_messages(&self, session_id: &str, want: Want) -> Result<RawMessages, ReadError> {
+    fn read_messages(
+        &self,
+        session_id: &str,
+        want: Want,
+        visit: &mut Visit<'_>,
+    ) -> Result<(), ReadError> {
         let mut parts = if want.transcript {
             self.parts(session_id)?
         } else {
@@ -208,7 +280,6 @@ impl Db {
             "SELECT id, data FROM message WHERE session_id = ?1 ORDER BY time_created, id",
         )?;
         let mut rows = stmt.query([session_id])?;
-        let mut out = RawMessages::db(&self.path);
         while let Some(r) = rows.next()? {
             let id = r.get_ref(0)?.as_str()?;
             let text = r.get_ref(1)?.as_str()?;
@@ -222,9 +293,14 @@ impl Db {
             } else {
                 None
             };
-            out.push(id, text, transcript);
+            let meta: MessageMeta =
+                serde_json::from_str(text).map_err(|source| ReadError::Message {
+                    id: id.to_string(),
+                    source,
+                })?;
+            visit(&meta, transcript);
         }
-        Ok(out)
+        Ok(())
     }
 
     pub fn todos(&self, session_id: &str) -> Result<Vec<Todo>, Error> {
@@ -282,6 +358,34 @@ impl Db {
     }
 }
 
+fn session_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionInfo> {
+    let summary = match (
+        r.get::<_, Option<i64>>(9)?,
+        r.get::<_, Option<i64>>(10)?,
+        r.get::<_, Option<i64>>(11)?,
+    ) {
+        (None, None, None) => None,
+        (a, d, f) => Some(Summary {
+            additions: nonneg(a),
+            deletions: nonneg(d),
+            files: nonneg(f),
+        }),
+    };
+    Ok(SessionInfo {
+        id: r.get(0)?,
+        project_id: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+        parent_id: r.get::<_, Option<String>>(2)?.filter(|p| !p.is_empty()),
+        directory: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+        title: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
+        version: r.get::<_, Option<String>>(5)?.unwrap_or_default(),
+        time_created: r.get::<_, Option<i64>>(6)?.unwrap_or(0),
+        time_updated: r.get::<_, Option<i64>>(7)?.unwrap_or(0),
+        time_archived: r.get(8)?,
+        summary,
+        source: Source::Db,
+    })
+}
+
 fn nonneg(v: Option<i64>) -> u64 {
     v.unwrap_or(0).max(0) as u64
 }
@@ -313,6 +417,11 @@ enum ReadError {
         id: String,
         source: serde_json::Error,
     },
+    /// A message row's JSON text does not parse as a message.
+    Message {
+        id: String,
+        source: serde_json::Error,
+    },
 }
 
 impl From<rusqlite::Error> for ReadError {
@@ -335,6 +444,10 @@ impl ReadError {
             ReadError::Io(source) => Error::Io { path, source },
             ReadError::Schema(what) => Error::Schema { path, what },
             ReadError::Json { id, source } => Error::BadRow { path, id, source },
+            ReadError::Message { id, source } => Error::Json {
+                path: PathBuf::from(format!("{} (message {id})", path.display())),
+                source,
+            },
         }
     }
 }
@@ -390,14 +503,20 @@ fn open_conn(path: &Path) -> Result<Opened, ReadError> {
     }
     // A WAL without its index: read a private copy of both files.
     let dir = tempfile::tempdir().map_err(io)?;
-    let copy = dir.path().join("opencode.db");
+    let copy = dir.path().join(COPY_NAME);
     std::fs::copy(path, &copy).map_err(io)?;
     std::fs::copy(&wal, sidecar(&copy, "-wal")).map_err(io)?;
-    let conn = Connection::open_with_flags(
-        &copy,
+    Ok((open_copy(&copy)?, None, Some(dir)))
+}
+
+/// The private copy's name in its temporary directory.
+const COPY_NAME: &str = "opencode.db";
+
+fn open_copy(copy: &Path) -> rusqlite::Result<Connection> {
+    Connection::open_with_flags(
+        copy,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    Ok((conn, None, Some(dir)))
+    )
 }
 
 fn open_uri(path: &Path, params: &str) -> rusqlite::Result<Connection> {
