@@ -29,25 +29,21 @@ pub const REREADS: usize = 5;
 /// still come), and an `Err` ends the run.
 pub fn lanes<J: Send, R: Send, S: Default>(
     store: &mut Store,
-    jobs: impl IntoIterator<Item = J>,
+    jobs: impl IntoIterator<Item = J, IntoIter: ExactSizeIterator>,
     work: impl Fn(&mut Store, &mut S, J) -> R + Sync,
     mut take: impl FnMut(R) -> Result<bool, Error>,
 ) -> Result<(), Error> {
-    let mut jobs = jobs.into_iter().peekable();
+    let mut jobs = jobs.into_iter();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let lanes = cores.min(MAX_LANES).min(jobs.len().div_ceil(BATCH_JOBS));
     let mut batches = std::iter::from_fn(|| {
         let batch: Vec<J> = jobs.by_ref().take(BATCH_JOBS).collect();
         (!batch.is_empty()).then_some(batch)
-    })
-    .peekable();
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    });
     // The first lane reads through `store` itself.
-    let mut others = Vec::new();
-    for _ in 1..cores.clamp(1, MAX_LANES) {
-        if batches.peek().is_none() {
-            break;
-        }
-        others.push(store.another()?);
-    }
+    let mut others = (1..lanes)
+        .map(|_| store.another())
+        .collect::<Result<Vec<_>, _>>()?;
     let work = &work;
     std::thread::scope(|scope| -> Result<(), Error> {
         let mut lanes = Vec::new();
