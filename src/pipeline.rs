@@ -15,7 +15,7 @@ use std::sync::mpsc;
 const BATCH_JOBS: usize = 16;
 /// Batches handed out and not yet taken back, per lane: what bounds the
 /// memory of a run whatever the number of sessions.
-const IN_FLIGHT: usize = 2;
+const IN_FLIGHT: usize = 4;
 /// Lanes at most: each holds a database connection and its page cache.
 const MAX_LANES: usize = 4;
 /// How often a session is read again when the store keeps changing under

@@ -1,6 +1,7 @@
 //! Reading opencode's local store: the SQLite database (opencode >= 1.2) and
 //! the JSON files (opencode <= 1.1.x), merged by session id with the DB winning.
 
+mod fast;
 mod json;
 mod model;
 mod sqlite;
@@ -80,14 +81,16 @@ impl RawMessages {
     /// Parse each message and hand it to `visit`, in order.
     pub fn visit(self, visit: &mut Visit<'_>) -> Result<(), Error> {
         for m in self.messages {
-            let meta: MessageMeta = serde_json::from_str(&self.buf[m.text]).map_err(|source| {
-                let id = &self.buf[m.id.clone()];
-                Error::Json {
-                    path: self.dir.join(format!("{id}.json")),
-                    source,
-                }
-            })?;
-            visit(&meta, m.transcript);
+            let transcript = m.transcript;
+            MessageMeta::read(&self.buf[m.text], |meta| visit(meta, transcript)).map_err(
+                |source| {
+                    let id = &self.buf[m.id.clone()];
+                    Error::Json {
+                        path: self.dir.join(format!("{id}.json")),
+                        source,
+                    }
+                },
+            )?;
         }
         Ok(())
     }

@@ -101,7 +101,19 @@ pub struct FileDiff<'a> {
     pub deletions: u64,
 }
 
-impl MessageMeta<'_> {
+impl<'a> MessageMeta<'a> {
+    /// Read a message's metadata from its JSON text and hand it to `visit`:
+    /// in one pass where the text has the shape opencode writes, else by
+    /// serde_json (with the same result).
+    pub fn read(text: &'a str, visit: impl FnOnce(&MessageMeta<'a>)) -> serde_json::Result<()> {
+        let mut m = MessageMeta::default();
+        if !super::fast::read(text, &mut m) {
+            m = serde_json::from_str(text)?;
+        }
+        visit(&m);
+        Ok(())
+    }
+
     pub fn role(&self) -> &str {
         self.role.as_deref().unwrap_or("")
     }

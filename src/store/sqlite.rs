@@ -38,7 +38,8 @@ pub struct Db {
     /// Set when the main file is read with `immutable=1`: its size and mtime
     /// when it was opened.
     immutable_stamp: Option<(u64, SystemTime)>,
-    session_cols: SessionCols,
+    /// The queries of `session` rows, for the columns this database has.
+    session_sql: SessionSql,
     /// The `todo` table exists.
     has_todo: bool,
     /// The private copy read in the `-wal` without `-shm` case (shared by
@@ -46,11 +47,36 @@ pub struct Db {
     copy: Option<Arc<tempfile::TempDir>>,
 }
 
-/// Optional `session` columns: old databases lack some of them.
+/// The queries of `session` rows ([`session_from_row`] reads them).
 #[derive(Debug, Default)]
-struct SessionCols {
-    time_archived: bool,
-    summary: bool,
+struct SessionSql {
+    all: String,
+    at_rowid: String,
+    children: String,
+}
+
+impl SessionSql {
+    /// Old databases lack some of the optional columns.
+    fn new(time_archived: bool, summary: bool) -> SessionSql {
+        let columns = format!(
+            "id, project_id, parent_id, directory, title, version, time_created, time_updated, {}, {}",
+            if time_archived {
+                "time_archived"
+            } else {
+                "NULL"
+            },
+            if summary {
+                "summary_additions, summary_deletions, summary_files"
+            } else {
+                "NULL, NULL, NULL"
+            },
+        );
+        SessionSql {
+            all: format!("SELECT {columns} FROM session"),
+            at_rowid: format!("SELECT {columns} FROM session WHERE rowid = ?1"),
+            children: format!("SELECT {columns} FROM session WHERE parent_id = ?1"),
+        }
+    }
 }
 
 impl Db {
@@ -69,7 +95,7 @@ impl Db {
             path: path.to_path_buf(),
             conn,
             immutable_stamp,
-            session_cols: SessionCols::default(),
+            session_sql: SessionSql::default(),
             has_todo: true,
             copy,
         };
@@ -122,10 +148,10 @@ impl Db {
                 )
             }));
         }
-        self.session_cols = SessionCols {
-            time_archived: session.iter().any(|c| c == "time_archived"),
-            summary: session.iter().any(|c| c == "summary_additions"),
-        };
+        self.session_sql = SessionSql::new(
+            session.iter().any(|c| c == "time_archived"),
+            session.iter().any(|c| c == "summary_additions"),
+        );
         let message = columns(&self.conn, "message")?;
         if message.is_empty() {
             return Err(ReadError::Schema(
@@ -153,27 +179,11 @@ impl Db {
         !self.has_todo
     }
 
-    /// The `session` columns [`session_from_row`] reads, in its order.
-    fn session_columns(&self) -> String {
-        let cols = &self.session_cols;
-        format!(
-            "id, project_id, parent_id, directory, title, version, time_created, time_updated, {}, {}",
-            if cols.time_archived {
-                "time_archived"
-            } else {
-                "NULL"
-            },
-            if cols.summary {
-                "summary_additions, summary_deletions, summary_files"
-            } else {
-                "NULL, NULL, NULL"
-            },
-        )
-    }
-
     pub fn sessions(&mut self) -> Result<Vec<SessionInfo>, Error> {
-        let sql = format!("SELECT {} FROM session", self.session_columns());
-        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
+        let mut stmt = self
+            .conn
+            .prepare(&self.session_sql.all)
+            .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([], session_from_row)
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>());
@@ -214,24 +224,16 @@ impl Db {
 
     /// The session at `rowid` (see [`Db::places`]), if it is still there.
     pub fn session_at(&self, rowid: i64) -> Result<Option<SessionInfo>, Error> {
-        let sql = format!(
-            "SELECT {} FROM session WHERE rowid = ?1",
-            self.session_columns()
-        );
         self.conn
-            .prepare_cached(&sql)
+            .prepare_cached(&self.session_sql.at_rowid)
             .and_then(|mut stmt| stmt.query_row([rowid], session_from_row).optional())
             .map_err(|e| self.err(e))
     }
 
     /// The sessions whose parent is `id`.
     pub fn children(&self, id: &str) -> Result<Vec<SessionInfo>, Error> {
-        let sql = format!(
-            "SELECT {} FROM session WHERE parent_id = ?1",
-            self.session_columns()
-        );
         self.conn
-            .prepare_cached(&sql)
+            .prepare_cached(&self.session_sql.children)
             .and_then(|mut stmt| {
                 stmt.query_map([id], session_from_row)?
                     .collect::<Result<Vec<_>, _>>()
@@ -293,12 +295,12 @@ impl Db {
             } else {
                 None
             };
-            let meta: MessageMeta =
-                serde_json::from_str(text).map_err(|source| ReadError::Message {
+            MessageMeta::read(text, |meta| visit(meta, transcript)).map_err(|source| {
+                ReadError::Message {
                     id: id.to_string(),
                     source,
-                })?;
-            visit(&meta, transcript);
+                }
+            })?;
         }
         Ok(())
     }
