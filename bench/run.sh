@@ -206,8 +206,8 @@ hf json-backfill $R_SLOW "$BIN --data-dir $JDATA dry-run --all-complete"
 # 5. scale: the first export (fresh ledger and sink every run) against the dry-run of the same
 # store, 8x the default SQLite store and 100,000 JSON sessions; then the no-op run on the latter
 # (the ledger as the last first export left it). The dry-runs run first and warm the page cache.
-hf scale-8x-dry --warmup 1 $R_MID "$BIN --data-dir $SQ8/opencode dry-run --all-complete"
-hf scale-8x-floor --warmup 1 $R_MID "sqlite3 -readonly $SQ8/opencode/opencode.db 'select sum(length(data)) from message'"
+hf scale-8x-dry $R_MID "$BIN --data-dir $SQ8/opencode dry-run --all-complete"
+hf scale-8x-floor $R_MID "sqlite3 -readonly $SQ8/opencode/opencode.db 'select sum(length(data)) from message'"
 XDG_STATE_HOME=$ENVD/state-8x XDG_DATA_HOME=$ENVD/data-8x \
   hf scale-8x-full $R_SCALE --prepare "rm -rf $ENVD/state-8x $ENVD/data-8x" "$BIN --data-dir $SQ8/opencode export --all-complete"
 hf scale-100k-dry --warmup 1 $R_SCALE "$BIN --data-dir $J100K/opencode dry-run --all-complete"

@@ -16,6 +16,7 @@ use crate::store::{SessionInfo, Slot, Source, Store};
 use crate::xdg;
 use std::io::Write;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 pub fn run(s: &Settings, e: &Export, send: bool, out: &mut Output) -> Result<ExitCode, Error> {
     let ledger_key = e.target.ledger_key();
@@ -96,6 +97,7 @@ pub fn run(s: &Settings, e: &Export, send: bool, out: &mut Output) -> Result<Exi
         // them.
         show_unchanged: !send && matches!(e.pick, Pick::Ids(_)),
         force: e.force,
+        stopped: AtomicBool::new(false),
         salt: e.content.fingerprint(),
         ledger: &ledger,
         ledger_key: &ledger_key,
@@ -114,20 +116,25 @@ pub fn run(s: &Settings, e: &Export, send: bool, out: &mut Output) -> Result<Exi
         &mut store,
         slots,
         |store, repositories, slot| plan.one(store, repositories, slot),
-        |done| {
+        |(done, warnings)| {
             out.advance(1);
+            for w in &warnings {
+                out.warn(w);
+            }
             let built = match done {
                 Done::LeftOut(id, reason) => {
                     left_out.add(&id, reason);
                     return Ok(true);
                 }
                 Done::Gone => return Ok(true),
+                Done::NotSent => {
+                    // The sink stopped: counted as failed below.
+                    picked += 1;
+                    return Ok(true);
+                }
                 Done::Built(b) => b,
             };
             picked += 1;
-            for w in &built.warnings {
-                out.warn(w);
-            }
             if built.unchanged {
                 shown_unchanged.push(built.id.clone());
             }
@@ -157,7 +164,12 @@ pub fn run(s: &Settings, e: &Export, send: bool, out: &mut Output) -> Result<Exi
                 }
                 Some(b) => {
                     b.push(doc, built.key, settled, out)?;
-                    Ok(!b.stopped)
+                    // Once the sink stops, the lanes only find out which of
+                    // the other sessions would have been sent.
+                    if b.stopped {
+                        plan.stopped.store(true, Ordering::Relaxed);
+                    }
+                    Ok(true)
                 }
             }
         },
@@ -211,6 +223,8 @@ struct Plan<'a> {
     /// Build sessions the ledger holds as exported and unchanged too.
     show_unchanged: bool,
     force: bool,
+    /// The sink stopped: sessions are picked but not read.
+    stopped: AtomicBool,
     salt: String,
     ledger: &'a Mutex<Ledger>,
     ledger_key: &'a str,
@@ -222,6 +236,8 @@ enum Done {
     LeftOut(String, Reason),
     /// It was deleted since the run began.
     Gone,
+    /// It would have been sent, but the sink stopped.
+    NotSent,
     Built(Box<Built>),
 }
 
@@ -233,8 +249,6 @@ struct Built {
     /// The document, and whether no assistant message was still being
     /// written.
     result: Result<(Document, bool), Error>,
-    /// Files of the store skipped while reading the session.
-    warnings: Vec<String>,
     /// The ledger holds it as exported and unchanged.
     unchanged: bool,
 }
@@ -242,17 +256,23 @@ struct Built {
 impl Plan<'_> {
     /// Read the session at `slot` and decide; build its document when it
     /// is picked. Everything is read again when the store changed meanwhile.
-    fn one(&self, store: &mut Store, repositories: &mut Repositories, slot: Slot) -> Done {
+    /// Also the warnings about what of the store was skipped meanwhile.
+    fn one(
+        &self,
+        store: &mut Store,
+        repositories: &mut Repositories,
+        slot: Slot,
+    ) -> (Done, Vec<String>) {
         let mut warnings = Vec::new();
         let mut seen = None;
-        let read = pipeline::stable(store, |store| {
+        let done = pipeline::stable(store, |store| {
             warnings.clear();
             let Some(info) = store.session(slot)? else {
-                return Ok(None);
+                return Ok(Done::Gone);
             };
             seen = Some(info.id.clone());
             if let Some(reason) = self.selection.and_then(|sel| out_of_scope(sel, &info)) {
-                return Ok(Some(Err((info.id, reason))));
+                return Ok(Done::LeftOut(info.id, reason));
             }
             let todos = match store.todos(&info) {
                 Ok(t) => t,
@@ -265,7 +285,7 @@ impl Plan<'_> {
             if let Some(sel) = self.selection {
                 let stats = TodoStats::of(&todos);
                 if !sel.ended(&info, &stats) {
-                    return Ok(Some(Err((info.id, Reason::OpenTodos(stats)))));
+                    return Ok(Done::LeftOut(info.id, Reason::OpenTodos(stats)));
                 }
             }
             let descendants = store.descendants(&info)?;
@@ -278,7 +298,10 @@ impl Plan<'_> {
                     .unwrap_or_else(|poisoned| poisoned.into_inner())
                     .is_current(self.ledger_key, &info.id, &key);
             if unchanged && !self.show_unchanged {
-                return Ok(Some(Err((info.id, Reason::Unchanged))));
+                return Ok(Done::LeftOut(info.id, Reason::Unchanged));
+            }
+            if self.stopped.load(Ordering::Relaxed) {
+                return Ok(Done::NotSent);
             }
             let (doc, settled) = pipeline::build_document(
                 store,
@@ -289,26 +312,22 @@ impl Plan<'_> {
                 &descendants,
                 &mut warnings,
             )?;
-            Ok(Some(Ok((info.id, key, doc, settled, unchanged))))
-        });
-        match read {
-            Ok(None) => Done::Gone,
-            Ok(Some(Err((id, reason)))) => Done::LeftOut(id, reason),
-            Ok(Some(Ok((id, key, doc, settled, unchanged)))) => Done::Built(Box::new(Built {
-                id,
+            Ok(Done::Built(Box::new(Built {
+                id: info.id,
                 key,
                 result: Ok((doc, settled)),
-                warnings,
                 unchanged,
-            })),
-            Err(e) => Done::Built(Box::new(Built {
+            })))
+        });
+        let done = done.unwrap_or_else(|e| {
+            Done::Built(Box::new(Built {
                 id: seen.unwrap_or_default(),
                 key: String::new(),
                 result: Err(e),
-                warnings,
                 unchanged: false,
-            })),
-        }
+            }))
+        });
+        (done, warnings)
     }
 }
 
