@@ -12,7 +12,7 @@ use crate::store::{SessionInfo, Store, Todo, Want};
 use std::sync::mpsc;
 
 /// Jobs travel to the lanes in batches of this many, handed out in turn.
-const BATCH_JOBS: usize = 16;
+const BATCH_JOBS: usize = 32;
 /// Batches handed out and not yet taken back, per lane: what bounds the
 /// memory of a run whatever the number of sessions.
 const IN_FLIGHT: usize = 4;

@@ -298,7 +298,10 @@ impl<'a> Reader<'a> {
         mut field: impl FnMut(&mut Self, usize) -> Option<()>,
     ) -> Option<()> {
         let mut seen = 0u32;
-        self.object(|r, key| match names.iter().position(|n| *n == key) {
+        // Compared byte by byte: these keys are too short for memcmp to pay.
+        let is =
+            |n: &[u8], key: &[u8]| n.len() == key.len() && n.iter().zip(key).all(|(a, b)| a == b);
+        self.object(|r, key| match names.iter().position(|n| is(n, key)) {
             Some(i) if seen & (1 << i) == 0 => {
                 seen |= 1 << i;
                 field(r, i)
