@@ -1,5 +1,6 @@
-//! What every command that reads opencode's store starts from: the store,
-//! opened, and its sessions as a tree.
+//! What `list` and `report` start from: the store, opened, and all its
+//! sessions as a tree. (`export` holds only the sessions' places and reads
+//! each session when its turn comes: see [`crate::store::Store::order`].)
 
 use crate::error::Error;
 use crate::output::Output;
