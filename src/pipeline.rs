@@ -12,9 +12,12 @@ use crate::store::{SessionInfo, Store, Todo, Want};
 use std::sync::mpsc;
 
 /// Jobs travel to the lanes in batches of this many, handed out in turn.
-const BATCH_JOBS: usize = 32;
-/// Batches handed out and not yet taken back, per lane: what bounds the
-/// memory of a run whatever the number of sessions.
+pub const BATCH: usize = 32;
+/// The batch for jobs whose results can be large (documents carrying their
+/// transcript): fewer of them are held at once.
+pub const BATCH_OF_LARGE: usize = 2;
+/// Batches handed out and not yet taken back, per lane: with the batch
+/// size, what bounds the memory of a run whatever the number of sessions.
 const IN_FLIGHT: usize = 4;
 /// Lanes at most: each holds a database connection and its page cache.
 const MAX_LANES: usize = 4;
@@ -22,22 +25,22 @@ const MAX_LANES: usize = 4;
 /// an immutable snapshot.
 pub const REREADS: usize = 5;
 
-/// Do `work` for each of `jobs` on up to one lane per core, and hand each
-/// result to `take` (on this thread) in the order of `jobs`. Each lane
-/// keeps a state `S` of its own. `take` answers whether to go on;
-/// `Ok(false)` stops handing out jobs (results of jobs already handed out
-/// still come), and an `Err` ends the run.
+/// Do `work` for each of `jobs` on up to one lane per core, in batches of
+/// `batch`, and hand each result to `take` (on this thread) in the order of
+/// `jobs`. Each lane keeps a state `S` of its own. An `Err` from `take` ends
+/// the run.
 pub fn lanes<J: Send, R: Send, S: Default>(
     store: &mut Store,
     jobs: impl IntoIterator<Item = J, IntoIter: ExactSizeIterator>,
+    batch: usize,
     work: impl Fn(&mut Store, &mut S, J) -> R + Sync,
-    mut take: impl FnMut(R) -> Result<bool, Error>,
+    mut take: impl FnMut(R) -> Result<(), Error>,
 ) -> Result<(), Error> {
     let mut jobs = jobs.into_iter();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let lanes = cores.min(MAX_LANES).min(jobs.len().div_ceil(BATCH_JOBS));
+    let lanes = cores.min(MAX_LANES).min(jobs.len().div_ceil(batch));
     let mut batches = std::iter::from_fn(|| {
-        let batch: Vec<J> = jobs.by_ref().take(BATCH_JOBS).collect();
+        let batch: Vec<J> = jobs.by_ref().take(batch).collect();
         (!batch.is_empty()).then_some(batch)
     });
     // The first lane reads through `store` itself.
@@ -67,9 +70,8 @@ pub fn lanes<J: Send, R: Send, S: Default>(
         let n = lanes.len();
         // Batch k goes to lane k % n, which hands results back in order.
         let (mut sent, mut taken) = (0, 0);
-        let mut going = true;
         loop {
-            while going && sent - taken < IN_FLIGHT * n {
+            while sent - taken < IN_FLIGHT * n {
                 let Some(batch) = batches.next() else { break };
                 lanes[sent % n]
                     .0
@@ -86,7 +88,7 @@ pub fn lanes<J: Send, R: Send, S: Default>(
                 .expect("a lane hands back every batch it got");
             taken += 1;
             for r in results {
-                going &= take(r)?;
+                take(r)?;
             }
         }
     })

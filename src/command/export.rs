@@ -115,6 +115,12 @@ pub fn run(s: &Settings, e: &Export, send: bool, out: &mut Output) -> Result<Exi
     pipeline::lanes(
         &mut store,
         slots,
+        // A document with its transcript can be large: hold fewer.
+        if e.content.messages {
+            pipeline::BATCH_OF_LARGE
+        } else {
+            pipeline::BATCH
+        },
         |store, repositories, slot| plan.one(store, repositories, slot),
         |(done, warnings)| {
             out.advance(1);
@@ -124,13 +130,13 @@ pub fn run(s: &Settings, e: &Export, send: bool, out: &mut Output) -> Result<Exi
             let built = match done {
                 Done::LeftOut(id, reason) => {
                     left_out.add(&id, reason);
-                    return Ok(true);
+                    return Ok(());
                 }
-                Done::Gone => return Ok(true),
+                Done::Gone => return Ok(()),
                 Done::NotSent => {
                     // The sink stopped: counted as failed below.
                     picked += 1;
-                    return Ok(true);
+                    return Ok(());
                 }
                 Done::Built(b) => b,
             };
@@ -148,19 +154,19 @@ pub fn run(s: &Settings, e: &Export, send: bool, out: &mut Output) -> Result<Exi
                         out.error(&err);
                         status = status.or(err.exit_code());
                     }
-                    return Ok(true);
+                    return Ok(());
                 }
             };
             // dry-run shows exactly what would be sent.
             if let Err(m) = e.target.prepare(&mut doc) {
                 out.error(&m);
                 status = status.or(ExitCode::Export);
-                return Ok(true);
+                return Ok(());
             }
             match &mut batcher {
                 None => {
                     emit(&doc, pretty, out)?;
-                    Ok(true)
+                    Ok(())
                 }
                 Some(b) => {
                     b.push(doc, built.key, settled, out)?;
@@ -169,7 +175,7 @@ pub fn run(s: &Settings, e: &Export, send: bool, out: &mut Output) -> Result<Exi
                     if b.stopped {
                         plan.stopped.store(true, Ordering::Relaxed);
                     }
-                    Ok(true)
+                    Ok(())
                 }
             }
         },

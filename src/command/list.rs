@@ -225,6 +225,7 @@ fn usage(
     pipeline::lanes(
         store,
         listed.iter().map(|s| (*s, catalog.descendants(&s.id))),
+        pipeline::BATCH,
         |store, repositories: &mut Repositories, (info, descendants)| {
             let mut warnings = Vec::new();
             let built = pipeline::stable(store, |store| {
@@ -257,7 +258,7 @@ fn usage(
                 }
                 Err(e) => out.warn(&format!("cannot read session {}: {e}", info.id)),
             }
-            Ok(true)
+            Ok(())
         },
     )?;
     Ok(found)

@@ -63,6 +63,7 @@ pub fn collect(
     pipeline::lanes(
         store,
         sessions.iter().enumerate(),
+        pipeline::BATCH,
         |store, lane: &mut Lane, (index, info)| {
             let read = pipeline::stable(store, |store| {
                 let mut session = Session::default();
@@ -81,12 +82,12 @@ pub fn collect(
         |(index, read)| match read {
             Ok(session) => {
                 facts.add(index, session);
-                Ok(true)
+                Ok(())
             }
             Err(e @ Error::Unstable(_)) => Err(e),
             Err(e) => {
                 warn(format!("skipping session {}: {e}", sessions[index].id));
-                Ok(true)
+                Ok(())
             }
         },
     )?;
