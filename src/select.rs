@@ -15,7 +15,7 @@ pub struct Catalog {
 impl Catalog {
     pub fn new(mut sessions: Vec<SessionInfo>) -> Catalog {
         // Oldest first: a backfill reads like the history it replays.
-        sessions.sort_by(|a, b| (a.time_created, &a.id).cmp(&(b.time_created, &b.id)));
+        sessions.sort_by(SessionInfo::creation_order);
         let by_id = sessions
             .iter()
             .enumerate()

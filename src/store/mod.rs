@@ -224,7 +224,7 @@ impl Store {
                 }
             }
             self.unreadable.extend(unreadable);
-            sessions.sort_by(|a, b| (a.time_created, &a.id).cmp(&(b.time_created, &b.id)));
+            sessions.sort_by(SessionInfo::creation_order);
             let mut children: HashMap<String, Vec<u32>> = HashMap::new();
             for (i, s) in sessions.iter().enumerate() {
                 if let Some(p) = &s.parent_id {
@@ -258,14 +258,27 @@ impl Store {
         if let Some(db) = &self.db {
             db.places(&mut |rowid, created| places.push((created, rowid)))?;
             places.sort_unstable();
+            // Sessions created in the same millisecond go by id.
+            for run in places.chunk_by_mut(|a, b| a.0 == b.0) {
+                if run.len() > 1 {
+                    let mut by_id = Vec::with_capacity(run.len());
+                    for &(created, rowid) in run.iter() {
+                        by_id.push((db.id_at(rowid)?.unwrap_or_default(), created, rowid));
+                    }
+                    by_id.sort();
+                    for (place, (_, created, rowid)) in run.iter_mut().zip(by_id) {
+                        *place = (created, rowid);
+                    }
+                }
+            }
         }
         let json: Vec<(i64, usize)> = listed
             .iter()
             .flat_map(|l| l.sessions.iter().enumerate())
             .map(|(i, s)| (s.time_created, i))
             .collect();
-        // Merge the two, each oldest first; in the same millisecond the
-        // smaller id goes first (then the database's ids are looked up).
+        // Merge the two, each in that order; in the same millisecond the
+        // smaller id goes first.
         let id_at = |rowid| -> Result<String, Error> {
             let db = self.db.as_ref().expect("database places come from it");
             Ok(db.id_at(rowid)?.unwrap_or_default())
@@ -274,27 +287,14 @@ impl Store {
         let mut slots = Vec::with_capacity(places.len() + json.len());
         let (mut p, mut j) = (0, 0);
         while p < places.len() || j < json.len() {
-            let take_db = match (places.get(p), json.get(j)) {
+            let db_first = match (places.get(p), json.get(j)) {
                 (Some(_), None) => true,
                 (None, _) => false,
                 (Some(&(tp, rowid)), Some(&(tj, i))) => {
                     tp < tj || (tp == tj && id_at(rowid)? < *json_id(i))
                 }
             };
-            if take_db {
-                // Sessions of the database created in the same millisecond
-                // go by id.
-                let end = p + places[p..].partition_point(|x| x.0 == places[p].0);
-                if end - p > 1 {
-                    let mut ids = Vec::new();
-                    for &(created, rowid) in &places[p..end] {
-                        ids.push((id_at(rowid)?, created, rowid));
-                    }
-                    ids.sort();
-                    for (x, (_, created, rowid)) in places[p..end].iter_mut().zip(ids) {
-                        *x = (created, rowid);
-                    }
-                }
+            if db_first {
                 slots.push(Slot::Db(places[p].1));
                 p += 1;
             } else {
@@ -355,7 +355,7 @@ impl Store {
             {
                 children.extend(c.iter().map(|&i| l.sessions[i as usize].clone()));
             }
-            children.sort_by(|a, b| (a.time_created, &a.id).cmp(&(b.time_created, &b.id)));
+            children.sort_by(SessionInfo::creation_order);
             for s in children {
                 if seen.insert(s.id.clone()) {
                     queue.push(s.id.clone());

@@ -33,6 +33,14 @@ pub struct SessionInfo {
     pub source: Source,
 }
 
+impl SessionInfo {
+    /// Sessions in the order they were created (`time_created`, then id):
+    /// the order a backfill reads them and subagents are listed in.
+    pub fn creation_order(a: &SessionInfo, b: &SessionInfo) -> std::cmp::Ordering {
+        (a.time_created, &a.id).cmp(&(b.time_created, &b.id))
+    }
+}
+
 /// opencode's summary of a session's code changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Summary {
