@@ -40,12 +40,8 @@ pub fn run(s: &Settings, e: &Export, send: bool, out: &mut Output) -> Result<Exi
     // The sessions asked for that are in the store: a backfill keeps only
     // their places, not the sessions.
     let mut warnings = Vec::new();
-    let (slots, known) = match &e.pick {
-        Pick::AllComplete => {
-            let slots = store.order(&mut warnings)?;
-            let known = slots.len() as u64;
-            (slots, known)
-        }
+    let slots = match &e.pick {
+        Pick::AllComplete => store.order(&mut warnings)?,
         Pick::Ids(ids) | Pick::IfComplete(ids) => {
             let mut slots = Vec::new();
             for id in ids {
@@ -68,16 +64,16 @@ pub fn run(s: &Settings, e: &Export, send: bool, out: &mut Output) -> Result<Exi
                     }
                 }
             }
-            let known = slots.len() as u64;
-            (slots, known)
+            slots
         }
     };
+    let known = slots.len() as u64;
     context::report(warnings, out);
     if known == 0 && e.pick == Pick::AllComplete {
         out.note(&format!("no sessions in {}", s.store.data_dir.display()));
     }
     if send {
-        out.start_progress(slots.len() as u64);
+        out.start_progress(known);
     }
 
     let pretty = match &e.pick {
@@ -206,15 +202,13 @@ pub fn run(s: &Settings, e: &Export, send: bool, out: &mut Output) -> Result<Exi
         .into_inner()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
         .finish()?;
-    let attempted = picked - unreadable;
     // Every session not confirmed failed: also those never sent because
     // the sink stopped, or refused before sending.
-    let failed = attempted - tally.confirmed();
-    tally.failed = failed;
-    if let Some(line) = summary(&tally, attempted, failed, unreadable, &sink_name) {
+    tally.failed = picked - unreadable - tally.confirmed();
+    if let Some(line) = summary(&tally, unreadable, &sink_name) {
         out.note(&line);
     }
-    if failed > 0 {
+    if tally.failed > 0 {
         status = status.or(ExitCode::Export);
     }
     Ok(status)
@@ -452,8 +446,9 @@ fn sessions(n: u64) -> String {
 
 /// The closing line of an export, as a person reads it: what went where,
 /// naming only the outcomes that happened. None when nothing was tried.
-fn summary(t: &Tally, attempted: u64, failed: u64, unreadable: u64, dest: &str) -> Option<String> {
-    let confirmed = t.confirmed();
+fn summary(t: &Tally, unreadable: u64, dest: &str) -> Option<String> {
+    let (confirmed, failed) = (t.confirmed(), t.failed);
+    let attempted = confirmed + failed;
     let mut parts = Vec::new();
     for (n, what) in [
         (t.inserted, "new"),
@@ -503,43 +498,43 @@ fn emit(doc: &Document, pretty: bool, out: &mut Output) -> Result<(), Error> {
 mod tests {
     use super::*;
 
-    fn tally(inserted: u64, updated: u64, unchanged: u64, stale: u64) -> Tally {
+    fn tally(inserted: u64, updated: u64, unchanged: u64, stale: u64, failed: u64) -> Tally {
         Tally {
             inserted,
             updated,
             unchanged,
             stale,
-            failed: 0,
+            failed,
         }
     }
 
     #[test]
     fn summaries_name_only_what_happened() {
-        let s = |t, attempted, failed, unreadable| summary(&t, attempted, failed, unreadable, "X");
-        assert_eq!(s(tally(0, 0, 0, 0), 0, 0, 0), None);
+        let s = |t, unreadable| summary(&t, unreadable, "X");
+        assert_eq!(s(tally(0, 0, 0, 0, 0), 0), None);
         assert_eq!(
-            s(tally(1, 0, 0, 0), 1, 0, 0).unwrap(),
+            s(tally(1, 0, 0, 0, 0), 0).unwrap(),
             "exported 1 session to X: 1 new"
         );
         assert_eq!(
-            s(tally(2, 1, 1, 1), 5, 0, 0).unwrap(),
+            s(tally(2, 1, 1, 1, 0), 0).unwrap(),
             "exported 5 sessions to X: 2 new, 1 updated, 1 unchanged (already there), \
              1 stale (it holds a newer version)"
         );
         assert_eq!(
-            s(tally(0, 0, 3, 0), 3, 0, 0).unwrap(),
+            s(tally(0, 0, 3, 0, 0), 0).unwrap(),
             "sent 3 sessions to X: it held them all already, unchanged; nothing was written"
         );
         assert_eq!(
-            s(tally(2, 0, 0, 0), 3, 1, 0).unwrap(),
+            s(tally(2, 0, 0, 0, 1), 0).unwrap(),
             "exported 2 of 3 sessions to X: 2 new, 1 failed"
         );
         assert_eq!(
-            s(tally(0, 0, 0, 0), 1, 1, 0).unwrap(),
+            s(tally(0, 0, 0, 0, 1), 0).unwrap(),
             "exported 0 of 1 session to X: 1 failed"
         );
         assert_eq!(
-            s(tally(0, 0, 0, 0), 0, 0, 2).unwrap(),
+            s(tally(0, 0, 0, 0, 0), 2).unwrap(),
             "exported nothing to X: 2 could not be read"
         );
     }
