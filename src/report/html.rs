@@ -116,15 +116,21 @@ fn stacked_days(
             .draw()?;
         for k in 0..series.len() {
             let col = colour(k);
-            c.draw_series(stacks.iter().enumerate().filter_map(|(i, s)| {
-                let base: f64 = s[..k].iter().sum();
-                let v = s[k];
+            c.draw_series(segments(&stacks, k).map(|(i, base, v)| {
                 let x = i as f64;
-                (v > 0.0)
-                    .then(|| Rectangle::new([(x - 0.4, base), (x + 0.4, base + v)], col.filled()))
+                Rectangle::new([(x - 0.4, base), (x + 0.4, base + v)], col.filled())
             }))?;
         }
         Ok(())
+    })
+}
+
+/// Series `k`'s segment of each stack that has one: the stack's index, where
+/// the segment starts (the sum of the series below it) and its size.
+fn segments(stacks: &[Vec<f64>], k: usize) -> impl Iterator<Item = (usize, f64, f64)> + '_ {
+    stacks.iter().enumerate().filter_map(move |(i, s)| {
+        let v = s[k];
+        (v > 0.0).then(|| (i, s[..k].iter().sum(), v))
     })
 }
 
@@ -164,12 +170,9 @@ fn stacked_bars(
             .draw()?;
         for k in 0..series.len() {
             let col = colour(k);
-            c.draw_series(stacks.iter().enumerate().filter_map(|(i, s)| {
-                let base: f64 = s[..k].iter().sum();
-                let v = s[k];
+            c.draw_series(segments(stacks, k).map(|(i, base, v)| {
                 let y = (stacks.len() - 1 - i) as f64;
-                (v > 0.0)
-                    .then(|| Rectangle::new([(base, y - 0.35), (base + v, y + 0.35)], col.filled()))
+                Rectangle::new([(base, y - 0.35), (base + v, y + 0.35)], col.filled())
             }))?;
         }
         Ok(())
