@@ -24,14 +24,16 @@
 //! much more than reading the snapshot. An entry is only written after the
 //! sink confirmed the document, so a failed, killed or unconfirmed export is
 //! sent again by the next run. A corrupt ledger is a warning and a full
-//! re-send.
+//! re-send. A symlink, a hard link or another user's file in place of one
+//! of these files, or a directory another user could change, is an error
+//! ([`crate::private`]): nothing outside the directory is ever written.
 
 use crate::error::Error;
 use crate::private;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -111,11 +113,12 @@ impl Ledger {
         let lock_path = dir.join("ledger.lock");
         let lock = private::open_file(&lock_path, false).map_err(|e| state(&lock_path, e))?;
         acquire(&lock, &lock_path, &mut warn)?;
-        let loaded = load(dir, true, &mut warn);
         let journal_path = dir.join("ledger.journal");
         let journal =
             private::open_file(&journal_path, true).map_err(|e| state(&journal_path, e))?;
-        private::restrict(&dir.join("ledger.json")).map_err(|e| state(dir, e))?;
+        let snapshot_path = dir.join("ledger.json");
+        private::restrict(&snapshot_path).map_err(|e| state(&snapshot_path, e))?;
+        let loaded = load(dir, true, &mut warn);
         let mut ledger = Ledger {
             dir: dir.to_path_buf(),
             data: loaded.data,
@@ -278,7 +281,7 @@ fn identity(path: &Path) -> Option<(u64, u64)> {
 fn load_once(dir: &Path, locked: bool, warn: &mut dyn FnMut(String)) -> Loaded {
     let path = dir.join("ledger.json");
     let mut unclean = false;
-    let (mut data, snapshot_len) = match std::fs::read(&path) {
+    let (mut data, snapshot_len) = match private::read(&path) {
         Ok(bytes) => {
             let len = bytes.len() as u64;
             match serde_json::from_slice::<LedgerFile>(&bytes) {
@@ -312,16 +315,17 @@ fn load_once(dir: &Path, locked: bool, warn: &mut dyn FnMut(String)) -> Loaded {
         }
     };
     let journal_path = dir.join("ledger.journal");
-    let mut text = Vec::new();
-    let journal = File::open(&journal_path).and_then(|mut f| f.read_to_end(&mut text));
-    match journal {
-        Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => warn(format!(
-            "cannot read {} ({e}); sending its sessions again",
-            journal_path.display()
-        )),
-    }
+    let text = match private::read(&journal_path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => {
+            warn(format!(
+                "cannot read {} ({e}); sending its sessions again",
+                journal_path.display()
+            ));
+            Vec::new()
+        }
+    };
     let journal_len = text.len() as u64;
     let complete = text.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     if complete < text.len() {

@@ -12,7 +12,13 @@ fn main() {
             // `session-export dry-run --all-complete | head` is not a failure.
             Some(Error::Output(io)) if io.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::Ok,
             known => {
-                let _ = writeln!(std::io::stderr(), "error: {}", printable(&format!("{e:#}")));
+                // The library's errors name their cause in their own text;
+                // anyhow's chain would repeat it.
+                let text = match known {
+                    Some(known) => known.to_string(),
+                    None => format!("{e:#}"),
+                };
+                let _ = writeln!(std::io::stderr(), "error: {}", printable(&text));
                 known.map_or(ExitCode::Failure, Error::exit_code)
             }
         },

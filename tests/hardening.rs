@@ -617,3 +617,147 @@ fn the_first_export_records_everything_and_the_next_run_sends_nothing() {
         "{err}"
     );
 }
+
+/// A file of the user's outside every directory the exporter owns, which a
+/// symlink or a hard link in one of them points to.
+fn someone_elses_file(fx: &Fixture, bytes: &[u8]) -> PathBuf {
+    let path = fx.tmp.path().join("precious");
+    std::fs::write(&path, bytes).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    path
+}
+
+#[test]
+fn state_and_sink_files_that_are_links_are_refused_and_what_they_point_to_is_untouched() {
+    let text = b"not the exporter's\n".as_slice();
+    // (file, what it points to, hard link instead of a symlink, exit status)
+    for (file, bytes, hard, code) in [
+        ("state/session-export/ledger.journal", text, false, 1),
+        ("state/session-export/ledger.journal", text, true, 1),
+        ("state/session-export/ledger.json", text, false, 1),
+        ("state/session-export/ledger.lock", text, false, 1),
+        // An empty file is a database SQLite would write a table into.
+        (
+            "xdg-data/session-export/sessions.db",
+            b"".as_slice(),
+            false,
+            5,
+        ),
+        (
+            "xdg-data/session-export/sessions.db",
+            b"".as_slice(),
+            true,
+            5,
+        ),
+        (
+            "xdg-data/session-export/sessions.db-wal",
+            b"".as_slice(),
+            false,
+            5,
+        ),
+        (
+            "xdg-data/session-export/sessions.db-shm",
+            b"".as_slice(),
+            false,
+            5,
+        ),
+    ] {
+        let fx = Fixture::load(DB_FIXTURE);
+        fx.cmd()
+            .args(["export", "--all-complete"])
+            .assert()
+            .success();
+        let store = snapshot(&fx.data);
+        let target = someone_elses_file(&fx, bytes);
+        let link = fx.tmp.path().join(file);
+        let _ = std::fs::remove_file(&link);
+        if hard {
+            std::fs::hard_link(&target, &link).unwrap();
+        } else {
+            std::os::unix::fs::symlink(&target, &link).unwrap();
+        }
+        let out = fx
+            .cmd()
+            .args(["export", "--all-complete", "--force"])
+            .assert()
+            .code(code);
+        let err = stderr(out.get_output());
+        assert_eq!(err.lines().count(), 1, "{file}: {err}");
+        assert!(err.contains(&*link.to_string_lossy()), "{file}: {err}");
+        let why = if hard { "hard link" } else { "symbolic link" };
+        assert!(err.contains(why), "{file}: {err}");
+        assert_eq!(std::fs::read(&target).unwrap(), bytes, "{file}");
+        assert_eq!(mode(&target), 0o644, "{file}");
+        assert!(store == snapshot(&fx.data), "the store changed");
+    }
+}
+
+#[test]
+fn a_state_or_sink_directory_of_another_user_or_open_to_everyone_is_refused() {
+    let chmod = |p: &Path, m| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m));
+    // (directory, what is done to it, exit status, what the error says)
+    type Change = fn(&Path) -> std::io::Result<()>;
+    let cases: [(&str, Change, i32, &str); 4] = [
+        (
+            "state/session-export",
+            |p| std::os::unix::fs::chown(p, Some(4242), None),
+            1,
+            "another user",
+        ),
+        (
+            "xdg-data/session-export",
+            |p| std::os::unix::fs::chown(p, Some(4242), None),
+            5,
+            "another user",
+        ),
+        (
+            "state",
+            |p| std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o777)),
+            1,
+            "writable by every user",
+        ),
+        (
+            "xdg-data",
+            |p| std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o777)),
+            5,
+            "writable by every user",
+        ),
+    ];
+    for (dir, change, code, says) in cases {
+        let fx = Fixture::load(DB_FIXTURE);
+        fx.cmd()
+            .args(["export", "--all-complete"])
+            .assert()
+            .success();
+        let store = snapshot(&fx.data);
+        let path = fx.tmp.path().join(dir);
+        if let Err(e) = change(&path) {
+            // Giving a directory away needs root.
+            assert_eq!(e.kind(), std::io::ErrorKind::PermissionDenied, "{e}");
+            continue;
+        }
+        let out = fx
+            .cmd()
+            .args(["export", "--all-complete", "--force"])
+            .assert()
+            .code(code);
+        let err = stderr(out.get_output());
+        assert_eq!(err.lines().count(), 1, "{dir}: {err}");
+        assert!(
+            err.contains(&*path.to_string_lossy()) && err.contains(says),
+            "{dir}: {err}"
+        );
+        assert!(store == snapshot(&fx.data), "the store changed");
+    }
+    // A world-writable directory with the sticky bit (as /tmp) is fine.
+    let fx = Fixture::load(DB_FIXTURE);
+    for dir in ["state", "xdg-data"] {
+        let path = fx.tmp.path().join(dir);
+        std::fs::create_dir_all(&path).unwrap();
+        chmod(&path, 0o1777).unwrap();
+    }
+    fx.cmd()
+        .args(["export", "--all-complete"])
+        .assert()
+        .success();
+}

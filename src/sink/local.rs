@@ -6,7 +6,7 @@ use super::{Fatal, Limits, Outcome, Sink, Upserted};
 use crate::document::Document;
 use crate::error::Error;
 use crate::private;
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -51,18 +51,34 @@ impl LocalDb {
             path: path.to_path_buf(),
             msg: e.to_string(),
         };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            private::create_dir(dir).map_err(|e| {
-                err(&format!(
-                    "cannot create its directory {}: {e}",
-                    dir.display()
-                ))
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let real_dir = private::create_dir(dir)
+            .and_then(|()| dir.canonicalize())
+            .map_err(|e| err(&format!("cannot use its directory {}: {e}", dir.display())))?;
+        // SQLite opens its -journal, -wal and -shm itself: those there must
+        // be the user's own files too.
+        for suffix in ["-journal", "-wal", "-shm"] {
+            let mut sibling = path.as_os_str().to_owned();
+            sibling.push(suffix);
+            let sibling = Path::new(&sibling);
+            private::restrict(sibling).map_err(|e| Error::Sink {
+                path: sibling.to_path_buf(),
+                msg: e.to_string(),
             })?;
         }
         // Created 0600 before SQLite opens it (its -wal and -shm get the
         // same mode): with --include-messages it holds transcripts.
         private::open_file(path, false).map_err(|e| err(&e))?;
-        let mut conn = Connection::open(path).map_err(|e| err(&e))?;
+        // By its real path, so that SQLite can refuse any symlink in it.
+        let file_name = path.file_name().ok_or_else(|| err(&"not a file name"))?;
+        let mut conn = Connection::open_with_flags(
+            real_dir.join(file_name),
+            OpenFlags::default() | OpenFlags::SQLITE_OPEN_NOFOLLOW,
+        )
+        .map_err(|e| err(&e))?;
         conn.busy_timeout(BUSY_WAIT).map_err(|e| err(&e))?;
         conn.pragma_update(None, "journal_mode", "wal")
             .map_err(|e| err(&e))?;
