@@ -71,6 +71,13 @@ pub enum Error {
     },
     #[error("no session {id} in {} (`session-export list` shows the sessions there)", data_dir.display())]
     UnknownSession { id: String, data_dir: PathBuf },
+    /// A JSON store's session file names its session with something that
+    /// is not an opencode id (it could make a path outside `storage/`).
+    #[error(
+        "{}: its id \"{id}\" is not an opencode session id (ses_ and letters and digits)",
+        path.display()
+    )]
+    NotAnId { id: String, path: PathBuf },
     #[error("opencode kept rewriting {} while it was read; try again", .0.display())]
     Unstable(PathBuf),
     #[error("a subagent session of {0} could not be read")]
@@ -103,7 +110,7 @@ pub enum Error {
 impl Error {
     pub fn exit_code(&self) -> ExitCode {
         match self {
-            Error::UnknownSession { .. } => ExitCode::UnknownSession,
+            Error::UnknownSession { .. } | Error::NotAnId { .. } => ExitCode::UnknownSession,
             Error::Usage(_) | Error::Config(_) => ExitCode::Usage,
             Error::Sink { .. } => ExitCode::Export,
             Error::Remote(_) => ExitCode::Failure,

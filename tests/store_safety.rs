@@ -254,3 +254,71 @@ fn a_truncated_session_file_is_a_warning_and_the_rest_come_out() {
     assert!(err.contains(&*session_file.to_string_lossy()), "{err}");
     assert!(!json_lines(&out.get_output().stdout).is_empty());
 }
+
+#[test]
+fn a_session_id_that_is_not_an_opencode_id_never_becomes_a_path() {
+    let fx = Fixture::load(JSON_FIXTURE);
+    let backfill = |fx: &Fixture| {
+        let out = fx
+            .cmd()
+            .args(["dry-run", "--all-complete", "--include-messages"])
+            .assert()
+            .success();
+        let out = out.get_output();
+        (json_lines(&out.stdout), stderr(out))
+    };
+    let n = backfill(&fx).0.len();
+    // A session file naming its session `../../../outside`: its message
+    // directory and todo file would be `outside` and `outside.json` beside
+    // the data dir, where this session's real ones are put.
+    let victim = fx.scenario("todos-done").unwrap();
+    let hostile = "../../../outside";
+    let outside = fx.tmp.path().join("outside");
+    std::fs::rename(fx.data.join("storage/message").join(&victim), &outside).unwrap();
+    std::fs::rename(
+        fx.data.join(format!("storage/todo/{victim}.json")),
+        outside.with_extension("json"),
+    )
+    .unwrap();
+    let session_file = fx.session_file(&victim);
+    let text = std::fs::read_to_string(&session_file).unwrap();
+    let text = text.replacen(
+        &format!("\"id\": \"{victim}\""),
+        &format!("\"id\": \"{hostile}\""),
+        1,
+    );
+    std::fs::write(&session_file, text).unwrap();
+    let before = snapshot(fx.tmp.path());
+
+    let (docs, err) = backfill(&fx);
+    assert_eq!(docs.len(), n - 1, "{err}");
+    assert!(docs.iter().all(|d| d["sessionId"] != hostile), "{err}");
+    let todos = std::fs::read_to_string(outside.with_extension("json")).unwrap();
+    let todo: Value = serde_json::from_str(&todos).unwrap();
+    let content = todo[0]["content"].as_str().unwrap();
+    assert!(
+        docs.iter().all(|d| !d.to_string().contains(content)),
+        "the todo file outside storage/ was exported"
+    );
+    assert!(
+        err.lines().any(|l| l.starts_with("warning:")
+            && l.contains(&*session_file.to_string_lossy())
+            && l.contains("not an opencode session id")),
+        "{err}"
+    );
+    // Asked for by that id, or by the file's name: exit 3, saying why
+    // (after the listing's warning, as for any unreadable session file).
+    for id in [hostile, victim.as_str()] {
+        let out = fx.cmd().args(["dry-run", "--", id]).assert().code(3);
+        let err = stderr(out.get_output());
+        let last = err.lines().last().unwrap();
+        assert!(
+            last.starts_with("error:")
+                && last.contains(hostile)
+                && last.contains("not an opencode session id"),
+            "{err}"
+        );
+        assert!(out.get_output().stdout.is_empty());
+    }
+    assert!(before == snapshot(fx.tmp.path()), "a file changed");
+}

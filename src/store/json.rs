@@ -10,6 +10,12 @@
 //! warning; inside a session that is being read, it fails that session
 //! with an error naming the file.
 //!
+//! Only ids opencode could have made ([`is_id`]) become file names, so no
+//! id, whether asked for or read from a file of the store, can name a path
+//! outside `storage/`: a session file whose id is anything else is skipped
+//! like an unreadable one, and a message file named otherwise is skipped
+//! with a warning.
+//!
 //! Only regular files are read (a symlink to one is fine), and none over
 //! [`MAX_FILE_BYTES`]: anything else (a FIFO, a device such as a symlink to
 //! `/dev/zero`, a huge file) is skipped with a warning naming it, so a
@@ -124,6 +130,17 @@ impl JsonStore {
                 }
             };
             match parse::<RawSession>(path, &text) {
+                Ok(s) if !is_id(&s.id, "ses") => {
+                    let bad = |id: &str| Error::NotAnId {
+                        id: id.to_string(),
+                        path: path.to_path_buf(),
+                    };
+                    warnings.push(Warning(format!("skipping session: {}", bad(&s.id))));
+                    // Asked for by its id or by the file's name, it is
+                    // this error.
+                    unreadable.push((file_id(path), bad(&s.id)));
+                    unreadable.push((s.id.clone(), bad(&s.id)));
+                }
                 Ok(s) => out.push(session_info(s)),
                 Err(e) => {
                     warnings.push(Warning(format!("skipping session: {e}")));
@@ -135,7 +152,9 @@ impl JsonStore {
     }
 
     pub fn todos(&self, session_id: &str) -> Result<Vec<Todo>, Error> {
-        let path = self.storage.join("todo").join(format!("{session_id}.json"));
+        let path = self
+            .dir_of("todo", session_id)?
+            .join(format!("{session_id}.json"));
         if !path.exists() {
             return Ok(Vec::new());
         }
@@ -159,10 +178,15 @@ impl JsonStore {
         struct CreatedTime {
             created: i64,
         }
-        let dir = self.storage.join("message").join(session_id);
+        let dir = self.dir_of("message", session_id)?.join(session_id);
         let mut files = Vec::new();
         let mut out = RawMessages::dir(dir.clone());
         for path in json_files(&dir)? {
+            // Its name becomes the directory of its parts.
+            if !is_id(&file_id(&path), "msg") {
+                out.warn(skipping(&path, "not named like an opencode message file"));
+                continue;
+            }
             let text = match read(&path)? {
                 Bounded::Read(text) => text,
                 Bounded::Skipped(why) => {
@@ -216,6 +240,31 @@ impl JsonStore {
         }
         Ok(parts)
     }
+}
+
+impl JsonStore {
+    /// `storage/<kind>`, where a file named by `session_id` is, if
+    /// [`is_id`] accepts it.
+    fn dir_of(&self, kind: &str, session_id: &str) -> Result<PathBuf, Error> {
+        let dir = self.storage.join(kind);
+        if !is_id(session_id, "ses") {
+            return Err(Error::NotAnId {
+                id: session_id.to_string(),
+                path: dir,
+            });
+        }
+        Ok(dir)
+    }
+}
+
+/// Whether `id` has the shape of the ids opencode makes for `prefix`
+/// (`ses`, `msg`): the prefix, `_`, then ASCII letters and digits (its
+/// `Identifier`: 12 hex digits of time, 14 base62 characters). Such an id
+/// is one plain file name: no `/`, no `..`.
+pub fn is_id(id: &str, prefix: &str) -> bool {
+    id.strip_prefix(prefix)
+        .and_then(|rest| rest.strip_prefix('_'))
+        .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 fn session_info(s: RawSession) -> SessionInfo {
@@ -326,4 +375,28 @@ fn parse<T: for<'de> Deserialize<'de>>(path: &Path, bytes: &[u8]) -> Result<T, E
         path: path.to_path_buf(),
         source,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_id;
+
+    #[test]
+    fn only_ids_of_opencode_s_shape_are_ids() {
+        assert!(is_id("ses_deef66f48ffeJphlwqBdf8RJXt", "ses"));
+        assert!(is_id("msg_21109f75a001a48XLWSkrQ0JCX", "msg"));
+        for bad in [
+            "",
+            "ses",
+            "ses_",
+            "ses_../x",
+            "ses_a/b",
+            "ses_a.b",
+            "../../ses_a",
+            "msg_deef66f48ffe",
+            "ses_deef66f48ffe\u{0}",
+        ] {
+            assert!(!is_id(bad, "ses"), "{bad:?}");
+        }
+    }
 }
