@@ -335,3 +335,29 @@ fn flags_beat_env_beat_file() {
     assert!(out.status.success());
     assert_eq!((used.count(), unused.count()), (3, 0));
 }
+
+#[test]
+fn an_answer_over_the_size_limit_is_not_downloaded_again() {
+    let fx = Fixture::load(STORE);
+    // Over the 64 MiB a Convex answer may have; JSON whitespace, then `{}`.
+    let server = FakeServer::start(|_, _| Reply {
+        body: format!("{}{{}}", " ".repeat(65 << 20)),
+        ..Reply::json(200, json!({}))
+    });
+    let start = Instant::now();
+    let out = fx
+        .cmd()
+        .env("SESSION_EXPORT_CONVEX_URL", &server.url)
+        .env("SESSION_EXPORT_TOKEN", TOKEN)
+        .args(["report", "--convex"])
+        .timeout(Duration::from_secs(120))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(server.count(), 1, "the answer was fetched again: {err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains(&server.url) && err.contains("64 MiB"), "{err}");
+    assert!(!err.contains(TOKEN), "{err}");
+    assert!(start.elapsed() < Duration::from_secs(60));
+}

@@ -3,7 +3,8 @@
 //! One document goes through `sessions:upsert` (the seed's shape: the
 //! document's fields, flat), several through `sessions:upsertBatch` in
 //! batches far inside Convex's limits. Transport errors, 429 and 5xx are
-//! retried with bounded backoff; a function error is never retried blindly.
+//! retried with bounded backoff; a function error is never retried blindly,
+//! nor an answer over 64 MiB (`MAX_ANSWER`).
 //! A batch that fails because of one document is split until the culprit is
 //! alone, so the others still go in.
 
@@ -21,6 +22,9 @@ pub const DOC_BUDGET: usize = 900 * 1024;
 /// Per batch: Convex allows 16 MiB of arguments and 1 s of mutation time.
 pub const BATCH_MAX_DOCS: usize = 100;
 pub const BATCH_MAX_BYTES: usize = 4 * 1024 * 1024;
+/// The largest answer read (a team report is far smaller); a larger one
+/// fails the call, without asking again.
+const MAX_ANSWER: u64 = 64 << 20;
 /// Longest wait a `Retry-After` may ask for.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
@@ -234,10 +238,19 @@ impl Convex {
         let text = match resp
             .body_mut()
             .with_config()
-            .limit(64 << 20)
+            .limit(MAX_ANSWER)
             .read_to_string()
         {
             Ok(t) => t,
+            // The same request gets the same answer: asking again would
+            // only download it again.
+            Err(ureq::Error::BodyExceedsLimit(_)) => {
+                return Step::Done(Err(CallError::Fatal(format!(
+                    "the answer of {} is over the limit of {} MiB",
+                    self.url,
+                    MAX_ANSWER >> 20
+                ))));
+            }
             Err(e) => return Step::Retry(format!("reading the answer of {}: {e}", self.url), None),
         };
         let url = &self.url;
