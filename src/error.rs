@@ -103,6 +103,14 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// A page (`report --html FILE`) may not go there.
+    #[error("refusing to write the page to {}: {why}", path.display())]
+    PageRefused { path: PathBuf, why: String },
+    #[error("cannot write the page {}: {source}", path.display())]
+    Page {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot write output: {0}")]
     Output(std::io::Error),
 }
@@ -111,10 +119,12 @@ impl Error {
     pub fn exit_code(&self) -> ExitCode {
         match self {
             Error::UnknownSession { .. } | Error::NotAnId { .. } => ExitCode::UnknownSession,
-            Error::Usage(_) | Error::Config(_) => ExitCode::Usage,
+            // FILE of `--html FILE` names what it must not replace.
+            Error::Usage(_) | Error::Config(_) | Error::PageRefused { .. } => ExitCode::Usage,
             Error::Sink { .. } => ExitCode::Export,
             Error::Remote(_) => ExitCode::Failure,
             Error::Output(_)
+            | Error::Page { .. }
             | Error::Busy(_)
             | Error::State { .. }
             | Error::ConfigUnreadable { .. } => ExitCode::Failure,

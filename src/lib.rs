@@ -15,6 +15,7 @@ pub mod error;
 pub mod hex;
 pub mod ledger;
 pub mod output;
+pub mod page_file;
 pub mod pipeline;
 pub mod private;
 pub mod redact;

@@ -143,3 +143,82 @@ fn the_page_opens_without_network_or_errors_and_every_chart_is_drawn() {
     let (_, log) = browse(&broken, &dir.join("profile-3"), &["--dump-dom"]);
     assert!(!console_errors(&log).is_empty(), "errors are seen: {log}");
 }
+
+/// Run `report --html FILE` on the fixture; its exit status and stderr.
+fn report_to(fx: &Fixture, file: &Path) -> (i32, String) {
+    let out = fx
+        .cmd()
+        .args(["report", "--utc", "--html"])
+        .arg(file)
+        .output()
+        .unwrap();
+    (out.status.code().unwrap_or(-1), common::stderr(&out))
+}
+
+#[test]
+fn a_page_never_goes_into_the_opencode_data_dir_or_over_a_sqlite_database() {
+    let fx = Fixture::load("v1.18.33");
+    let db = fx.data.join("opencode.db");
+    let copy = fx.tmp.path().join("copy.db");
+    std::fs::copy(&db, &copy).unwrap();
+    let link = fx.tmp.path().join("link.html");
+    std::os::unix::fs::symlink(&db, &link).unwrap();
+    let store = common::snapshot(fx.tmp.path());
+    for (file, why) in [
+        (db.clone(), "opencode data dir"),
+        (fx.data.join("report.html"), "opencode data dir"),
+        (copy.clone(), "SQLite database"),
+        (link.clone(), "opencode data dir"),
+    ] {
+        let (code, err) = report_to(&fx, &file);
+        assert_eq!(code, 2, "{}: {err}", file.display());
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.contains(&*file.to_string_lossy()) && err.contains(why),
+            "{err}"
+        );
+        assert!(
+            store == common::snapshot(fx.tmp.path()),
+            "{}: a file changed",
+            file.display()
+        );
+    }
+}
+
+#[test]
+fn a_page_cut_short_leaves_the_old_page_whole() {
+    use std::os::unix::fs::PermissionsExt;
+    let fx = Fixture::load("v1.18.33");
+    let store = common::snapshot(&fx.data);
+    let page = fx.tmp.path().join("report.html");
+    assert_eq!(report_to(&fx, &page).0, 0);
+    // A rewrite keeps the mode the user gave the page.
+    std::fs::set_permissions(&page, std::fs::Permissions::from_mode(0o640)).unwrap();
+    assert_eq!(report_to(&fx, &page).0, 0);
+    let mode = std::fs::metadata(&page).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640);
+    let good = std::fs::read(&page).unwrap();
+    assert!(
+        good.len() > 16 << 10,
+        "the page is larger than the limit below"
+    );
+    // A file size limit of 8 KiB or less (shells count 512- or 1024-byte
+    // blocks) stops the run halfway through the page.
+    let mut c = fx.std_cmd();
+    c.args(["report", "--utc", "--html"]).arg(&page);
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -f 8 && exec \"$0\" \"$@\"")
+        .arg(c.get_program())
+        .args(c.get_args())
+        .env_clear()
+        .envs(c.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "{out:?}");
+    assert!(
+        std::fs::read(&page).unwrap() == good,
+        "the page was cut short"
+    );
+    assert!(store == common::snapshot(&fx.data), "the store changed");
+}

@@ -7,18 +7,19 @@ use crate::device;
 use crate::document::TodoStats;
 use crate::error::{Error, ExitCode};
 use crate::output::Output;
+use crate::page_file::{self, Protected};
 use crate::report::collect::{self, Window};
 use crate::report::group::{self, Device};
 use crate::report::{Dashboard, Report as ReportRows, Row, by_name, csv, html, table};
 use crate::settings::{Format, Report, Settings};
 use crate::sink::convex::{Convex, Deployment};
-use crate::store::SessionInfo;
+use crate::store::{SessionInfo, StorePaths};
 use jiff::tz::TimeZone;
 use std::collections::HashMap;
 
 pub fn run(s: &Settings, args: &Report, out: &mut Output) -> Result<ExitCode, Error> {
     if let Some(deployment) = &args.convex {
-        return team(deployment, args, out);
+        return team(deployment, args, &s.store, out);
     }
     let Context {
         mut store, catalog, ..
@@ -55,14 +56,19 @@ pub fn run(s: &Settings, args: &Report, out: &mut Output) -> Result<ExitCode, Er
             .collect();
         context::report(warnings, out);
         let page = group::dashboard(&facts, &sessions, &catalog, &todos, &device, rows);
-        return write_page(&page, file, out);
+        return write_page(&page, file, &s.store, out);
     }
     print(&rows, &args.format, out)
 }
 
 /// `report --convex`: the same rows from the deployment's aggregates
 /// (`sessions:report`), rendered by the same code.
-fn team(deployment: &Deployment, args: &Report, out: &mut Output) -> Result<ExitCode, Error> {
+fn team(
+    deployment: &Deployment,
+    args: &Report,
+    store: &StorePaths,
+    out: &mut Output,
+) -> Result<ExitCode, Error> {
     let convex = Convex::new(deployment)?;
     let ask = |by: By| -> Result<Vec<Row>, Error> {
         let mut q = serde_json::Map::new();
@@ -109,7 +115,7 @@ fn team(deployment: &Deployment, args: &Report, out: &mut Output) -> Result<Exit
             sessions: Vec::new(),
             report,
         };
-        return write_page(&page, file, out);
+        return write_page(&page, file, store, out);
     }
     print(&report, &args.format, out)
 }
@@ -148,16 +154,36 @@ fn print(rows: &ReportRows, format: &Format, out: &mut Output) -> Result<ExitCod
     Ok(ExitCode::Ok)
 }
 
+/// Write the page to `file`, never into opencode's store.
 fn write_page(
     page: &Dashboard,
     file: &std::path::Path,
+    store: &StorePaths,
     out: &mut Output,
 ) -> Result<ExitCode, Error> {
     let text = html::render(page).map_err(|e| Error::Usage(e.to_string()))?;
-    std::fs::write(file, text).map_err(|source| Error::State {
-        path: file.to_path_buf(),
-        source,
-    })?;
+    // `--db` may name a database elsewhere: it looks like a database, but
+    // its -wal and -shm do not.
+    let [wal, shm] = ["-wal", "-shm"].map(|suffix| {
+        let mut path = store.db.clone().into_os_string();
+        path.push(suffix);
+        std::path::PathBuf::from(path)
+    });
+    let protected = [
+        Protected {
+            path: &store.data_dir,
+            why: "it is in the opencode data dir",
+        },
+        Protected {
+            path: &wal,
+            why: "it is opencode's",
+        },
+        Protected {
+            path: &shm,
+            why: "it is opencode's",
+        },
+    ];
+    page_file::write(file, text.as_bytes(), &protected)?;
     out.note(&format!("wrote {}", file.display()));
     Ok(ExitCode::Ok)
 }
