@@ -627,6 +627,29 @@ fn someone_elses_file(fx: &Fixture, bytes: &[u8]) -> PathBuf {
     path
 }
 
+/// A fixture exported once, so that its state and sink files exist.
+fn exported_once() -> Fixture {
+    let fx = Fixture::load(DB_FIXTURE);
+    fx.cmd()
+        .args(["export", "--all-complete"])
+        .assert()
+        .success();
+    fx
+}
+
+/// Export everything again, which must fail with `code` and one line of
+/// stderr; that line.
+fn export_refused(fx: &Fixture, code: i32) -> String {
+    let out = fx
+        .cmd()
+        .args(["export", "--all-complete", "--force"])
+        .assert()
+        .code(code);
+    let err = stderr(out.get_output());
+    assert_eq!(err.lines().count(), 1, "{err}");
+    err
+}
+
 #[test]
 fn state_and_sink_files_that_are_links_are_refused_and_what_they_point_to_is_untouched() {
     let text = b"not the exporter's\n".as_slice();
@@ -662,11 +685,7 @@ fn state_and_sink_files_that_are_links_are_refused_and_what_they_point_to_is_unt
             5,
         ),
     ] {
-        let fx = Fixture::load(DB_FIXTURE);
-        fx.cmd()
-            .args(["export", "--all-complete"])
-            .assert()
-            .success();
+        let fx = exported_once();
         let store = snapshot(&fx.data);
         let target = someone_elses_file(&fx, bytes);
         let link = fx.tmp.path().join(file);
@@ -676,13 +695,7 @@ fn state_and_sink_files_that_are_links_are_refused_and_what_they_point_to_is_unt
         } else {
             std::os::unix::fs::symlink(&target, &link).unwrap();
         }
-        let out = fx
-            .cmd()
-            .args(["export", "--all-complete", "--force"])
-            .assert()
-            .code(code);
-        let err = stderr(out.get_output());
-        assert_eq!(err.lines().count(), 1, "{file}: {err}");
+        let err = export_refused(&fx, code);
         assert!(err.contains(&*link.to_string_lossy()), "{file}: {err}");
         let why = if hard { "hard link" } else { "symbolic link" };
         assert!(err.contains(why), "{file}: {err}");
@@ -724,11 +737,7 @@ fn a_state_or_sink_directory_of_another_user_or_open_to_everyone_is_refused() {
         ),
     ];
     for (dir, change, code, says) in cases {
-        let fx = Fixture::load(DB_FIXTURE);
-        fx.cmd()
-            .args(["export", "--all-complete"])
-            .assert()
-            .success();
+        let fx = exported_once();
         let store = snapshot(&fx.data);
         let path = fx.tmp.path().join(dir);
         if let Err(e) = change(&path) {
@@ -736,13 +745,7 @@ fn a_state_or_sink_directory_of_another_user_or_open_to_everyone_is_refused() {
             assert_eq!(e.kind(), std::io::ErrorKind::PermissionDenied, "{e}");
             continue;
         }
-        let out = fx
-            .cmd()
-            .args(["export", "--all-complete", "--force"])
-            .assert()
-            .code(code);
-        let err = stderr(out.get_output());
-        assert_eq!(err.lines().count(), 1, "{dir}: {err}");
+        let err = export_refused(&fx, code);
         assert!(
             err.contains(&*path.to_string_lossy()) && err.contains(says),
             "{dir}: {err}"
