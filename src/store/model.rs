@@ -129,7 +129,8 @@ impl<'a> MessageMeta<'a> {
         Ok(odd)
     }
 
-    /// Set a cost that is not a finite, non-negative number to 0, and drop
+    /// Set a cost that is not a number (the readers make an infinite one
+    /// NaN too) or is negative to 0, and drop
     /// a creation time that is missing or out of range (the message then
     /// counts in no day and not in `activeMs`) and a completion time out of
     /// range. Returns what was left out, for a warning.
@@ -139,23 +140,19 @@ impl<'a> MessageMeta<'a> {
         if self.cost.is_nan() {
             odd.push("its cost is not a number: it counts as 0".to_string());
             self.cost = 0.0;
-        } else if !(self.cost.is_finite() && self.cost >= 0.0) {
+        } else if self.cost < 0.0 {
             odd.push(format!(
                 "its cost {} is negative: it counts as 0",
                 self.cost
             ));
             self.cost = 0.0;
         }
-        match &mut self.time {
-            Some(MessageTime {
-                created: Some(t), ..
-            }) if !time_in_range(*t) => {
+        match self.time.as_ref().and_then(|t| t.created) {
+            None => odd.push(format!("it has no time.created: {NO_DAY}")),
+            Some(t) if !time_in_range(t) => {
                 odd.push(format!("its time.created {t} is out of range: {NO_DAY}"));
             }
-            Some(MessageTime {
-                created: Some(_), ..
-            }) => {}
-            _ => odd.push(format!("it has no time.created: {NO_DAY}")),
+            Some(_) => {}
         }
         if let Some(time) = &mut self.time {
             time.created = time.created.filter(|&t| time_in_range(t));
