@@ -4,7 +4,7 @@
 use crate::redact::{redact, redact_json};
 use crate::store::{MessageMeta, SessionInfo, Todo};
 pub use crate::usage::TokenTotals;
-use crate::usage::{AgentUsage, Amount, DayUsage, ModelUsage, Usage};
+use crate::usage::{AgentUsage, Amount, DayUsage, ModelUsage, Usage, add_usd, capped};
 use serde::Serialize;
 
 /// Bumped when a field changes meaning or type.
@@ -75,6 +75,17 @@ pub struct Document {
 }
 
 impl Document {
+    /// Whether a cost, token or time sum reached the largest number it can
+    /// hold and stopped there (every other sum is part of these).
+    pub fn capped(&self) -> bool {
+        capped(self.cost, &self.tokens)
+            || self.active_ms == i64::MAX
+            || self
+                .subagents
+                .as_ref()
+                .is_some_and(|s| capped(s.cost, &s.tokens) || s.active_ms == i64::MAX)
+    }
+
     /// Make the serialized document fit in `limit` bytes by trimming the
     /// transcript: the leading messages that fit stay, the rest go, and the
     /// document is marked. Returns false when it cannot fit even without a
@@ -194,7 +205,7 @@ impl Stats {
             "assistant" => {
                 self.assistant += 1;
                 self.tokens.add(&amount.tokens);
-                self.cost += amount.cost;
+                self.cost = add_usd(self.cost, amount.cost);
                 if meta.error.is_some() {
                     self.errors += 1;
                 }
@@ -232,8 +243,8 @@ impl Collected {
         self.in_flight |= meta.in_flight(now_ms);
         if meta.role() == "user" {
             for d in meta.summary.iter().flat_map(|s| &s.diffs) {
-                self.diff_additions += d.additions;
-                self.diff_deletions += d.deletions;
+                self.diff_additions = self.diff_additions.saturating_add(d.additions);
+                self.diff_deletions = self.diff_deletions.saturating_add(d.deletions);
                 if let Some(f) = &d.file
                     && !self.diff_files.contains(f.as_ref())
                 {
@@ -267,10 +278,10 @@ fn code_changes(info: &SessionInfo, c: &Collected) -> Option<CodeChanges> {
         deletions: s.deletions,
         files_changed: s.files,
     });
-    if recorded.is_some_and(|c| c.additions + c.deletions + c.files_changed > 0) {
+    if recorded.is_some_and(|c| c.additions != 0 || c.deletions != 0 || c.files_changed != 0) {
         return recorded;
     }
-    if c.diff_files.is_empty() && c.diff_additions + c.diff_deletions == 0 {
+    if c.diff_files.is_empty() && c.diff_additions == 0 && c.diff_deletions == 0 {
         return recorded;
     }
     Some(CodeChanges {
@@ -341,8 +352,8 @@ pub fn build(
         };
         let mut usage = Usage::default();
         for d in descendants {
-            r.message_count += d.messages;
-            r.cost += d.cost;
+            r.message_count = r.message_count.saturating_add(d.messages);
+            r.cost = add_usd(r.cost, d.cost);
             r.tokens.add(&d.tokens);
             usage.merge(&d.usage);
         }

@@ -151,5 +151,11 @@ pub fn build_document(
         origin,
         include,
     );
+    if doc.capped() {
+        warnings.push(format!(
+            "session {}: a cost, token or time sum reaches the largest number a document can hold and is capped there",
+            info.id
+        ));
+    }
     Ok((doc, !collected.in_flight))
 }

@@ -20,13 +20,51 @@ pub struct TokenTotals {
 }
 
 impl TokenTotals {
+    /// Add `o`; a sum past the largest count stops there (see [`capped`]).
     pub fn add(&mut self, o: &TokenTotals) {
-        self.input += o.input;
-        self.output += o.output;
-        self.reasoning += o.reasoning;
-        self.cache_read += o.cache_read;
-        self.cache_write += o.cache_write;
+        self.input = self.input.saturating_add(o.input);
+        self.output = self.output.saturating_add(o.output);
+        self.reasoning = self.reasoning.saturating_add(o.reasoning);
+        self.cache_read = self.cache_read.saturating_add(o.cache_read);
+        self.cache_write = self.cache_write.saturating_add(o.cache_write);
     }
+
+    /// All tokens, of every kind.
+    pub fn total(&self) -> u64 {
+        [
+            self.output,
+            self.reasoning,
+            self.cache_read,
+            self.cache_write,
+        ]
+        .into_iter()
+        .fold(self.input, u64::saturating_add)
+    }
+
+    /// Whether a count reached the largest one and stopped there.
+    pub fn capped(&self) -> bool {
+        [
+            self.input,
+            self.output,
+            self.reasoning,
+            self.cache_read,
+            self.cache_write,
+        ]
+        .contains(&u64::MAX)
+    }
+}
+
+/// `a + b` USD, kept within the finite numbers: a sum past the largest
+/// stops there (see [`capped`]), so that no sum becomes infinite (which
+/// JSON cannot hold).
+pub fn add_usd(a: f64, b: f64) -> f64 {
+    (a + b).clamp(-f64::MAX, f64::MAX)
+}
+
+/// Whether a cost or token sum reached the largest number and stopped
+/// there: what a warning then says.
+pub fn capped(cost: f64, tokens: &TokenTotals) -> bool {
+    cost.abs() == f64::MAX || tokens.capped()
 }
 
 /// Messages, cost and tokens of one slice of usage.
@@ -55,8 +93,8 @@ impl Amount {
     }
 
     pub fn add(&mut self, o: &Amount) {
-        self.messages += o.messages;
-        self.cost += o.cost;
+        self.messages = self.messages.saturating_add(o.messages);
+        self.cost = add_usd(self.cost, o.cost);
         self.tokens.add(&o.tokens);
     }
 }
@@ -83,7 +121,8 @@ pub struct Usage {
     /// Agents (falling back to mode) of all messages, in order of first use;
     /// `messages` counts all of them, `cost` the assistant messages'.
     pub agents: Vec<(String, Amount)>,
-    /// Sum of `time.completed - time.created` over assistant messages.
+    /// Sum of `time.completed - time.created` over assistant messages that
+    /// have both.
     pub active_ms: i64,
     /// By UTC day (days since 1970-01-01), in order of first use.
     pub days: Vec<Day>,
@@ -109,21 +148,25 @@ impl Usage {
     }
 
     fn count(&mut self, meta: &MessageMeta<'_>, amount: &Amount) {
-        let created = meta.created();
-        let day = created.div_euclid(DAY_MS);
-        let d = match self.days.iter().rposition(|d| d.day == day) {
-            Some(i) => i,
-            None => {
-                self.days.push(Day {
-                    day,
-                    sessions: 1,
-                    ..Day::default()
-                });
-                self.days.len() - 1
+        // A message without a (usable) creation time is in no day.
+        let d = meta.created().map(|created| {
+            let day = created.div_euclid(DAY_MS);
+            match self.days.iter().rposition(|d| d.day == day) {
+                Some(i) => i,
+                None => {
+                    self.days.push(Day {
+                        day,
+                        sessions: 1,
+                        ..Day::default()
+                    });
+                    self.days.len() - 1
+                }
             }
-        };
+        });
         let assistant = meta.role() == "assistant";
-        self.days[d].all.add(amount);
+        if let Some(d) = d {
+            self.days[d].all.add(amount);
+        }
         if let Some(agent) = meta.agent() {
             let i = intern(&mut self.agents, |n| n == agent, || agent.to_string());
             self.agents[i].1.add(amount);
@@ -131,11 +174,11 @@ impl Usage {
         if !assistant {
             return;
         }
-        if let Some(t) = &meta.time
-            && let Some(done) = t.completed
-            && done >= t.created
+        if let Some(created) = meta.created()
+            && let Some(done) = meta.time.as_ref().and_then(|t| t.completed)
+            && done >= created
         {
-            self.active_ms += done - t.created;
+            self.active_ms = self.active_ms.saturating_add(done - created);
         }
         if let Some((p, m)) = meta.model() {
             let i = intern(
@@ -144,10 +187,12 @@ impl Usage {
                 || format!("{p}/{m}"),
             );
             self.models[i].1.add(amount);
-            let day = &mut self.days[d];
-            match day.models.iter_mut().find(|e| e.0 == i) {
-                Some(e) => e.2.add(amount),
-                None => day.models.push((i, 1, *amount)),
+            if let Some(d) = d {
+                let day = &mut self.days[d];
+                match day.models.iter_mut().find(|e| e.0 == i) {
+                    Some(e) => e.2.add(amount),
+                    None => day.models.push((i, 1, *amount)),
+                }
             }
         }
     }
@@ -167,7 +212,7 @@ impl Usage {
             let i = intern(&mut self.agents, |n| n == name, || name.clone());
             self.agents[i].1.add(a);
         }
-        self.active_ms += o.active_ms;
+        self.active_ms = self.active_ms.saturating_add(o.active_ms);
         for od in &o.days {
             let d = match self.days.iter().position(|d| d.day == od.day) {
                 Some(i) => i,
@@ -180,13 +225,13 @@ impl Usage {
                 }
             };
             let day = &mut self.days[d];
-            day.sessions += od.sessions;
+            day.sessions = day.sessions.saturating_add(od.sessions);
             day.all.add(&od.all);
             for &(om, sessions, a) in &od.models {
                 let m = models[om];
                 match day.models.iter_mut().find(|e| e.0 == m) {
                     Some(e) => {
-                        e.1 += sessions;
+                        e.1 = e.1.saturating_add(sessions);
                         e.2.add(&a);
                     }
                     None => day.models.push((m, sessions, a)),

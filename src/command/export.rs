@@ -108,6 +108,9 @@ pub fn run(s: &Settings, e: &Export, send: bool, out: &mut Output) -> Result<Exi
     let mut picked = 0u64;
     let mut unreadable = 0u64;
     let mut shown_unchanged = Vec::new();
+    // A subagent session is read for its parent's document and for its
+    // own: what is wrong in it is said once.
+    let mut said = std::collections::HashSet::new();
     pipeline::lanes(
         &mut store,
         slots,
@@ -120,8 +123,11 @@ pub fn run(s: &Settings, e: &Export, send: bool, out: &mut Output) -> Result<Exi
         |store, repositories, slot| plan.one(store, repositories, slot),
         |(done, warnings)| {
             out.advance(1);
-            for w in &warnings {
-                out.warn(w);
+            for w in warnings {
+                if !said.contains(&w) {
+                    out.warn(&w);
+                    said.insert(w);
+                }
             }
             let built = match done {
                 Done::LeftOut(id, reason) => {

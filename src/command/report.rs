@@ -14,6 +14,7 @@ use crate::report::{Dashboard, Report as ReportRows, Row, by_name, csv, html, ta
 use crate::settings::{Format, Report, Settings};
 use crate::sink::convex::{Convex, Deployment};
 use crate::store::{SessionInfo, StorePaths};
+use crate::usage::add_usd;
 use jiff::tz::TimeZone;
 use std::collections::HashMap;
 
@@ -47,6 +48,7 @@ pub fn run(s: &Settings, args: &Report, out: &mut Output) -> Result<ExitCode, Er
     };
     let title = title(args, &tz);
     let rows = group::report(&facts, &sessions, args.by, &device, title);
+    warn_capped(&rows, out);
     if let Format::Html(file) = &args.format {
         let mut warnings = Vec::new();
         let todos: HashMap<String, TodoStats> = store
@@ -93,11 +95,12 @@ fn team(
     let rows = ask(args.by)?;
     // Every session has one device: the device rows count each once.
     let sessions = match args.by {
-        By::Device => rows.iter().map(|r| r.sessions).sum(),
-        _ => ask(By::Device)?.iter().map(|r| r.sessions).sum(),
+        By::Device => sessions_in(&rows),
+        _ => sessions_in(&ask(By::Device)?),
     };
     let title = title(args, &TimeZone::UTC).replacen("Usage", "Team usage", 1);
     let report = team_report(args.by, rows, sessions, title);
+    warn_capped(&report, out);
     if let Format::Html(file) = &args.format {
         let days = match args.by {
             By::Day => report.rows.clone(),
@@ -128,8 +131,8 @@ fn team_report(by: By, rows: Vec<Row>, sessions: u64, title: String) -> ReportRo
         ..Row::default()
     };
     for r in &rows {
-        total.messages += r.messages;
-        total.cost += r.cost;
+        total.messages = total.messages.saturating_add(r.messages);
+        total.cost = add_usd(total.cost, r.cost);
         total.tokens.add(&r.tokens);
     }
     ReportRows {
@@ -137,6 +140,20 @@ fn team_report(by: By, rows: Vec<Row>, sessions: u64, title: String) -> ReportRo
         by,
         rows,
         total,
+    }
+}
+
+/// The sessions of rows that count each session once.
+fn sessions_in(rows: &[Row]) -> u64 {
+    rows.iter().map(|r| r.sessions).fold(0, u64::saturating_add)
+}
+
+/// Say so when a sum reached the largest number and stopped there.
+fn warn_capped(report: &ReportRows, out: &mut Output) {
+    if report.rows.iter().chain([&report.total]).any(Row::capped) {
+        out.warn(
+            "a cost or token sum of the report reaches the largest number and is capped there",
+        );
     }
 }
 

@@ -23,7 +23,9 @@ pub struct Window {
 /// without a model, and user messages, have none) and one agent.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Cell {
-    pub day: Date,
+    /// None for messages without a usable creation time: they count in
+    /// totals but in no day.
+    pub day: Option<Date>,
     pub assistant: bool,
     /// Index into [`Facts::models`].
     pub model: Option<usize>,
@@ -52,7 +54,8 @@ pub struct Facts {
 }
 
 /// Read and sum the messages of `sessions`; `warn` hears of each session
-/// that could not be read (it is left out).
+/// that could not be read (it is left out), of files of the store that
+/// were skipped and of numbers in messages that were left out.
 pub fn collect(
     store: &mut Store,
     sessions: &[&SessionInfo],
@@ -68,19 +71,20 @@ pub fn collect(
             let read = pipeline::stable(store, |store| {
                 let mut session = Session::default();
                 let mut failed = None;
-                store.visit(info, Want::default(), &mut |meta, _| {
+                let warnings = store.visit(info, Want::default(), &mut |meta, _| {
                     if failed.is_none()
                         && let Err(e) = session.message(meta, window, lane)
                     {
                         failed = Some(e);
                     }
                 })?;
-                failed.map_or(Ok(session), Err)
+                failed.map_or(Ok((session, warnings)), Err)
             });
             (index, read)
         },
         |(index, read)| match read {
-            Ok(session) => {
+            Ok((session, warnings)) => {
+                warnings.into_iter().for_each(&mut *warn);
                 facts.add(index, session);
                 Ok(())
             }
@@ -158,12 +162,20 @@ impl Session {
         lane: &mut Lane,
     ) -> Result<(), Error> {
         let created = meta.created();
-        if window.since_ms.is_some_and(|t| created < t)
-            || window.until_ms.is_some_and(|t| created >= t)
+        // A message without a usable time is in no window.
+        if window
+            .since_ms
+            .is_some_and(|t| created.is_none_or(|c| c < t))
+            || window
+                .until_ms
+                .is_some_and(|t| created.is_none_or(|c| c >= t))
         {
             return Ok(());
         }
-        let day = lane.day_of(created, &window.tz)?;
+        let day = match created {
+            Some(created) => Some(lane.day_of(created, &window.tz)?),
+            None => None,
+        };
         let assistant = meta.role() == "assistant";
         let amount = Amount::of(meta);
         let model = if assistant { self.model(meta) } else { None };

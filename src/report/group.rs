@@ -6,7 +6,7 @@ use crate::cli::By;
 use crate::document::TodoStats;
 use crate::select::Catalog;
 use crate::store::SessionInfo;
-use crate::usage::Amount;
+use crate::usage::{Amount, add_usd};
 use jiff::civil::Date;
 use std::collections::{HashMap, HashSet};
 
@@ -40,11 +40,9 @@ impl Acc {
     fn add(&mut self, session: usize, a: &Amount) {
         if self.last != Some(session) {
             self.last = Some(session);
-            self.row.sessions += 1;
+            self.row.sessions = self.row.sessions.saturating_add(1);
         }
-        self.row.messages += a.messages;
-        self.row.cost += a.cost;
-        self.row.tokens.add(&a.tokens);
+        add_amount(&mut self.row, a);
     }
 }
 
@@ -82,15 +80,19 @@ pub fn report(
             if by == By::Model && !c.assistant {
                 continue;
             }
+            total.add(n, &c.amount);
             let (key, label) = match by {
-                By::Day | By::Week | By::Month => (period(by, c.day), None),
+                By::Day | By::Week | By::Month => match c.day {
+                    Some(day) => (period(by, day), None),
+                    // Counted in the total only.
+                    None => continue,
+                },
                 By::Project => (info.directory.clone(), Some(info.project_id.clone())),
                 By::Model => (name(&facts.models, c.model), None),
                 By::Agent => (name(&facts.agents, c.agent), None),
                 By::Session => (info.id.clone(), Some(info.title.clone())),
                 By::Device => (device.id.clone(), Some(device.hostname.clone())),
             };
-            total.add(n, &c.amount);
             let acc = match rows.get_mut(&key) {
                 Some(acc) => acc,
                 None => rows.entry(key.clone()).or_insert(Acc::new(key, label)),
@@ -236,7 +238,12 @@ pub fn dashboard(
 }
 
 fn add_cell(row: &mut Row, c: &Cell) {
-    row.messages += c.amount.messages;
-    row.cost += c.amount.cost;
-    row.tokens.add(&c.amount.tokens);
+    add_amount(row, &c.amount);
+}
+
+/// Add `a` to the row's sums, each stopping at the largest number.
+fn add_amount(row: &mut Row, a: &Amount) {
+    row.messages = row.messages.saturating_add(a.messages);
+    row.cost = add_usd(row.cost, a.cost);
+    row.tokens.add(&a.tokens);
 }

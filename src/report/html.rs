@@ -2,6 +2,7 @@
 //! plotters (no script, no network), and tables.
 
 use super::{Dashboard, Row, by_name, count, money};
+use crate::usage::add_usd;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::fmt::Write;
@@ -71,14 +72,27 @@ fn tail(s: &str, max: usize) -> String {
     format!("…{rest}")
 }
 
-/// Where a value axis ends: a tenth above the tallest stack (1 when all
-/// are empty).
-fn axis_end(stacks: &[Vec<f64>]) -> f64 {
-    let max = stacks
+/// A stack's height: the sum of its positive values, stopping at the
+/// largest finite number.
+fn height(stack: &[f64]) -> f64 {
+    stack
         .iter()
-        .map(|s| s.iter().sum::<f64>())
-        .fold(0.0, f64::max);
-    if max > 0.0 { max * 1.1 } else { 1.0 }
+        .filter(|v| **v > 0.0)
+        .fold(0.0, |sum, v| (sum + v).min(f64::MAX))
+}
+
+/// Where a value axis ends: a tenth above the tallest stack (1 when all
+/// are empty or too small to draw). Always finite and not tiny: plotters
+/// finds its ticks by dividing the axis until they are few enough, which
+/// never ends on an infinite axis, nor reliably on one of subnormal size.
+fn axis_end(stacks: &[Vec<f64>]) -> f64 {
+    const SMALLEST: f64 = 1e-9;
+    let max = stacks.iter().map(|s| height(s)).fold(0.0, f64::max);
+    if max > SMALLEST {
+        (max * 1.1).min(f64::MAX)
+    } else {
+        1.0
+    }
 }
 
 /// Bars per day, each stacked from `parts(day)` (one value per series).
@@ -129,8 +143,8 @@ fn stacked_days(
 /// the segment starts (the sum of the series below it) and its size.
 fn segments(stacks: &[Vec<f64>], k: usize) -> impl Iterator<Item = (usize, f64, f64)> + '_ {
     stacks.iter().enumerate().filter_map(move |(i, s)| {
-        let v = s[k];
-        (v > 0.0).then(|| (i, s[..k].iter().sum(), v))
+        let v = s[k].min(f64::MAX);
+        (v > 0.0).then(|| (i, height(&s[..k]), v))
     })
 }
 
@@ -244,7 +258,7 @@ pub fn render(d: &Dashboard) -> Result<String, ChartError> {
     for day in &d.days {
         for m in &day.models {
             match models.iter_mut().find(|(n, _)| *n == m.key) {
-                Some(e) => e.1 += m.cost,
+                Some(e) => e.1 = add_usd(e.1, m.cost),
                 None => models.push((m.key.clone(), m.cost)),
             }
         }
@@ -267,7 +281,7 @@ pub fn render(d: &Dashboard) -> Result<String, ChartError> {
                     .iter()
                     .position(|s| *s == m.key)
                     .unwrap_or(series.len() - 1);
-                v[i] += m.cost;
+                v[i] = add_usd(v[i], m.cost);
             }
             v
         },
@@ -449,4 +463,57 @@ pub fn render(d: &Dashboard) -> Result<String, ChartError> {
     }
     h.push_str("</table>\n</body>\n</html>\n");
     Ok(h)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn any_values_give_a_finite_axis_whose_ticks_are_found() {
+        let odd = [
+            0.0,
+            -1.0,
+            5e-324,
+            1e-300,
+            1e-9,
+            0.004,
+            1e308,
+            f64::MAX,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+        ];
+        let days: Vec<Row> = ["2026-11-01", "2026-11-02"]
+            .map(|k| Row {
+                key: k.into(),
+                ..Row::default()
+            })
+            .to_vec();
+        for a in odd {
+            for b in odd {
+                let stacks = vec![vec![a, b], vec![b, a]];
+                let top = axis_end(&stacks);
+                assert!(top.is_finite() && top >= 1e-9, "{a} {b}: {top}");
+                // Drawn in a thread: a search for ticks that never ends
+                // fails the test instead of hanging it.
+                let (tx, rx) = std::sync::mpsc::channel();
+                let days = days.clone();
+                std::thread::spawn(move || {
+                    let series = ["a".to_string(), "b".to_string()];
+                    let drawn = stacked_days(
+                        "t",
+                        "t",
+                        &days,
+                        &series,
+                        |d| stacks[usize::from(d.key.ends_with('2'))].clone(),
+                        money,
+                    );
+                    let _ = tx.send(drawn.is_ok());
+                });
+                let drawn = rx.recv_timeout(std::time::Duration::from_secs(20));
+                assert_eq!(drawn, Ok(true), "{a} {b}");
+            }
+        }
+    }
 }

@@ -40,8 +40,13 @@ pub struct Row {
 impl Row {
     /// All tokens, of every kind.
     pub fn total_tokens(&self) -> u64 {
-        let t = &self.tokens;
-        t.input + t.output + t.reasoning + t.cache_read + t.cache_write
+        self.tokens.total()
+    }
+
+    /// Whether a sum in the row reached the largest number and stopped
+    /// there.
+    pub fn capped(&self) -> bool {
+        crate::usage::capped(self.cost, &self.tokens) || self.total_tokens() == u64::MAX
     }
 }
 
@@ -100,9 +105,12 @@ pub fn by_name(by: By) -> &'static str {
     }
 }
 
-/// `$12.34`; below a cent `$0.0042`.
+/// `$12.34`; below a cent `$0.0042`; from a quadrillion on `$1.798e308`
+/// (a sum capped at the largest number has 309 digits).
 pub fn money(usd: f64) -> String {
-    if usd != 0.0 && usd.abs() < 0.01 {
+    if usd.abs() >= 1e15 {
+        format!("${usd:.3e}")
+    } else if usd != 0.0 && usd.abs() < 0.01 {
         format!("${usd:.4}")
     } else {
         format!("${usd:.2}")
@@ -132,6 +140,7 @@ mod tests {
         assert_eq!(money(12.344), "$12.34");
         assert_eq!(money(0.0), "$0.00");
         assert_eq!(money(0.00421), "$0.0042");
+        assert_eq!(money(f64::MAX), "$1.798e308");
         assert_eq!(count(950), "950");
         assert_eq!(count(12_345), "12.3K");
         assert_eq!(count(1_234_567), "1.2M");

@@ -244,13 +244,14 @@ impl<'a> Reader<'a> {
         (self.at > from).then_some(())
     }
 
-    /// `cost`: a number as serde_json reads it, or null.
+    /// `cost`: a number as serde_json reads it, or null (0); any other
+    /// value is left to serde_json.
     fn cost(&mut self) -> Option<f64> {
         if self.null() {
             return Some(0.0);
         }
         let n: f64 = serde_json::from_str(self.number()?).ok()?;
-        Some(if n.is_finite() { n } else { 0.0 })
+        Some(if n.is_finite() { n } else { f64::NAN })
     }
 
     /// An integer field as the lenient reader sees it (through f64), or
@@ -343,7 +344,7 @@ impl<'a> Reader<'a> {
         self.fields(&[b"created", b"completed"], |r, i| {
             let n = r.int()?.map(|n| n as i64);
             if i == 0 {
-                t.created = n.unwrap_or(0);
+                t.created = n;
             } else {
                 t.completed = n;
             }
@@ -488,6 +489,14 @@ mod tests {
                 r#"{"cost":1.}"#,
                 r#"{"x":[1,]}"#,
                 r#"{"x":tru}"#,
+                r#"{"role":"assistant","cost":"0.5","time":{"completed":5}}"#,
+                r#"{"cost":true,"time":{}}"#,
+                r#"{"cost":[1],"time":{"created":null}}"#,
+                r#"{"cost":{"usd":1}}"#,
+                r#"{"cost":-1.5,"time":{"created":-5}}"#,
+                r#"{"cost":1e308,"time":{"created":99999999999999999999}}"#,
+                r#"{"cost":2e308}"#,
+                r#"{"tokens":{"input":9223372036854775807},"time":{"created":9223372036854775807}}"#,
             ]
             .map(String::from),
         );

@@ -78,22 +78,30 @@ impl RawMessages {
         std::mem::take(&mut self.warnings)
     }
 
-    /// Parse each message and hand it to `visit`, in order.
-    pub fn visit(self, visit: &mut Visit<'_>) -> Result<(), Error> {
+    /// Parse each message and hand it to `visit`, in order; `warnings`
+    /// hears of numbers in them that were left out.
+    pub fn visit(self, visit: &mut Visit<'_>, warnings: &mut Vec<String>) -> Result<(), Error> {
+        // The directory is named after the session.
+        let session = self.dir.file_name().unwrap_or_default().to_string_lossy();
         for m in self.messages {
             let transcript = m.transcript;
-            MessageMeta::read(&self.buf[m.text], |meta| visit(meta, transcript)).map_err(
-                |source| {
-                    let id = &self.buf[m.id.clone()];
-                    Error::Json {
-                        path: self.dir.join(format!("{id}.json")),
-                        source,
-                    }
-                },
-            )?;
+            let id = &self.buf[m.id.clone()];
+            let odd = MessageMeta::read(&self.buf[m.text], |meta| visit(meta, transcript))
+                .map_err(|source| Error::Json {
+                    path: self.dir.join(format!("{id}.json")),
+                    source,
+                })?;
+            if let Some(odd) = odd {
+                warnings.push(odd_numbers(&session, id, &odd));
+            }
         }
         Ok(())
     }
+}
+
+/// The warning about a message whose cost or times were left out.
+fn odd_numbers(session: &str, message: &str, odd: &str) -> String {
+    format!("session {session}, message {message}: {odd}")
 }
 
 /// The opencode store to read.
@@ -414,7 +422,8 @@ impl Store {
     }
 
     /// Parse a session's messages and hand each to `visit`, in order;
-    /// returns the warnings about files of the store that were skipped.
+    /// returns the warnings about files of the store that were skipped and
+    /// about numbers in messages that were left out (one per message).
     /// Database rows are parsed where they lie, without a copy.
     pub fn visit(
         &mut self,
@@ -423,12 +432,14 @@ impl Store {
         visit: &mut Visit<'_>,
     ) -> Result<Vec<String>, Error> {
         match info.source {
-            Source::Db => self
-                .db
-                .as_ref()
-                .expect("a DB session comes from an open DB")
-                .visit(&info.id, want, visit)
-                .map(|()| Vec::new()),
+            Source::Db => {
+                let mut warnings = Vec::new();
+                self.db
+                    .as_ref()
+                    .expect("a DB session comes from an open DB")
+                    .visit(&info.id, want, visit, &mut warnings)?;
+                Ok(warnings)
+            }
             Source::Json => {
                 let mut raw = self
                     .json
@@ -436,8 +447,8 @@ impl Store {
                     .expect("a JSON session comes from an open JSON store")
                     .store
                     .fetch(&info.id, want)?;
-                let warnings = raw.take_warnings();
-                raw.visit(visit)?;
+                let mut warnings = raw.take_warnings();
+                raw.visit(visit, &mut warnings)?;
                 Ok(warnings)
             }
         }

@@ -78,7 +78,9 @@ pub struct MessageMeta<'a> {
     pub provider_id: Option<Cow<'a, str>>,
     #[serde(rename = "modelID", borrow, deserialize_with = "lenient_str")]
     pub model_id: Option<Cow<'a, str>>,
-    #[serde(deserialize_with = "lenient_f64")]
+    /// USD; NaN where the stored value is not a number (a string, an
+    /// object, ...), 0 where it is absent or null.
+    #[serde(deserialize_with = "lenient_cost")]
     pub cost: f64,
     #[serde(deserialize_with = "lenient")]
     pub tokens: Option<Tokens>,
@@ -112,14 +114,56 @@ pub struct FileDiff<'a> {
 impl<'a> MessageMeta<'a> {
     /// Read a message's metadata from its JSON text and hand it to `visit`:
     /// in one pass where the text has the shape opencode writes, else by
-    /// serde_json (with the same result).
-    pub fn read(text: &'a str, visit: impl FnOnce(&MessageMeta<'a>)) -> serde_json::Result<()> {
+    /// serde_json (with the same result). A cost or time no sum can use is
+    /// left out first; the answer then says what was left out and why.
+    pub fn read(
+        text: &'a str,
+        visit: impl FnOnce(&MessageMeta<'a>),
+    ) -> serde_json::Result<Option<String>> {
         let mut m = MessageMeta::default();
         if !super::fast::read(text, &mut m) {
             m = serde_json::from_str(text)?;
         }
+        let odd = m.leave_out_odd_numbers();
         visit(&m);
-        Ok(())
+        Ok(odd)
+    }
+
+    /// Set a cost that is not a number (the readers make an infinite one
+    /// NaN too) or is negative to 0, and drop
+    /// a creation time that is missing or out of range (the message then
+    /// counts in no day and not in `activeMs`) and a completion time out of
+    /// range. Returns what was left out, for a warning.
+    fn leave_out_odd_numbers(&mut self) -> Option<String> {
+        const NO_DAY: &str = "it counts in the totals but in no day and not in activeMs";
+        let mut odd = Vec::new();
+        if self.cost.is_nan() {
+            odd.push("its cost is not a number: it counts as 0".to_string());
+            self.cost = 0.0;
+        } else if self.cost < 0.0 {
+            odd.push(format!(
+                "its cost {} is negative: it counts as 0",
+                self.cost
+            ));
+            self.cost = 0.0;
+        }
+        match self.time.as_ref().and_then(|t| t.created) {
+            None => odd.push(format!("it has no time.created: {NO_DAY}")),
+            Some(t) if !time_in_range(t) => {
+                odd.push(format!("its time.created {t} is out of range: {NO_DAY}"));
+            }
+            Some(_) => {}
+        }
+        if let Some(time) = &mut self.time {
+            time.created = time.created.filter(|&t| time_in_range(t));
+            if let Some(t) = time.completed.filter(|&t| !time_in_range(t)) {
+                odd.push(format!(
+                    "its time.completed {t} is out of range: it does not count in activeMs"
+                ));
+                time.completed = None;
+            }
+        }
+        (!odd.is_empty()).then(|| odd.join("; "))
     }
 
     pub fn role(&self) -> &str {
@@ -148,19 +192,32 @@ impl<'a> MessageMeta<'a> {
         self.role() == "assistant"
             && self.error.is_none()
             && self.time.as_ref().is_none_or(|t| t.completed.is_none())
-            && now_ms - self.created() < STEP_LIMIT_MS
+            && self
+                .created()
+                .is_some_and(|created| now_ms.saturating_sub(created) < STEP_LIMIT_MS)
     }
 
-    pub fn created(&self) -> i64 {
-        self.time.as_ref().map_or(0, |t| t.created)
+    /// When the message was created (epoch ms); None where that is missing
+    /// or out of range.
+    pub fn created(&self) -> Option<i64> {
+        self.time.as_ref().and_then(|t| t.created)
     }
+}
+
+/// Whether `ms` is a time that days can be cut at in any time zone: within
+/// what jiff can represent, with two days to spare at either end.
+fn time_in_range(ms: i64) -> bool {
+    const SPARE_MS: i64 = 2 * 86_400_000;
+    let min = jiff::Timestamp::MIN.as_millisecond() + SPARE_MS;
+    let max = jiff::Timestamp::MAX.as_millisecond() - SPARE_MS;
+    (min..=max).contains(&ms)
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct MessageTime {
-    #[serde(deserialize_with = "lenient_i64")]
-    pub created: i64,
+    #[serde(deserialize_with = "lenient_opt_i64")]
+    pub created: Option<i64>,
     #[serde(deserialize_with = "lenient_opt_i64")]
     pub completed: Option<i64>,
 }
@@ -212,6 +269,10 @@ trait Accept<'de>: Sized {
     fn num(self, _n: f64) -> Self::Out {
         Self::Out::default()
     }
+
+    fn bool(self) -> Self::Out {
+        Self::Out::default()
+    }
 }
 
 fn skip_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<(), A::Error> {
@@ -257,7 +318,7 @@ impl<'de, A: Accept<'de>> Visitor<'de> for Lenient<A> {
         Ok(self.0.num(n as f64))
     }
     fn visit_bool<E>(self, _: bool) -> Result<A::Out, E> {
-        Ok(A::Out::default())
+        Ok(self.0.bool())
     }
     fn visit_unit<E>(self) -> Result<A::Out, E> {
         Ok(A::Out::default())
@@ -320,6 +381,34 @@ impl Accept<'_> for Num {
     }
 }
 
+/// A number as it is (NaN where it is not finite); any other value but
+/// null is NaN, so that it can be told from an absent one.
+struct Cost;
+
+impl<'de> Accept<'de> for Cost {
+    type Out = f64;
+
+    fn map<A: MapAccess<'de>>(self, map: A) -> Result<f64, A::Error> {
+        skip_map(map).map(|()| f64::NAN)
+    }
+
+    fn seq<A: SeqAccess<'de>>(self, seq: A) -> Result<f64, A::Error> {
+        skip_seq(seq).map(|()| f64::NAN)
+    }
+
+    fn str(self, _s: Cow<'de, str>) -> f64 {
+        f64::NAN
+    }
+
+    fn num(self, n: f64) -> f64 {
+        if n.is_finite() { n } else { f64::NAN }
+    }
+
+    fn bool(self) -> f64 {
+        f64::NAN
+    }
+}
+
 fn lenient<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
 where
     D: Deserializer<'de>,
@@ -341,16 +430,13 @@ fn lenient_str<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>,
     d.deserialize_any(Lenient(Str))
 }
 
-fn lenient_f64<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    Ok(d.deserialize_any(Lenient(Num))?.unwrap_or(0.0))
+/// A cost: its number, 0 for null, NaN for anything else.
+fn lenient_cost<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    d.deserialize_any(Lenient(Cost))
 }
 
 fn lenient_opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     Ok(d.deserialize_any(Lenient(Num))?.map(|n| n as i64))
-}
-
-fn lenient_i64<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
-    Ok(lenient_opt_i64(d)?.unwrap_or(0))
 }
 
 fn lenient_u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
@@ -370,10 +456,58 @@ mod tests {
         )
         .unwrap();
         assert_eq!(m.agent(), Some("build"));
-        assert_eq!(m.cost, 0.0);
+        assert!(m.cost.is_nan(), "told from an absent cost");
         let t = m.tokens.unwrap();
         assert_eq!((t.input, t.output, t.cache), (1, 0, None));
-        assert_eq!(m.created(), 5);
+        assert_eq!(m.created(), Some(5));
+    }
+
+    #[test]
+    fn costs_and_times_no_sum_can_use_are_left_out_with_what_and_why() {
+        let read = |json: &str| {
+            let mut seen = (f64::NAN, None, None);
+            let odd = MessageMeta::read(json, |m| {
+                seen = (
+                    m.cost,
+                    m.created(),
+                    m.time.as_ref().and_then(|t| t.completed),
+                )
+            })
+            .unwrap();
+            (seen, odd.unwrap_or_default())
+        };
+        let (seen, odd) = read(r#"{"cost":0.5,"time":{"created":5,"completed":7}}"#);
+        assert_eq!((seen, odd.as_str()), ((0.5, Some(5), Some(7)), ""));
+        for (json, why) in [
+            (r#"{"cost":"0.5","time":{"created":5}}"#, "not a number"),
+            (r#"{"cost":{"usd":1},"time":{"created":5}}"#, "not a number"),
+            (r#"{"cost":true,"time":{"created":5}}"#, "not a number"),
+            (r#"{"cost":-0.5,"time":{"created":5}}"#, "-0.5 is negative"),
+        ] {
+            let (seen, odd) = read(json);
+            assert_eq!(seen.0, 0.0, "{json}");
+            assert!(odd.contains(why) && !odd.contains(';'), "{json}: {odd}");
+        }
+        for (json, why) in [
+            (r#"{"time":{"completed":7}}"#, "no time.created"),
+            (r#"{"role":"user"}"#, "no time.created"),
+            (r#"{"time":{"created":"5"}}"#, "no time.created"),
+            (
+                r#"{"time":{"created":9000000000000000,"completed":9000000000000001}}"#,
+                "time.created 9000000000000000 is out of range",
+            ),
+            (r#"{"time":{"created":-9000000000000000}}"#, "out of range"),
+        ] {
+            let (seen, odd) = read(json);
+            assert_eq!(seen.1, None, "{json}");
+            assert!(odd.contains(why), "{json}: {odd}");
+        }
+        let (seen, odd) = read(r#"{"cost":-1,"time":{"created":5,"completed":9e18}}"#);
+        assert_eq!(seen, (0.0, Some(5), None));
+        assert!(
+            odd.contains("counts as 0; its time.completed"),
+            "one line: {odd}"
+        );
     }
 
     #[test]

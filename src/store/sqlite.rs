@@ -263,8 +263,16 @@ impl Db {
 
     /// Parse a session's messages straight from the database's rows and
     /// hand each to `visit`, in order (nothing is copied).
-    pub fn visit(&self, session_id: &str, want: Want, visit: &mut Visit<'_>) -> Result<(), Error> {
-        self.read_messages(session_id, want, visit)
+    /// Hand each message of the session to `visit`; `warnings` hears of
+    /// numbers in them that were left out.
+    pub fn visit(
+        &self,
+        session_id: &str,
+        want: Want,
+        visit: &mut Visit<'_>,
+        warnings: &mut Vec<String>,
+    ) -> Result<(), Error> {
+        self.read_messages(session_id, want, visit, warnings)
             .map_err(|e| self.err(e))
     }
 
@@ -273,6 +281,7 @@ impl Db {
         session_id: &str,
         want: Want,
         visit: &mut Visit<'_>,
+        warnings: &mut Vec<String>,
     ) -> Result<(), ReadError> {
         let mut parts = if want.transcript {
             self.parts(session_id)?
@@ -308,11 +317,15 @@ impl Db {
             } else {
                 None
             };
-            if let Err(source) = MessageMeta::read(text, |meta| visit(meta, transcript)) {
-                return Err(ReadError::Message {
-                    id: id()?.to_string(),
-                    source,
-                });
+            match MessageMeta::read(text, |meta| visit(meta, transcript)) {
+                Ok(None) => {}
+                Ok(Some(odd)) => warnings.push(super::odd_numbers(session_id, id()?, &odd)),
+                Err(source) => {
+                    return Err(ReadError::Message {
+                        id: id()?.to_string(),
+                        source,
+                    });
+                }
             }
         }
         Ok(())
