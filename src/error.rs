@@ -96,6 +96,10 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// The price override file (`--prices`, or `prices` in the config
+    /// file) is unreadable or wrong.
+    #[error("price file {}: {msg}", path.display())]
+    Prices { path: PathBuf, msg: String },
     #[error("cannot write output: {0}")]
     Output(std::io::Error),
 }
@@ -104,7 +108,7 @@ impl Error {
     pub fn exit_code(&self) -> ExitCode {
         match self {
             Error::UnknownSession { .. } => ExitCode::UnknownSession,
-            Error::Usage(_) | Error::Config(_) => ExitCode::Usage,
+            Error::Usage(_) | Error::Config(_) | Error::Prices { .. } => ExitCode::Usage,
             Error::Sink { .. } => ExitCode::Export,
             Error::Remote(_) => ExitCode::Failure,
             Error::Output(_)

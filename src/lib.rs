@@ -16,6 +16,7 @@ pub mod hex;
 pub mod ledger;
 pub mod output;
 pub mod pipeline;
+pub mod prices;
 pub mod private;
 pub mod redact;
 pub mod report;
