@@ -475,7 +475,10 @@ mod tests {
         );
         assert_eq!(normalise("gemini-2.5-pro"), "gemini-2-5-pro");
         assert_eq!(normalise("o3"), "o3");
-        assert_eq!(bare("us.anthropic.claude-sonnet-4-20250514-v1:0"), "claude-sonnet-4");
+        assert_eq!(
+            bare("us.anthropic.claude-sonnet-4-20250514-v1:0"),
+            "claude-sonnet-4"
+        );
         assert_eq!(bare("anthropic/claude-sonnet-4.5"), "claude-sonnet-4-5");
     }
 
@@ -483,7 +486,10 @@ mod tests {
     fn a_dated_or_differently_written_id_is_matched_normalised() {
         let book = shipped();
         let p = book.price("anthropic/Claude-Sonnet-4-5-20991231").unwrap();
-        assert_eq!((p.via, p.id), (Via::Normalised, "anthropic/claude-sonnet-4-5"));
+        assert_eq!(
+            (p.via, p.id),
+            (Via::Normalised, "anthropic/claude-sonnet-4-5")
+        );
     }
 
     #[test]
@@ -495,7 +501,11 @@ mod tests {
             "openrouter/anthropic/claude-sonnet-4.5",
         ] {
             let p = book.price(id).unwrap_or_else(|| panic!("{id}"));
-            assert_eq!((p.via, p.id), (Via::Maker, "anthropic/claude-sonnet-4-5"), "{id}");
+            assert_eq!(
+                (p.via, p.id),
+                (Via::Maker, "anthropic/claude-sonnet-4-5"),
+                "{id}"
+            );
         }
         let p = book.price("github-copilot/gpt-4o").unwrap();
         assert_eq!(p.id, "openai/gpt-4o");
@@ -513,10 +523,22 @@ mod tests {
             context_over_200k: None,
         };
         let models = BTreeMap::from([
-            ("opencode/claude-sonnet-4-5".to_string(), (price(0.0), Origin::Shipped)),
-            ("opencode/free-model".to_string(), (price(0.0), Origin::Shipped)),
-            ("anthropic/claude-sonnet-4-5".to_string(), (price(3.0), Origin::Shipped)),
-            ("mine/zero".to_string(), (price(0.0), Origin::Override("f".into()))),
+            (
+                "opencode/claude-sonnet-4-5".to_string(),
+                (price(0.0), Origin::Shipped),
+            ),
+            (
+                "opencode/free-model".to_string(),
+                (price(0.0), Origin::Shipped),
+            ),
+            (
+                "anthropic/claude-sonnet-4-5".to_string(),
+                (price(3.0), Origin::Shipped),
+            ),
+            (
+                "mine/zero".to_string(),
+                (price(0.0), Origin::Override("f".into())),
+            ),
         ]);
         let book = PriceBook::index(snapshot, 3, models, None);
         let p = book.price("opencode/claude-sonnet-4-5").unwrap();
@@ -546,7 +568,11 @@ mod tests {
             cache_write: 4_000,
         };
         let want = (1_000.0 * 3.0 + 2_500.0 * 15.0 + 10_000.0 * 0.30 + 4_000.0 * 3.75) / 1e6;
-        assert!((sonnet.cost(&t) - want).abs() < 1e-12, "{}", sonnet.cost(&t));
+        assert!(
+            (sonnet.cost(&t) - want).abs() < 1e-12,
+            "{}",
+            sonnet.cost(&t)
+        );
         let gemini = book.price("google/gemini-2.5-pro").unwrap();
         let long = TokenTotals {
             input: 150_000,
@@ -555,7 +581,11 @@ mod tests {
             ..TokenTotals::default()
         };
         let want = (150_000.0 * 2.5 + 60_000.0 * 0.25 + 1_000.0 * 15.0) / 1e6;
-        assert!((gemini.cost(&long) - want).abs() < 1e-12, "{}", gemini.cost(&long));
+        assert!(
+            (gemini.cost(&long) - want).abs() < 1e-12,
+            "{}",
+            gemini.cost(&long)
+        );
     }
 
     #[test]
@@ -578,10 +608,16 @@ mod tests {
         let json = dir.path().join("p.json");
         std::fs::write(&json, r#"{"x/y": {"input": -1, "output": 1}}"#).unwrap();
         let e = PriceBook::load(Some(&json)).unwrap_err().to_string();
-        assert!(e.contains("p.json") && e.contains("x/y") && e.contains("input"), "{e}");
+        assert!(
+            e.contains("p.json") && e.contains("x/y") && e.contains("input"),
+            "{e}"
+        );
         std::fs::write(&toml, "[\"x/y\"]\ninput = 1\noutput = 1\ncache-read = 1\n").unwrap();
         let e = PriceBook::load(Some(&toml)).unwrap_err().to_string();
-        assert!(e.contains("p.toml") && e.contains("line") && e.contains("cache-read"), "{e}");
+        assert!(
+            e.contains("p.toml") && e.contains("line") && e.contains("cache-read"),
+            "{e}"
+        );
         assert!(!e.contains('\n'), "{e}");
     }
 }

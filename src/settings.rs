@@ -3,8 +3,7 @@
 //! values. Nothing after this module sees clap's arguments.
 
 use crate::cli::{
-    By, Cli, Command, ContentArgs, ExportArgs, Filter, ListArgs, PricesArgs, ReportArgs,
-    StoreArgs,
+    By, Cli, Command, ContentArgs, ExportArgs, Filter, ListArgs, PricesArgs, ReportArgs, StoreArgs,
 };
 use crate::config::Loaded;
 use crate::document::Content;

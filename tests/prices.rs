@@ -35,14 +35,20 @@ fn prices(scratch: &Path, args: &[&str]) -> BTreeMap<String, Vec<String>> {
 #[test]
 fn info_names_the_snapshot_and_its_date() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = bin(tmp.path()).args(["prices", "--info"]).assert().success();
+    let out = bin(tmp.path())
+        .args(["prices", "--info"])
+        .assert()
+        .success();
     let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
     assert!(text.contains("source:    LiteLLM 1.110.2"), "{text}");
     let date = text
         .lines()
         .find_map(|l| l.strip_prefix("snapshot:  "))
         .unwrap();
-    assert!(jiff::civil::Date::strptime("%Y-%m-%d", date).is_ok(), "{date}");
+    assert!(
+        jiff::civil::Date::strptime("%Y-%m-%d", date).is_ok(),
+        "{date}"
+    );
     assert!(text.contains("override:  none"), "{text}");
 }
 
@@ -60,17 +66,32 @@ fn models_are_matched_exactly_normalised_then_at_their_maker() {
             "fake/m1",
         ],
     );
-    let row = |m: &str| got.get(m).unwrap_or_else(|| panic!("no row for {m}: {got:?}"));
-    assert_eq!(row("anthropic/claude-sonnet-4-5")[..4], ["3", "15", "0.3", "3.75"]);
+    let row = |m: &str| {
+        got.get(m)
+            .unwrap_or_else(|| panic!("no row for {m}: {got:?}"))
+    };
+    assert_eq!(
+        row("anthropic/claude-sonnet-4-5")[..4],
+        ["3", "15", "0.3", "3.75"]
+    );
     assert!(row("anthropic/claude-sonnet-4-5")[4].starts_with("snapshot 20"));
     assert_eq!(row("openai/gpt-4o")[..4], ["2.5", "10", "1.25", "-"]);
     let dated = row("anthropic/Claude-Sonnet-4-5-20991231");
     assert_eq!(dated[..4], ["3", "15", "0.3", "3.75"]);
-    assert!(dated[4].contains("as anthropic/claude-sonnet-4-5 (normalised)"), "{dated:?}");
-    for copilot in ["github-copilot/claude-sonnet-4-5", "github-copilot/claude-sonnet-4.5"] {
+    assert!(
+        dated[4].contains("as anthropic/claude-sonnet-4-5 (normalised)"),
+        "{dated:?}"
+    );
+    for copilot in [
+        "github-copilot/claude-sonnet-4-5",
+        "github-copilot/claude-sonnet-4.5",
+    ] {
         let r = row(copilot);
         assert_eq!(r[..4], ["3", "15", "0.3", "3.75"]);
-        assert!(r[4].contains("as anthropic/claude-sonnet-4-5 (maker)"), "{r:?}");
+        assert!(
+            r[4].contains("as anthropic/claude-sonnet-4-5 (maker)"),
+            "{r:?}"
+        );
     }
     let unknown = row("fake/m1");
     assert_eq!(unknown[..4], ["-", "-", "-", "-"]);
@@ -116,7 +137,9 @@ fn without_models_the_stores_models_are_listed_and_the_unpriced_counted() {
         }
         let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
         assert!(
-            err.contains(&format!("their {unpriced} messages are counted as unpriced")),
+            err.contains(&format!(
+                "their {unpriced} messages are counted as unpriced"
+            )),
             "{name}: {err}"
         );
         assert!(before == snapshot(&fx.data), "{name}: the store changed");
@@ -143,7 +166,10 @@ fn an_override_file_beats_the_table_in_toml_or_json() {
         ],
     );
     let shown = format!("override {}", toml.display());
-    assert_eq!(got["anthropic/claude-sonnet-4-5"][..4], ["2", "11", "0.2", "2.5"]);
+    assert_eq!(
+        got["anthropic/claude-sonnet-4-5"][..4],
+        ["2", "11", "0.2", "2.5"]
+    );
     assert_eq!(got["anthropic/claude-sonnet-4-5"][4], shown);
     // The maker's negotiated rate prices the subscription's usage too.
     assert_eq!(got["github-copilot/claude-sonnet-4.5"][..2], ["2", "11"]);
@@ -171,10 +197,20 @@ fn an_override_file_beats_the_table_in_toml_or_json() {
     .unwrap();
     let got = prices(fx.tmp.path(), &["fake/m1"]);
     assert_eq!(got["fake/m1"][..4], ["0.5", "1.5", "0.05", "0.6"]);
-    assert!(got["fake/m1"][4].ends_with("rates.json"), "{:?}", got["fake/m1"]);
-    let got = prices(fx.tmp.path(), &["--prices", toml.to_str().unwrap(), "fake/m1"]);
+    assert!(
+        got["fake/m1"][4].ends_with("rates.json"),
+        "{:?}",
+        got["fake/m1"]
+    );
+    let got = prices(
+        fx.tmp.path(),
+        &["--prices", toml.to_str().unwrap(), "fake/m1"],
+    );
     assert_eq!(got["fake/m1"][..2], ["1", "4"]);
-    let out = bin(fx.tmp.path()).args(["prices", "--info"]).assert().success();
+    let out = bin(fx.tmp.path())
+        .args(["prices", "--info"])
+        .assert()
+        .success();
     let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
     assert!(text.contains("rates.json (1 models)"), "{text}");
 }
@@ -183,9 +219,17 @@ fn an_override_file_beats_the_table_in_toml_or_json() {
 fn a_bad_override_file_is_a_one_line_error_naming_it() {
     let tmp = tempfile::tempdir().unwrap();
     let cases = [
-        ("typo.toml", "[\"x/y\"]\ninput = 1\noutput = 2\ncache-read = 1\n", "cache-read"),
+        (
+            "typo.toml",
+            "[\"x/y\"]\ninput = 1\noutput = 2\ncache-read = 1\n",
+            "cache-read",
+        ),
         ("missing.toml", "[\"x/y\"]\ninput = 1\n", "output"),
-        ("negative.json", r#"{"x/y": {"input": -3, "output": 1}}"#, "input is -3"),
+        (
+            "negative.json",
+            r#"{"x/y": {"input": -3, "output": 1}}"#,
+            "input is -3",
+        ),
         ("broken.json", r#"{"x/y": {"input": 1,"#, "invalid JSON"),
         ("absent.toml", "", "cannot read it"),
     ];
