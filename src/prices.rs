@@ -373,11 +373,15 @@ fn read_overrides(path: &Path) -> Result<BTreeMap<String, Price>, Error> {
 /// (`-20250929`, `-2025-09-29`, `-0613`, `@20250929`, `@default`,
 /// Bedrock's `-v1:0`), and with `4.5` read as `4-5`.
 pub fn normalise(id: &str) -> String {
+    normal_form(id, false)
+}
+
+fn normal_form(id: &str, bedrock: bool) -> String {
     let mut s = id.to_lowercase();
     if let Some(at) = s.rfind('@') {
         s.truncate(at);
     }
-    strip_bedrock_version(&mut s);
+    strip_bedrock_version(&mut s, bedrock);
     strip_date(&mut s);
     // `claude-sonnet-4.5` (Copilot, OpenRouter) is `claude-sonnet-4-5`.
     let b = s.as_bytes();
@@ -402,16 +406,21 @@ fn bare(model: &str) -> String {
     {
         rest = tail;
     }
-    normalise(rest)
+    normal_form(rest, rest.len() < name.len())
 }
 
-/// Drop Bedrock's `-v1`, `-v2:0` at the end.
-fn strip_bedrock_version(s: &mut String) {
+/// Drop Bedrock's `-v2:0` at the end, and a plain `-v1` when `plain`
+/// (an id with Bedrock's `maker.` prefix: elsewhere `-v3` names a model,
+/// as in `deepseek-v3`).
+fn strip_bedrock_version(s: &mut String, plain: bool) {
     let Some(dash) = s.rfind("-v") else { return };
     let tail = &s[dash + 2..];
-    let (major, minor) = tail.split_once(':').unwrap_or((tail, "0"));
     let digits = |t: &str| !t.is_empty() && t.bytes().all(|c| c.is_ascii_digit());
-    if digits(major) && digits(minor) {
+    let version = match tail.split_once(':') {
+        Some((major, minor)) => digits(major) && digits(minor),
+        None => plain && digits(tail),
+    };
+    if version {
         s.truncate(dash);
     }
 }
@@ -475,6 +484,8 @@ mod tests {
         );
         assert_eq!(normalise("gemini-2.5-pro"), "gemini-2-5-pro");
         assert_eq!(normalise("o3"), "o3");
+        assert_eq!(normalise("deepseek-v3"), "deepseek-v3");
+        assert_eq!(bare("anthropic.claude-instant-v1"), "claude-instant");
         assert_eq!(
             bare("us.anthropic.claude-sonnet-4-20250514-v1:0"),
             "claude-sonnet-4"
