@@ -265,12 +265,13 @@ impl PriceBook {
         // Where two ids normalise alike, the override's wins, then the id
         // already in normal form (the maker's alias of a dated snapshot),
         // then the first in order (the sort is stable).
+        let norms: Vec<String> = entries.iter().map(|e| normalise(&e.id)).collect();
         let mut order: Vec<usize> = (0..entries.len()).collect();
         let is_shipped = |i: usize| entries[i].origin == Origin::Shipped;
-        order.sort_by_key(|&i| (is_shipped(i), normalise(&entries[i].id) != entries[i].id));
-        let mut normal = HashMap::new();
+        order.sort_by_key(|&i| (is_shipped(i), norms[i] != entries[i].id));
+        let mut normal = HashMap::with_capacity(entries.len());
         for &i in &order {
-            normal.entry(normalise(&entries[i].id)).or_insert(i);
+            normal.entry(norms[i].clone()).or_insert(i);
         }
         // The same, maker by maker; a maker's own price of zero is no list
         // price.
