@@ -23,6 +23,7 @@ Register-ArgumentCompleter -Native -CommandName 'session-export' -ScriptBlock {
         'session-export' {
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'opencode''s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'opencode''s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]')
+            [CompletionResult]::new('--prices', '--prices', [CompletionResultType]::ParameterName, 'List prices that beat the shipped table: a TOML or JSON file of `provider/model` -> input, output, cache_read, cache_write (USD per million tokens) [default: `prices` in the config file]')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no summary; only warnings and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no summary; only warnings and errors')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -33,6 +34,7 @@ Register-ArgumentCompleter -Native -CommandName 'session-export' -ScriptBlock {
             [CompletionResult]::new('dry-run', 'dry-run', [CompletionResultType]::ParameterValue, 'Print the documents `export` would send; send nothing, change no state')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List sessions, newest first, with their todos, cost, model and export state')
             [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Cost, tokens, messages and sessions per day, week, month, project, model, agent, session or device')
+            [CompletionResult]::new('prices', 'prices', [CompletionResultType]::ParameterValue, 'The list prices a model''s usage is valued at, and where each came from')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (also checked in under completions/)')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page, in roff (also checked in as completions/session-export.1)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -46,6 +48,7 @@ Register-ArgumentCompleter -Native -CommandName 'session-export' -ScriptBlock {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up on an HTTP request after this long, e.g. 30s [default: 30s]')
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'opencode''s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'opencode''s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]')
+            [CompletionResult]::new('--prices', '--prices', [CompletionResultType]::ParameterName, 'List prices that beat the shipped table: a TOML or JSON file of `provider/model` -> input, output, cache_read, cache_write (USD per million tokens) [default: `prices` in the config file]')
             [CompletionResult]::new('--all-complete', '--all-complete', [CompletionResultType]::ParameterName, 'Every top-level session whose todos are all completed or cancelled (or that has none) and that changed since it was last exported')
             [CompletionResult]::new('--if-complete', '--if-complete', [CompletionResultType]::ParameterName, 'Only those of the given sessions that --all-complete would pick (for the opencode plugin)')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Send even sessions the ledger says are already exported and unchanged')
@@ -70,6 +73,7 @@ Register-ArgumentCompleter -Native -CommandName 'session-export' -ScriptBlock {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up on an HTTP request after this long, e.g. 30s [default: 30s]')
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'opencode''s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'opencode''s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]')
+            [CompletionResult]::new('--prices', '--prices', [CompletionResultType]::ParameterName, 'List prices that beat the shipped table: a TOML or JSON file of `provider/model` -> input, output, cache_read, cache_write (USD per million tokens) [default: `prices` in the config file]')
             [CompletionResult]::new('--all-complete', '--all-complete', [CompletionResultType]::ParameterName, 'Every top-level session whose todos are all completed or cancelled (or that has none) and that changed since it was last exported')
             [CompletionResult]::new('--if-complete', '--if-complete', [CompletionResultType]::ParameterName, 'Only those of the given sessions that --all-complete would pick (for the opencode plugin)')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Send even sessions the ledger says are already exported and unchanged')
@@ -95,6 +99,7 @@ Register-ArgumentCompleter -Native -CommandName 'session-export' -ScriptBlock {
             [CompletionResult]::new('--abandoned-after', '--abandoned-after', [CompletionResultType]::ParameterName, 'Treat a session with open todos as ended once it has not changed for this long, e.g. 12h or 7d [default: never]')
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'opencode''s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'opencode''s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]')
+            [CompletionResult]::new('--prices', '--prices', [CompletionResultType]::ParameterName, 'List prices that beat the shipped table: a TOML or JSON file of `provider/model` -> input, output, cache_read, cache_write (USD per million tokens) [default: `prices` in the config file]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'JSON Lines: one object per session')
             [CompletionResult]::new('--ids', '--ids', [CompletionResultType]::ParameterName, 'Only the session ids, one per line, newest first (`list --ids -n 1`: the latest)')
             [CompletionResult]::new('--include-subagents', '--include-subagents', [CompletionResultType]::ParameterName, 'Show subagent (child) sessions with the state they would have on their own')
@@ -112,6 +117,7 @@ Register-ArgumentCompleter -Native -CommandName 'session-export' -ScriptBlock {
             [CompletionResult]::new('--html', '--html', [CompletionResultType]::ParameterName, 'Write one self-contained HTML page with charts to FILE')
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'opencode''s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'opencode''s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]')
+            [CompletionResult]::new('--prices', '--prices', [CompletionResultType]::ParameterName, 'List prices that beat the shipped table: a TOML or JSON file of `provider/model` -> input, output, cache_read, cache_write (USD per million tokens) [default: `prices` in the config file]')
             [CompletionResult]::new('--utc', '--utc', [CompletionResultType]::ParameterName, 'Days, weeks and months in UTC instead of local time')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'JSON Lines: one object per row')
             [CompletionResult]::new('--csv', '--csv', [CompletionResultType]::ParameterName, 'CSV with a header line')
@@ -122,9 +128,21 @@ Register-ArgumentCompleter -Native -CommandName 'session-export' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'session-export;prices' {
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'opencode''s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'opencode''s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]')
+            [CompletionResult]::new('--prices', '--prices', [CompletionResultType]::ParameterName, 'List prices that beat the shipped table: a TOML or JSON file of `provider/model` -> input, output, cache_read, cache_write (USD per million tokens) [default: `prices` in the config file]')
+            [CompletionResult]::new('--info', '--info', [CompletionResultType]::ParameterName, 'Print where the shipped table came from and when it was taken')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no summary; only warnings and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no summary; only warnings and errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'session-export;completions' {
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'opencode''s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'opencode''s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]')
+            [CompletionResult]::new('--prices', '--prices', [CompletionResultType]::ParameterName, 'List prices that beat the shipped table: a TOML or JSON file of `provider/model` -> input, output, cache_read, cache_write (USD per million tokens) [default: `prices` in the config file]')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no summary; only warnings and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no summary; only warnings and errors')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -134,6 +152,7 @@ Register-ArgumentCompleter -Native -CommandName 'session-export' -ScriptBlock {
         'session-export;man' {
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'opencode''s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'opencode''s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]')
+            [CompletionResult]::new('--prices', '--prices', [CompletionResultType]::ParameterName, 'List prices that beat the shipped table: a TOML or JSON file of `provider/model` -> input, output, cache_read, cache_write (USD per million tokens) [default: `prices` in the config file]')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no summary; only warnings and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no summary; only warnings and errors')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -145,6 +164,7 @@ Register-ArgumentCompleter -Native -CommandName 'session-export' -ScriptBlock {
             [CompletionResult]::new('dry-run', 'dry-run', [CompletionResultType]::ParameterValue, 'Print the documents `export` would send; send nothing, change no state')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List sessions, newest first, with their todos, cost, model and export state')
             [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Cost, tokens, messages and sessions per day, week, month, project, model, agent, session or device')
+            [CompletionResult]::new('prices', 'prices', [CompletionResultType]::ParameterValue, 'The list prices a model''s usage is valued at, and where each came from')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (also checked in under completions/)')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page, in roff (also checked in as completions/session-export.1)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -160,6 +180,9 @@ Register-ArgumentCompleter -Native -CommandName 'session-export' -ScriptBlock {
             break
         }
         'session-export;help;report' {
+            break
+        }
+        'session-export;help;prices' {
             break
         }
         'session-export;help;completions' {

@@ -34,6 +34,9 @@ _session__export() {
             session__export,man)
                 cmd="session__export__subcmd__man"
                 ;;
+            session__export,prices)
+                cmd="session__export__subcmd__prices"
+                ;;
             session__export,report)
                 cmd="session__export__subcmd__report"
                 ;;
@@ -55,6 +58,9 @@ _session__export() {
             session__export__subcmd__help,man)
                 cmd="session__export__subcmd__help__subcmd__man"
                 ;;
+            session__export__subcmd__help,prices)
+                cmd="session__export__subcmd__help__subcmd__prices"
+                ;;
             session__export__subcmd__help,report)
                 cmd="session__export__subcmd__help__subcmd__report"
                 ;;
@@ -65,7 +71,7 @@ _session__export() {
 
     case "${cmd}" in
         session__export)
-            opts="-q -h -V --data-dir --db --quiet --help --version export dry-run list report completions man help"
+            opts="-q -h -V --data-dir --db --quiet --prices --help --version export dry-run list report prices completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -79,6 +85,10 @@ _session__export() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --prices)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -87,7 +97,7 @@ _session__export() {
             return 0
             ;;
         session__subcmd__export__subcmd__completions)
-            opts="-q -h --data-dir --db --quiet --help bash elvish fish powershell zsh"
+            opts="-q -h --data-dir --db --quiet --prices --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -98,6 +108,10 @@ _session__export() {
                     return 0
                     ;;
                 --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --prices)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -109,7 +123,7 @@ _session__export() {
             return 0
             ;;
         session__subcmd__export__subcmd__dry__subcmd__run)
-            opts="-q -h --all-complete --if-complete --force --since --project --include-subagents --abandoned-after --include-messages --no-include-messages --include-todos --no-include-todos --hash-paths --no-hash-paths --convex-url --timeout --data-dir --db --quiet --help"
+            opts="-q -h --all-complete --if-complete --force --since --project --include-subagents --abandoned-after --include-messages --no-include-messages --include-todos --no-include-todos --hash-paths --no-hash-paths --convex-url --timeout --data-dir --db --quiet --prices --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -140,6 +154,10 @@ _session__export() {
                     return 0
                     ;;
                 --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --prices)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -151,7 +169,7 @@ _session__export() {
             return 0
             ;;
         session__subcmd__export__subcmd__export)
-            opts="-q -h --all-complete --if-complete --force --since --project --include-subagents --abandoned-after --include-messages --no-include-messages --include-todos --no-include-todos --hash-paths --no-hash-paths --convex-url --timeout --data-dir --db --quiet --help"
+            opts="-q -h --all-complete --if-complete --force --since --project --include-subagents --abandoned-after --include-messages --no-include-messages --include-todos --no-include-todos --hash-paths --no-hash-paths --convex-url --timeout --data-dir --db --quiet --prices --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -185,6 +203,10 @@ _session__export() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --prices)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -193,7 +215,7 @@ _session__export() {
             return 0
             ;;
         session__subcmd__export__subcmd__help)
-            opts="export dry-run list report completions man help"
+            opts="export dry-run list report prices completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -290,6 +312,20 @@ _session__export() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        session__subcmd__export__subcmd__help__subcmd__prices)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         session__subcmd__export__subcmd__help__subcmd__report)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -305,7 +341,7 @@ _session__export() {
             return 0
             ;;
         session__subcmd__export__subcmd__list)
-            opts="-n -q -h --limit --json --ids --convex-url --since --project --include-subagents --abandoned-after --data-dir --db --quiet --help"
+            opts="-n -q -h --limit --json --ids --convex-url --since --project --include-subagents --abandoned-after --data-dir --db --quiet --prices --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -343,6 +379,10 @@ _session__export() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --prices)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -351,7 +391,7 @@ _session__export() {
             return 0
             ;;
         session__subcmd__export__subcmd__man)
-            opts="-q -h --data-dir --db --quiet --help"
+            opts="-q -h --data-dir --db --quiet --prices --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -365,6 +405,36 @@ _session__export() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --prices)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        session__subcmd__export__subcmd__prices)
+            opts="-q -h --info --data-dir --db --quiet --prices --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --prices)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -373,7 +443,7 @@ _session__export() {
             return 0
             ;;
         session__subcmd__export__subcmd__report)
-            opts="-q -h --by --since --until --project --utc --json --csv --html --convex --data-dir --db --quiet --help"
+            opts="-q -h --by --since --until --project --utc --json --csv --html --convex --data-dir --db --quiet --prices --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -404,6 +474,10 @@ _session__export() {
                     return 0
                     ;;
                 --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --prices)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -20,6 +20,7 @@ set edit:completion:arg-completer[session-export] = {|@words|
         &'session-export'= {
             cand --data-dir 'opencode''s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]'
             cand --db 'opencode''s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]'
+            cand --prices 'List prices that beat the shipped table: a TOML or JSON file of `provider/model` -> input, output, cache_read, cache_write (USD per million tokens) [default: `prices` in the config file]'
             cand -q 'Print no summary; only warnings and errors'
             cand --quiet 'Print no summary; only warnings and errors'
             cand -h 'Print help'
@@ -30,6 +31,7 @@ set edit:completion:arg-completer[session-export] = {|@words|
             cand dry-run 'Print the documents `export` would send; send nothing, change no state'
             cand list 'List sessions, newest first, with their todos, cost, model and export state'
             cand report 'Cost, tokens, messages and sessions per day, week, month, project, model, agent, session or device'
+            cand prices 'The list prices a model''s usage is valued at, and where each came from'
             cand completions 'Print a shell completion script (also checked in under completions/)'
             cand man 'Print the man page, in roff (also checked in as completions/session-export.1)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -42,6 +44,7 @@ set edit:completion:arg-completer[session-export] = {|@words|
             cand --timeout 'Give up on an HTTP request after this long, e.g. 30s [default: 30s]'
             cand --data-dir 'opencode''s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]'
             cand --db 'opencode''s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]'
+            cand --prices 'List prices that beat the shipped table: a TOML or JSON file of `provider/model` -> input, output, cache_read, cache_write (USD per million tokens) [default: `prices` in the config file]'
             cand --all-complete 'Every top-level session whose todos are all completed or cancelled (or that has none) and that changed since it was last exported'
             cand --if-complete 'Only those of the given sessions that --all-complete would pick (for the opencode plugin)'
             cand --force 'Send even sessions the ledger says are already exported and unchanged'
@@ -65,6 +68,7 @@ set edit:completion:arg-completer[session-export] = {|@words|
             cand --timeout 'Give up on an HTTP request after this long, e.g. 30s [default: 30s]'
             cand --data-dir 'opencode''s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]'
             cand --db 'opencode''s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]'
+            cand --prices 'List prices that beat the shipped table: a TOML or JSON file of `provider/model` -> input, output, cache_read, cache_write (USD per million tokens) [default: `prices` in the config file]'
             cand --all-complete 'Every top-level session whose todos are all completed or cancelled (or that has none) and that changed since it was last exported'
             cand --if-complete 'Only those of the given sessions that --all-complete would pick (for the opencode plugin)'
             cand --force 'Send even sessions the ledger says are already exported and unchanged'
@@ -89,6 +93,7 @@ set edit:completion:arg-completer[session-export] = {|@words|
             cand --abandoned-after 'Treat a session with open todos as ended once it has not changed for this long, e.g. 12h or 7d [default: never]'
             cand --data-dir 'opencode''s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]'
             cand --db 'opencode''s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]'
+            cand --prices 'List prices that beat the shipped table: a TOML or JSON file of `provider/model` -> input, output, cache_read, cache_write (USD per million tokens) [default: `prices` in the config file]'
             cand --json 'JSON Lines: one object per session'
             cand --ids 'Only the session ids, one per line, newest first (`list --ids -n 1`: the latest)'
             cand --include-subagents 'Show subagent (child) sessions with the state they would have on their own'
@@ -105,6 +110,7 @@ set edit:completion:arg-completer[session-export] = {|@words|
             cand --html 'Write one self-contained HTML page with charts to FILE'
             cand --data-dir 'opencode''s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]'
             cand --db 'opencode''s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]'
+            cand --prices 'List prices that beat the shipped table: a TOML or JSON file of `provider/model` -> input, output, cache_read, cache_write (USD per million tokens) [default: `prices` in the config file]'
             cand --utc 'Days, weeks and months in UTC instead of local time'
             cand --json 'JSON Lines: one object per row'
             cand --csv 'CSV with a header line'
@@ -114,9 +120,20 @@ set edit:completion:arg-completer[session-export] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'session-export;prices'= {
+            cand --data-dir 'opencode''s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]'
+            cand --db 'opencode''s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]'
+            cand --prices 'List prices that beat the shipped table: a TOML or JSON file of `provider/model` -> input, output, cache_read, cache_write (USD per million tokens) [default: `prices` in the config file]'
+            cand --info 'Print where the shipped table came from and when it was taken'
+            cand -q 'Print no summary; only warnings and errors'
+            cand --quiet 'Print no summary; only warnings and errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'session-export;completions'= {
             cand --data-dir 'opencode''s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]'
             cand --db 'opencode''s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]'
+            cand --prices 'List prices that beat the shipped table: a TOML or JSON file of `provider/model` -> input, output, cache_read, cache_write (USD per million tokens) [default: `prices` in the config file]'
             cand -q 'Print no summary; only warnings and errors'
             cand --quiet 'Print no summary; only warnings and errors'
             cand -h 'Print help'
@@ -125,6 +142,7 @@ set edit:completion:arg-completer[session-export] = {|@words|
         &'session-export;man'= {
             cand --data-dir 'opencode''s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]'
             cand --db 'opencode''s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]'
+            cand --prices 'List prices that beat the shipped table: a TOML or JSON file of `provider/model` -> input, output, cache_read, cache_write (USD per million tokens) [default: `prices` in the config file]'
             cand -q 'Print no summary; only warnings and errors'
             cand --quiet 'Print no summary; only warnings and errors'
             cand -h 'Print help'
@@ -135,6 +153,7 @@ set edit:completion:arg-completer[session-export] = {|@words|
             cand dry-run 'Print the documents `export` would send; send nothing, change no state'
             cand list 'List sessions, newest first, with their todos, cost, model and export state'
             cand report 'Cost, tokens, messages and sessions per day, week, month, project, model, agent, session or device'
+            cand prices 'The list prices a model''s usage is valued at, and where each came from'
             cand completions 'Print a shell completion script (also checked in under completions/)'
             cand man 'Print the man page, in roff (also checked in as completions/session-export.1)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -146,6 +165,8 @@ set edit:completion:arg-completer[session-export] = {|@words|
         &'session-export;help;list'= {
         }
         &'session-export;help;report'= {
+        }
+        &'session-export;help;prices'= {
         }
         &'session-export;help;completions'= {
         }

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_session_export_global_optspecs
-    string join \n data-dir= db= q/quiet h/help V/version
+    string join \n data-dir= db= q/quiet prices= h/help V/version
 end
 
 function __fish_session_export_needs_command
@@ -26,6 +26,7 @@ end
 
 complete -c session-export -n "__fish_session_export_needs_command" -l data-dir -d 'opencode\'s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]' -r -F
 complete -c session-export -n "__fish_session_export_needs_command" -l db -d 'opencode\'s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]' -r -F
+complete -c session-export -n "__fish_session_export_needs_command" -l prices -d 'List prices that beat the shipped table: a TOML or JSON file of `provider/model` -> input, output, cache_read, cache_write (USD per million tokens) [default: `prices` in the config file]' -r -F
 complete -c session-export -n "__fish_session_export_needs_command" -s q -l quiet -d 'Print no summary; only warnings and errors'
 complete -c session-export -n "__fish_session_export_needs_command" -s h -l help -d 'Print help'
 complete -c session-export -n "__fish_session_export_needs_command" -s V -l version -d 'Print version'
@@ -33,6 +34,7 @@ complete -c session-export -n "__fish_session_export_needs_command" -f -a "expor
 complete -c session-export -n "__fish_session_export_needs_command" -f -a "dry-run" -d 'Print the documents `export` would send; send nothing, change no state'
 complete -c session-export -n "__fish_session_export_needs_command" -f -a "list" -d 'List sessions, newest first, with their todos, cost, model and export state'
 complete -c session-export -n "__fish_session_export_needs_command" -f -a "report" -d 'Cost, tokens, messages and sessions per day, week, month, project, model, agent, session or device'
+complete -c session-export -n "__fish_session_export_needs_command" -f -a "prices" -d 'The list prices a model\'s usage is valued at, and where each came from'
 complete -c session-export -n "__fish_session_export_needs_command" -f -a "completions" -d 'Print a shell completion script (also checked in under completions/)'
 complete -c session-export -n "__fish_session_export_needs_command" -f -a "man" -d 'Print the man page, in roff (also checked in as completions/session-export.1)'
 complete -c session-export -n "__fish_session_export_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -43,6 +45,7 @@ complete -c session-export -n "__fish_session_export_using_subcommand export" -l
 complete -c session-export -n "__fish_session_export_using_subcommand export" -l timeout -d 'Give up on an HTTP request after this long, e.g. 30s [default: 30s]' -r
 complete -c session-export -n "__fish_session_export_using_subcommand export" -l data-dir -d 'opencode\'s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]' -r -F
 complete -c session-export -n "__fish_session_export_using_subcommand export" -l db -d 'opencode\'s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]' -r -F
+complete -c session-export -n "__fish_session_export_using_subcommand export" -l prices -d 'List prices that beat the shipped table: a TOML or JSON file of `provider/model` -> input, output, cache_read, cache_write (USD per million tokens) [default: `prices` in the config file]' -r -F
 complete -c session-export -n "__fish_session_export_using_subcommand export" -l all-complete -d 'Every top-level session whose todos are all completed or cancelled (or that has none) and that changed since it was last exported'
 complete -c session-export -n "__fish_session_export_using_subcommand export" -l if-complete -d 'Only those of the given sessions that --all-complete would pick (for the opencode plugin)'
 complete -c session-export -n "__fish_session_export_using_subcommand export" -l force -d 'Send even sessions the ledger says are already exported and unchanged'
@@ -62,6 +65,7 @@ complete -c session-export -n "__fish_session_export_using_subcommand dry-run" -
 complete -c session-export -n "__fish_session_export_using_subcommand dry-run" -l timeout -d 'Give up on an HTTP request after this long, e.g. 30s [default: 30s]' -r
 complete -c session-export -n "__fish_session_export_using_subcommand dry-run" -l data-dir -d 'opencode\'s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]' -r -F
 complete -c session-export -n "__fish_session_export_using_subcommand dry-run" -l db -d 'opencode\'s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]' -r -F
+complete -c session-export -n "__fish_session_export_using_subcommand dry-run" -l prices -d 'List prices that beat the shipped table: a TOML or JSON file of `provider/model` -> input, output, cache_read, cache_write (USD per million tokens) [default: `prices` in the config file]' -r -F
 complete -c session-export -n "__fish_session_export_using_subcommand dry-run" -l all-complete -d 'Every top-level session whose todos are all completed or cancelled (or that has none) and that changed since it was last exported'
 complete -c session-export -n "__fish_session_export_using_subcommand dry-run" -l if-complete -d 'Only those of the given sessions that --all-complete would pick (for the opencode plugin)'
 complete -c session-export -n "__fish_session_export_using_subcommand dry-run" -l force -d 'Send even sessions the ledger says are already exported and unchanged'
@@ -81,6 +85,7 @@ complete -c session-export -n "__fish_session_export_using_subcommand list" -l p
 complete -c session-export -n "__fish_session_export_using_subcommand list" -l abandoned-after -d 'Treat a session with open todos as ended once it has not changed for this long, e.g. 12h or 7d [default: never]' -r
 complete -c session-export -n "__fish_session_export_using_subcommand list" -l data-dir -d 'opencode\'s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]' -r -F
 complete -c session-export -n "__fish_session_export_using_subcommand list" -l db -d 'opencode\'s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]' -r -F
+complete -c session-export -n "__fish_session_export_using_subcommand list" -l prices -d 'List prices that beat the shipped table: a TOML or JSON file of `provider/model` -> input, output, cache_read, cache_write (USD per million tokens) [default: `prices` in the config file]' -r -F
 complete -c session-export -n "__fish_session_export_using_subcommand list" -l json -d 'JSON Lines: one object per session'
 complete -c session-export -n "__fish_session_export_using_subcommand list" -l ids -d 'Only the session ids, one per line, newest first (`list --ids -n 1`: the latest)'
 complete -c session-export -n "__fish_session_export_using_subcommand list" -l include-subagents -d 'Show subagent (child) sessions with the state they would have on their own'
@@ -100,24 +105,34 @@ complete -c session-export -n "__fish_session_export_using_subcommand report" -l
 complete -c session-export -n "__fish_session_export_using_subcommand report" -l html -d 'Write one self-contained HTML page with charts to FILE' -r -F
 complete -c session-export -n "__fish_session_export_using_subcommand report" -l data-dir -d 'opencode\'s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]' -r -F
 complete -c session-export -n "__fish_session_export_using_subcommand report" -l db -d 'opencode\'s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]' -r -F
+complete -c session-export -n "__fish_session_export_using_subcommand report" -l prices -d 'List prices that beat the shipped table: a TOML or JSON file of `provider/model` -> input, output, cache_read, cache_write (USD per million tokens) [default: `prices` in the config file]' -r -F
 complete -c session-export -n "__fish_session_export_using_subcommand report" -l utc -d 'Days, weeks and months in UTC instead of local time'
 complete -c session-export -n "__fish_session_export_using_subcommand report" -l json -d 'JSON Lines: one object per row'
 complete -c session-export -n "__fish_session_export_using_subcommand report" -l csv -d 'CSV with a header line'
 complete -c session-export -n "__fish_session_export_using_subcommand report" -l convex -d 'The team report: every exporter\'s sessions, from the Convex deployment\'s aggregates ($SESSION_EXPORT_CONVEX_URL and $SESSION_EXPORT_TOKEN, or the config file); days in UTC'
 complete -c session-export -n "__fish_session_export_using_subcommand report" -s q -l quiet -d 'Print no summary; only warnings and errors'
 complete -c session-export -n "__fish_session_export_using_subcommand report" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c session-export -n "__fish_session_export_using_subcommand prices" -l data-dir -d 'opencode\'s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]' -r -F
+complete -c session-export -n "__fish_session_export_using_subcommand prices" -l db -d 'opencode\'s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]' -r -F
+complete -c session-export -n "__fish_session_export_using_subcommand prices" -l prices -d 'List prices that beat the shipped table: a TOML or JSON file of `provider/model` -> input, output, cache_read, cache_write (USD per million tokens) [default: `prices` in the config file]' -r -F
+complete -c session-export -n "__fish_session_export_using_subcommand prices" -l info -d 'Print where the shipped table came from and when it was taken'
+complete -c session-export -n "__fish_session_export_using_subcommand prices" -s q -l quiet -d 'Print no summary; only warnings and errors'
+complete -c session-export -n "__fish_session_export_using_subcommand prices" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c session-export -n "__fish_session_export_using_subcommand completions" -l data-dir -d 'opencode\'s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]' -r -F
 complete -c session-export -n "__fish_session_export_using_subcommand completions" -l db -d 'opencode\'s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]' -r -F
+complete -c session-export -n "__fish_session_export_using_subcommand completions" -l prices -d 'List prices that beat the shipped table: a TOML or JSON file of `provider/model` -> input, output, cache_read, cache_write (USD per million tokens) [default: `prices` in the config file]' -r -F
 complete -c session-export -n "__fish_session_export_using_subcommand completions" -s q -l quiet -d 'Print no summary; only warnings and errors'
 complete -c session-export -n "__fish_session_export_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c session-export -n "__fish_session_export_using_subcommand man" -l data-dir -d 'opencode\'s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]' -r -F
 complete -c session-export -n "__fish_session_export_using_subcommand man" -l db -d 'opencode\'s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]' -r -F
+complete -c session-export -n "__fish_session_export_using_subcommand man" -l prices -d 'List prices that beat the shipped table: a TOML or JSON file of `provider/model` -> input, output, cache_read, cache_write (USD per million tokens) [default: `prices` in the config file]' -r -F
 complete -c session-export -n "__fish_session_export_using_subcommand man" -s q -l quiet -d 'Print no summary; only warnings and errors'
 complete -c session-export -n "__fish_session_export_using_subcommand man" -s h -l help -d 'Print help'
-complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list report completions man help" -f -a "export" -d 'Send session documents to the local SQLite file, or to Convex when one is configured'
-complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list report completions man help" -f -a "dry-run" -d 'Print the documents `export` would send; send nothing, change no state'
-complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list report completions man help" -f -a "list" -d 'List sessions, newest first, with their todos, cost, model and export state'
-complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list report completions man help" -f -a "report" -d 'Cost, tokens, messages and sessions per day, week, month, project, model, agent, session or device'
-complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list report completions man help" -f -a "completions" -d 'Print a shell completion script (also checked in under completions/)'
-complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list report completions man help" -f -a "man" -d 'Print the man page, in roff (also checked in as completions/session-export.1)'
-complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list report completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list report prices completions man help" -f -a "export" -d 'Send session documents to the local SQLite file, or to Convex when one is configured'
+complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list report prices completions man help" -f -a "dry-run" -d 'Print the documents `export` would send; send nothing, change no state'
+complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list report prices completions man help" -f -a "list" -d 'List sessions, newest first, with their todos, cost, model and export state'
+complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list report prices completions man help" -f -a "report" -d 'Cost, tokens, messages and sessions per day, week, month, project, model, agent, session or device'
+complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list report prices completions man help" -f -a "prices" -d 'The list prices a model\'s usage is valued at, and where each came from'
+complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list report prices completions man help" -f -a "completions" -d 'Print a shell completion script (also checked in under completions/)'
+complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list report prices completions man help" -f -a "man" -d 'Print the man page, in roff (also checked in as completions/session-export.1)'
+complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list report prices completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -152,6 +152,12 @@ pub struct StoreArgs {
     /// Print no summary; only warnings and errors
     #[arg(short, long, global = true)]
     pub quiet: bool,
+
+    /// List prices that beat the shipped table: a TOML or JSON file of
+    /// `provider/model` -> input, output, cache_read, cache_write (USD per million tokens)
+    /// [default: `prices` in the config file]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -231,6 +237,25 @@ Examples:
     /// with --html.
     Report(ReportArgs),
 
+    /// The list prices a model's usage is valued at, and where each came from
+    ///
+    /// Prices are USD per million tokens, from a table shipped inside the
+    /// binary (a LiteLLM snapshot; --info says which) or the --prices file.
+    /// A `provider/model` is matched exactly, then normalised (lowercase,
+    /// no date or version suffix), then, when the provider bills nothing
+    /// (a subscription, a free model), at the same model's maker. Without
+    /// MODEL: every model the store's assistant messages used, and those
+    /// that have no price (counted as unpriced, never as $0).
+    #[command(after_help = concat!("\
+Examples:
+  session-export prices                                   # the models in the store
+  session-export prices github-copilot/claude-sonnet-4.5  # priced at anthropic's list price
+  session-export prices --prices my-rates.toml openai/gpt-4o
+  session-export prices --info                            # where the shipped table came from
+
+", exit_status!()))]
+    Prices(PricesArgs),
+
     /// Print a shell completion script (also checked in under completions/)
     #[command(after_help = "\
 Examples:
@@ -273,6 +298,17 @@ pub struct ExportArgs {
 
     #[command(flatten)]
     pub sink: SinkArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PricesArgs {
+    /// `provider/model` ids, as opencode stores them [default: the models in the store]
+    #[arg(value_name = "MODEL")]
+    pub models: Vec<String>,
+
+    /// Print where the shipped table came from and when it was taken
+    #[arg(long, conflicts_with = "models")]
+    pub info: bool,
 }
 
 #[derive(Debug, Args)]

@@ -19,6 +19,9 @@ pub struct FileConfig {
     pub max_retries: Option<u32>,
     pub batch_size: Option<usize>,
     pub hash_paths: Option<bool>,
+    /// A file of list prices beating the shipped table (relative to the
+    /// config file's directory).
+    pub prices: Option<PathBuf>,
 }
 
 /// The config file as read, with where it came from (for errors that name

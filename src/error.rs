@@ -111,6 +111,10 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// The price override file (`--prices`, or `prices` in the config
+    /// file) is unreadable or wrong.
+    #[error("price file {}: {msg}", path.display())]
+    Prices { path: PathBuf, msg: String },
     #[error("cannot write output: {0}")]
     Output(std::io::Error),
 }
@@ -120,7 +124,10 @@ impl Error {
         match self {
             Error::UnknownSession { .. } | Error::NotAnId { .. } => ExitCode::UnknownSession,
             // FILE of `--html FILE` names what it must not replace.
-            Error::Usage(_) | Error::Config(_) | Error::PageRefused { .. } => ExitCode::Usage,
+            Error::Usage(_)
+            | Error::Config(_)
+            | Error::PageRefused { .. }
+            | Error::Prices { .. } => ExitCode::Usage,
             Error::Sink { .. } => ExitCode::Export,
             Error::Remote(_) => ExitCode::Failure,
             Error::Output(_)

@@ -17,6 +17,7 @@ pub mod ledger;
 pub mod output;
 pub mod page_file;
 pub mod pipeline;
+pub mod prices;
 pub mod private;
 pub mod redact;
 pub mod report;

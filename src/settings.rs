@@ -3,7 +3,7 @@
 //! values. Nothing after this module sees clap's arguments.
 
 use crate::cli::{
-    By, Cli, Command, ContentArgs, ExportArgs, Filter, ListArgs, ReportArgs, StoreArgs,
+    By, Cli, Command, ContentArgs, ExportArgs, Filter, ListArgs, PricesArgs, ReportArgs, StoreArgs,
 };
 use crate::config::Loaded;
 use crate::document::Content;
@@ -38,6 +38,7 @@ pub enum Task {
     DryRun(Export),
     List(List),
     Report(Report),
+    Prices(Prices),
     /// `completions`, with the shell when one was named.
     Completions(Option<clap_complete::Shell>),
     Man,
@@ -101,6 +102,17 @@ pub struct Report {
     pub convex: Option<Deployment>,
 }
 
+/// `prices`.
+#[derive(Debug)]
+pub struct Prices {
+    /// The models to price; none: the store's.
+    pub models: Vec<String>,
+    /// Say where the shipped table came from.
+    pub info: bool,
+    /// The override file, if any (see [`price_file`]).
+    pub overrides: Option<PathBuf>,
+}
+
 /// How a report is printed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Format {
@@ -120,6 +132,7 @@ impl Settings {
             Command::DryRun(a) => Task::DryRun(export(a, now, &mut warnings)?),
             Command::List(a) => Task::List(list(a, now, &mut warnings)?),
             Command::Report(a) => Task::Report(report(a, now, &mut warnings)?),
+            Command::Prices(a) => Task::Prices(prices(a, &cli.store, &mut warnings)?),
             Command::Completions { shell } => Task::Completions(*shell),
             Command::Man => Task::Man,
         };
@@ -247,6 +260,27 @@ fn report(a: &ReportArgs, now: Timestamp, warnings: &mut Vec<String>) -> Result<
         utc: a.utc || convex.is_some(),
         format,
         convex,
+    })
+}
+
+fn prices(a: &PricesArgs, store: &StoreArgs, warnings: &mut Vec<String>) -> Result<Prices, Error> {
+    let file = load_config(warnings)?;
+    Ok(Prices {
+        models: a.models.clone(),
+        info: a.info,
+        overrides: price_file(store.prices.as_deref(), &file),
+    })
+}
+
+/// The list-price override file: `--prices`, else the config file's
+/// `prices` (a relative path is taken from the config file's directory).
+pub fn price_file(flag: Option<&std::path::Path>, file: &Loaded) -> Option<PathBuf> {
+    flag.map(PathBuf::from).or_else(|| {
+        let p = file.keys.prices.as_ref()?;
+        Some(match file.path.parent() {
+            Some(dir) if p.is_relative() => dir.join(p),
+            _ => p.clone(),
+        })
     })
 }
 

@@ -4,6 +4,7 @@
 mod completions;
 mod export;
 mod list;
+mod prices;
 mod report;
 
 use crate::error::{Error, ExitCode};
@@ -21,6 +22,7 @@ pub fn run(settings: Settings, out: &mut Output) -> Result<ExitCode, Error> {
         Task::DryRun(e) => export::run(&settings, e, false, out),
         Task::List(l) => list::run(&settings, l, out),
         Task::Report(r) => report::run(&settings, r, out),
+        Task::Prices(p) => prices::run(&settings, p, out),
         Task::Completions(shell) => completions::script(*shell, out),
         Task::Man => completions::man(out),
     }
