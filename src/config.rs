@@ -19,6 +19,7 @@ pub struct FileConfig {
     pub max_retries: Option<u32>,
     pub batch_size: Option<usize>,
     pub hash_paths: Option<bool>,
+    pub include_tools: Option<bool>,
 }
 
 /// The config file as read, with where it came from (for errors that name

@@ -2,7 +2,7 @@
 //! pins (see `backend/convex/schema.ts`).
 
 use crate::redact::{redact, redact_json};
-use crate::store::{MessageMeta, SessionInfo, Todo};
+use crate::store::{MessageMeta, SessionInfo, Todo, ToolTallies, ToolTally};
 pub use crate::usage::TokenTotals;
 use crate::usage::{AgentUsage, Amount, DayUsage, ModelUsage, Usage};
 use serde::Serialize;
@@ -62,6 +62,10 @@ pub struct Document {
     pub code_changes: Option<CodeChanges>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subagents: Option<Subagents>,
+    /// The session's own tool calls by tool, most called first; only with
+    /// `--include-tools` (it means reading every part).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tools: Option<Vec<ToolTally>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub messages_json: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -217,6 +221,8 @@ pub struct Collected {
     diff_deletions: u64,
     /// `{"info", "parts"}` per message, when the transcript was asked for.
     pub transcript: Vec<serde_json::Value>,
+    /// The session's tool calls, when they were asked for.
+    pub tools: ToolTallies,
 }
 
 impl Collected {
@@ -296,6 +302,8 @@ pub struct Content {
     pub todos: bool,
     /// A hash instead of the project directory's path.
     pub hash_paths: bool,
+    /// Calls, errors and time per tool (`tools`), read from every part.
+    pub tools: bool,
 }
 
 impl Content {
@@ -304,12 +312,15 @@ impl Content {
     /// key, so changing any of them sends everything again.
     pub fn fingerprint(&self) -> String {
         format!(
-            "{}/{}/messages={}/todos={}/hash_paths={}",
+            "{}/{}/messages={}/todos={}/hash_paths={}{}",
             env!("CARGO_PKG_VERSION"),
             SCHEMA_VERSION,
             self.messages,
             self.todos,
-            self.hash_paths
+            self.hash_paths,
+            // Named only when on, so the keys of exports without it stay
+            // what they were.
+            if self.tools { "/tools=true" } else { "" }
         )
     }
 }
@@ -409,6 +420,7 @@ pub fn build(
         todo_stats: TodoStats::of(todos),
         code_changes: code_changes(info, collected),
         subagents,
+        tools: include.tools.then(|| collected.tools.sorted()),
         messages_json,
         todos_json: include
             .todos
@@ -459,6 +471,7 @@ mod tests {
             todo_stats: TodoStats::default(),
             code_changes: None,
             subagents: None,
+            tools: None,
             messages_json: Some(serde_json::to_string(&transcript).unwrap()),
             todos_json: Some("[]".into()),
             messages_json_truncated: None,
@@ -517,6 +530,7 @@ mod tests {
             messages: false,
             todos: false,
             hash_paths: false,
+            tools: false,
         };
         let build = |repo, include| {
             super::build(
@@ -536,7 +550,7 @@ mod tests {
         assert_eq!(hashed.repository, Some(hash_path("github.com/o/app")));
         assert_eq!(hashed.project_directory, hash_path("/home/me/app"));
         let none = serde_json::to_value(build(None, include)).unwrap();
-        for key in ["repository", "models", "agents", "daily"] {
+        for key in ["repository", "models", "agents", "daily", "tools"] {
             assert!(none.get(key).is_none(), "{key} is omitted when empty");
         }
         assert_eq!(none["activeMs"], 0);
