@@ -557,6 +557,26 @@ mod tests {
     }
 
     #[test]
+    fn tools_change_the_fingerprint_only_when_on() {
+        let off = Content {
+            messages: false,
+            todos: true,
+            hash_paths: false,
+            tools: false,
+        };
+        // What exports without tools recorded before the switch existed.
+        assert_eq!(
+            off.fingerprint(),
+            format!(
+                "{}/{SCHEMA_VERSION}/messages=false/todos=true/hash_paths=false",
+                env!("CARGO_PKG_VERSION")
+            )
+        );
+        let on = Content { tools: true, ..off };
+        assert_ne!(on.fingerprint(), off.fingerprint());
+    }
+
+    #[test]
     fn ties_go_to_the_first_used() {
         let n = |name: &str, messages| {
             (
