@@ -123,7 +123,7 @@ _session__export() {
             return 0
             ;;
         session__subcmd__export__subcmd__dry__subcmd__run)
-            opts="-q -h --all-complete --if-complete --force --since --project --include-subagents --abandoned-after --include-messages --no-include-messages --include-todos --no-include-todos --hash-paths --no-hash-paths --convex-url --timeout --data-dir --db --quiet --prices --help"
+            opts="-q -h --all-complete --if-complete --force --since --project --include-subagents --abandoned-after --include-messages --no-include-messages --include-todos --no-include-todos --include-tools --no-include-tools --hash-paths --no-hash-paths --convex-url --timeout --data-dir --db --quiet --prices --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -169,7 +169,7 @@ _session__export() {
             return 0
             ;;
         session__subcmd__export__subcmd__export)
-            opts="-q -h --all-complete --if-complete --force --since --project --include-subagents --abandoned-after --include-messages --no-include-messages --include-todos --no-include-todos --hash-paths --no-hash-paths --convex-url --timeout --data-dir --db --quiet --prices --help"
+            opts="-q -h --all-complete --if-complete --force --since --project --include-subagents --abandoned-after --include-messages --no-include-messages --include-todos --no-include-todos --include-tools --no-include-tools --hash-paths --no-hash-paths --convex-url --timeout --data-dir --db --quiet --prices --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -497,6 +497,14 @@ pub struct ContentArgs {
     #[arg(long, overrides_with = "include_todos")]
     pub no_include_todos: bool,
 
+    /// Include calls, errors and time per tool as `tools` (reads every part of the store: slower)
+    #[arg(long, overrides_with = "no_include_tools")]
+    pub include_tools: bool,
+
+    /// Leave the tool calls out [default]
+    #[arg(long, overrides_with = "include_tools")]
+    pub no_include_tools: bool,
+
     /// Send a stable hash (sha256:...) instead of the project directory's path
     #[arg(long, overrides_with = "no_hash_paths")]
     pub hash_paths: bool,

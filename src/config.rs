@@ -22,6 +22,7 @@ pub struct FileConfig {
     /// A file of list prices beating the shipped table (relative to the
     /// config file's directory).
     pub prices: Option<PathBuf>,
+    pub include_tools: Option<bool>,
 }
 
 /// The config file as read, with where it came from (for errors that name

@@ -2,7 +2,7 @@
 //! pins (see `backend/convex/schema.ts`).
 
 use crate::redact::{redact, redact_json};
-use crate::store::{MessageMeta, SessionInfo, Todo};
+use crate::store::{MessageMeta, SessionInfo, Todo, ToolTallies, ToolTally};
 pub use crate::usage::TokenTotals;
 use crate::usage::{AgentUsage, Amount, DayUsage, ModelUsage, Usage, add_usd, capped};
 use serde::Serialize;
@@ -62,6 +62,10 @@ pub struct Document {
     pub code_changes: Option<CodeChanges>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subagents: Option<Subagents>,
+    /// The session's own tool calls by tool, most called first; only with
+    /// `--include-tools` (it means reading every part).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tools: Option<Vec<ToolTally>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub messages_json: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -228,6 +232,8 @@ pub struct Collected {
     diff_deletions: u64,
     /// `{"info", "parts"}` per message, when the transcript was asked for.
     pub transcript: Vec<serde_json::Value>,
+    /// The session's tool calls, when they were asked for.
+    pub tools: ToolTallies,
 }
 
 impl Collected {
@@ -307,6 +313,8 @@ pub struct Content {
     pub todos: bool,
     /// A hash instead of the project directory's path.
     pub hash_paths: bool,
+    /// Calls, errors and time per tool (`tools`), read from every part.
+    pub tools: bool,
 }
 
 impl Content {
@@ -315,12 +323,15 @@ impl Content {
     /// key, so changing any of them sends everything again.
     pub fn fingerprint(&self) -> String {
         format!(
-            "{}/{}/messages={}/todos={}/hash_paths={}",
+            "{}/{}/messages={}/todos={}/hash_paths={}{}",
             env!("CARGO_PKG_VERSION"),
             SCHEMA_VERSION,
             self.messages,
             self.todos,
-            self.hash_paths
+            self.hash_paths,
+            // Named only when on, so the keys of exports without it stay
+            // what they were.
+            if self.tools { "/tools=true" } else { "" }
         )
     }
 }
@@ -420,6 +431,7 @@ pub fn build(
         todo_stats: TodoStats::of(todos),
         code_changes: code_changes(info, collected),
         subagents,
+        tools: include.tools.then(|| collected.tools.sorted()),
         messages_json,
         todos_json: include
             .todos
@@ -470,6 +482,7 @@ mod tests {
             todo_stats: TodoStats::default(),
             code_changes: None,
             subagents: None,
+            tools: None,
             messages_json: Some(serde_json::to_string(&transcript).unwrap()),
             todos_json: Some("[]".into()),
             messages_json_truncated: None,
@@ -528,6 +541,7 @@ mod tests {
             messages: false,
             todos: false,
             hash_paths: false,
+            tools: false,
         };
         let build = |repo, include| {
             super::build(
@@ -547,10 +561,30 @@ mod tests {
         assert_eq!(hashed.repository, Some(hash_path("github.com/o/app")));
         assert_eq!(hashed.project_directory, hash_path("/home/me/app"));
         let none = serde_json::to_value(build(None, include)).unwrap();
-        for key in ["repository", "models", "agents", "daily"] {
+        for key in ["repository", "models", "agents", "daily", "tools"] {
             assert!(none.get(key).is_none(), "{key} is omitted when empty");
         }
         assert_eq!(none["activeMs"], 0);
+    }
+
+    #[test]
+    fn tools_change_the_fingerprint_only_when_on() {
+        let off = Content {
+            messages: false,
+            todos: true,
+            hash_paths: false,
+            tools: false,
+        };
+        // What exports without tools recorded before the switch existed.
+        assert_eq!(
+            off.fingerprint(),
+            format!(
+                "{}/{SCHEMA_VERSION}/messages=false/todos=true/hash_paths=false",
+                env!("CARGO_PKG_VERSION")
+            )
+        );
+        let on = Content { tools: true, ..off };
+        assert_ne!(on.fingerprint(), off.fingerprint());
     }
 
     #[test]

@@ -142,6 +142,10 @@ pub fn build_document(
         transcript: include.messages,
     };
     warnings.extend(store.visit(info, want, &mut |m, t| collected.add(m, t, now))?);
+    if include.tools {
+        let tools = &mut collected.tools;
+        warnings.extend(store.tool_calls(info, &mut |call| tools.add(&call))?);
+    }
     let doc = document::build(
         info,
         &collected,

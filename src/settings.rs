@@ -320,6 +320,9 @@ fn content(c: &ContentArgs, file: &Loaded) -> Content {
         hash_paths: flag(c.hash_paths, c.no_hash_paths)
             .or(f.hash_paths)
             .unwrap_or(false),
+        tools: flag(c.include_tools, c.no_include_tools)
+            .or(f.include_tools)
+            .unwrap_or(false),
     }
 }
 

@@ -109,6 +109,10 @@ export const summaryFields = {
       daily: v.optional(v.array(dailyUsage)),
     }),
   ),
+  /** The session's own tool calls per tool, most called first (exported with --include-tools). */
+  tools: v.optional(
+    v.array(v.object({ tool: v.string(), calls: v.number(), errors: v.number(), ms: v.number() })),
+  ),
   /** Set when the exporter dropped or trimmed messagesJson to stay under 1 MiB. */
   messagesJsonTruncated: v.optional(v.boolean()),
   /** The session's own assistant messages per model. */

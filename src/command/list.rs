@@ -188,12 +188,13 @@ pub fn run(s: &Settings, args: &List, out: &mut Output) -> Result<ExitCode, Erro
 /// export with any of them recorded one of these.
 fn exported_keys(s: &SessionInfo, todos: &[Todo], catalog: &Catalog) -> Vec<String> {
     let descendants = catalog.descendants(&s.id);
-    let mut keys = Vec::with_capacity(8);
-    for bits in 0..8u8 {
+    let mut keys = Vec::with_capacity(16);
+    for bits in 0..16u8 {
         let content = Content {
             messages: bits & 1 != 0,
             todos: bits & 2 != 0,
             hash_paths: bits & 4 != 0,
+            tools: bits & 8 != 0,
         };
         keys.push(change_key(s, todos, &descendants, &content.fingerprint()));
     }
@@ -219,6 +220,7 @@ fn usage(
             messages: false,
             todos: false,
             hash_paths: false,
+            tools: false,
         },
     };
     let mut found = HashMap::new();

@@ -151,6 +151,11 @@ impl JsonStore {
         out
     }
 
+    /// The `storage/` directory.
+    pub fn storage(&self) -> &Path {
+        &self.storage
+    }
+
     pub fn todos(&self, session_id: &str) -> Result<Vec<Todo>, Error> {
         let path = self
             .dir_of("todo", session_id)?
@@ -288,7 +293,7 @@ fn session_info(s: RawSession) -> SessionInfo {
 }
 
 /// The `.json` files directly in `dir`, sorted by name; none if it is missing.
-fn json_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
+pub(super) fn json_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -315,20 +320,20 @@ fn json_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     Ok(out)
 }
 
-fn file_id(path: &Path) -> String {
+pub(super) fn file_id(path: &Path) -> String {
     path.file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default()
 }
 
 /// A file's bytes, or why it was not read.
-enum Bounded {
+pub(super) enum Bounded {
     Read(Vec<u8>),
     Skipped(String),
 }
 
 /// The warning about a file [`read`] skipped.
-fn skipping(path: &Path, why: &str) -> String {
+pub(super) fn skipping(path: &Path, why: &str) -> String {
     format!("skipping {}: {why}", path.display())
 }
 
@@ -336,7 +341,7 @@ fn skipping(path: &Path, why: &str) -> String {
 /// [`MAX_FILE_BYTES`]. It is opened non-blocking, so that opening a FIFO
 /// returns at once, and checked before anything is read; the read is
 /// bounded whatever the file turns out to be.
-fn read(path: &Path) -> Result<Bounded, Error> {
+pub(super) fn read(path: &Path) -> Result<Bounded, Error> {
     use std::os::unix::fs::OpenOptionsExt;
     let io = |source| Error::Io {
         path: path.to_path_buf(),

@@ -4,9 +4,11 @@
 mod fast;
 mod json;
 mod model;
+mod parts;
 mod sqlite;
 
 pub use model::{FileDiff, MessageMeta, SessionInfo, Source, Summary, Todo, Tokens};
+pub use parts::{ToolCall, ToolStatus, ToolTallies, ToolTally, VisitTool};
 
 use crate::error::Error;
 use std::collections::{HashMap, HashSet};
@@ -451,6 +453,34 @@ impl Store {
                 raw.visit(visit, &mut warnings)?;
                 Ok(warnings)
             }
+        }
+    }
+
+    /// Hand each tool call of a session (its own, not its subagents') to
+    /// `visit`, reading its parts one at a time; returns the warnings about
+    /// parts that were skipped.
+    pub fn tool_calls(
+        &mut self,
+        info: &SessionInfo,
+        visit: &mut VisitTool<'_>,
+    ) -> Result<Vec<String>, Error> {
+        match info.source {
+            Source::Db => parts::from_db(
+                self.db
+                    .as_ref()
+                    .expect("a DB session comes from an open DB"),
+                &info.id,
+                visit,
+            ),
+            Source::Json => parts::from_json(
+                self.json
+                    .as_ref()
+                    .expect("a JSON session comes from an open JSON store")
+                    .store
+                    .storage(),
+                &info.id,
+                visit,
+            ),
         }
     }
 

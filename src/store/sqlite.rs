@@ -175,6 +175,12 @@ impl Db {
         &self.path
     }
 
+    /// The connection, in the run's read transaction, for the other
+    /// readers of the store (tool calls).
+    pub(super) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
     /// The database has no `todo` table: sessions are read without todos.
     pub fn lacks_todos(&self) -> bool {
         !self.has_todo

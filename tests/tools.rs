@@ -1,0 +1,299 @@
+//! `--include-tools`: the document's `tools` equals the tool calls counted
+//! here straight from the store's part rows and files, on every fixture
+//! store (among them `tool-errors`, whose calls fail); damaged parts are
+//! skipped with a warning and the store is left as it was.
+
+mod common;
+
+use common::{Fixture, fixture_names, json_lines, snapshot, stderr};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Per tool: calls, errors, ms.
+type Counts = BTreeMap<String, (u64, u64, i64)>;
+
+fn count(counts: &mut Counts, part: &Value) {
+    if part["type"] != "tool" {
+        return;
+    }
+    let Some(tool) = part["tool"].as_str() else {
+        return;
+    };
+    let state = &part["state"];
+    let c = counts.entry(tool.to_string()).or_default();
+    c.0 += 1;
+    c.1 += u64::from(state["status"] == "error");
+    if let (Some(s), Some(e)) = (
+        state["time"]["start"].as_i64(),
+        state["time"]["end"].as_i64(),
+    ) {
+        c.2 += e - s;
+    }
+}
+
+/// Tool calls of every DB session, from a copy of the database (opening the
+/// fixture itself could checkpoint its WAL).
+fn db_counts(data: &Path) -> BTreeMap<String, Counts> {
+    let mut out: BTreeMap<String, Counts> = BTreeMap::new();
+    if !data.join("opencode.db").exists() {
+        return out;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    for f in ["opencode.db", "opencode.db-wal"] {
+        if data.join(f).exists() {
+            std::fs::copy(data.join(f), tmp.path().join(f)).unwrap();
+        }
+    }
+    let conn = rusqlite::Connection::open(tmp.path().join("opencode.db")).unwrap();
+    let mut stmt = conn.prepare("SELECT session_id, data FROM part").unwrap();
+    let mut rows = stmt.query([]).unwrap();
+    while let Some(r) = rows.next().unwrap() {
+        let session: String = r.get(0).unwrap();
+        let data: String = r.get(1).unwrap();
+        let Ok(part) = serde_json::from_str::<Value>(&data) else {
+            continue;
+        };
+        count(out.entry(session).or_default(), &part);
+    }
+    out
+}
+
+/// Tool calls of a JSON store session, from its message and part files.
+fn json_counts(data: &Path, session: &str) -> Counts {
+    let mut counts = Counts::new();
+    let storage = data.join("storage");
+    for m in std::fs::read_dir(storage.join("message").join(session)).unwrap() {
+        let m = m.unwrap().path();
+        let parts = storage.join("part").join(m.file_stem().unwrap());
+        let Ok(dir) = std::fs::read_dir(parts) else {
+            continue;
+        };
+        for p in dir {
+            let text = std::fs::read_to_string(p.unwrap().path()).unwrap();
+            if let Ok(part) = serde_json::from_str::<Value>(&text) {
+                count(&mut counts, &part);
+            }
+        }
+    }
+    counts
+}
+
+/// The expected counts of every session of the fixture (the DB's copy wins).
+fn expected(fx: &Fixture) -> BTreeMap<String, Counts> {
+    let db = db_counts(&fx.data);
+    fx.sessions()
+        .iter()
+        .map(|s| {
+            let id = s["id"].as_str().unwrap().to_string();
+            let counts = if s["inDb"] == true {
+                db.get(&id).cloned().unwrap_or_default()
+            } else {
+                json_counts(&fx.data, &id)
+            };
+            (id, counts)
+        })
+        .collect()
+}
+
+fn ids(fx: &Fixture) -> Vec<String> {
+    fx.sessions()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// `dry-run --include-tools` of every session: its `tools` by session id,
+/// checked to be sorted by calls (then name); and stderr.
+fn documented(fx: &Fixture, extra: &[&str]) -> (BTreeMap<String, Counts>, String) {
+    let ids = ids(fx);
+    let out = fx
+        .cmd()
+        .arg("dry-run")
+        .args(extra)
+        .args(&ids)
+        .assert()
+        .success();
+    let out = out.get_output();
+    let mut docs = BTreeMap::new();
+    for d in json_lines(&out.stdout) {
+        let tools = d["tools"].as_array().expect("tools is there").clone();
+        let order: Vec<(i64, String)> = tools
+            .iter()
+            .map(|t| {
+                (
+                    -t["calls"].as_i64().unwrap(),
+                    t["tool"].as_str().unwrap().into(),
+                )
+            })
+            .collect();
+        let mut sorted = order.clone();
+        sorted.sort();
+        assert_eq!(order, sorted, "most called first, ties by name");
+        let counts: Counts = tools
+            .iter()
+            .map(|t| {
+                (
+                    t["tool"].as_str().unwrap().to_string(),
+                    (
+                        t["calls"].as_u64().unwrap(),
+                        t["errors"].as_u64().unwrap(),
+                        t["ms"].as_i64().unwrap(),
+                    ),
+                )
+            })
+            .collect();
+        docs.insert(d["sessionId"].as_str().unwrap().to_string(), counts);
+    }
+    assert_eq!(docs.len(), ids.len(), "a document per session");
+    (docs, stderr(out))
+}
+
+#[test]
+fn tools_equal_the_part_rows_on_every_fixture_store() {
+    let names = fixture_names();
+    assert!(names.iter().any(|n| n == "tool-errors"));
+    for name in names {
+        let fx = Fixture::load(&name);
+        let before = snapshot(&fx.data);
+        let want = expected(&fx);
+        let (got, err) = documented(&fx, &["--include-tools"]);
+        assert_eq!(got, want, "{name}");
+        assert!(!err.contains("warning"), "{name}: {err}");
+        let calls: u64 = got.values().flat_map(|c| c.values()).map(|c| c.0).sum();
+        assert!(calls > 0, "{name} has tool calls");
+        if name == "tool-errors" {
+            // Both stores (JSON by 1.1.65, DB by 1.18.33): a read of a
+            // missing file and an edit that did not apply failed; the bash
+            // that exited 3 completed.
+            for counts in got.values() {
+                assert_eq!(counts["read"].0, 2);
+                assert_eq!(counts["read"].1, 1);
+                assert_eq!(counts["edit"], (1, 1, counts["edit"].2));
+                assert_eq!((counts["bash"].0, counts["bash"].1), (2, 0));
+            }
+        }
+        assert_eq!(snapshot(&fx.data), before, "{name}: the store is unchanged");
+    }
+}
+
+#[test]
+fn tools_are_left_out_unless_asked_and_config_can_ask() {
+    let fx = Fixture::load("tool-errors");
+    let ids = ids(&fx);
+    let out = fx.cmd().arg("dry-run").args(&ids).assert().success();
+    for d in json_lines(&out.get_output().stdout) {
+        assert!(d.get("tools").is_none(), "{d}");
+    }
+    let config = common::config(&fx, "include_tools = true\n");
+    assert!(config.exists());
+    let out = fx.cmd().arg("dry-run").args(&ids).assert().success();
+    for d in json_lines(&out.get_output().stdout) {
+        assert!(d["tools"].as_array().is_some_and(|t| !t.is_empty()), "{d}");
+    }
+    // A flag beats the file.
+    let out = fx
+        .cmd()
+        .args(["dry-run", "--no-include-tools"])
+        .args(&ids)
+        .assert()
+        .success();
+    for d in json_lines(&out.get_output().stdout) {
+        assert!(d.get("tools").is_none(), "{d}");
+    }
+}
+
+/// Damage a scratch copy: in the database one tool part becomes invalid
+/// JSON and another loses its tool name; the same for two part files of
+/// the JSON store.
+#[test]
+fn damaged_parts_are_skipped_with_a_warning_each() {
+    let fx = Fixture::load("tool-errors");
+    let clean = expected(&fx);
+
+    // Database: through a copy, so that the WAL is folded into the copy and
+    // the copy replaces the scratch store's files.
+    let tmp = tempfile::tempdir().unwrap();
+    for f in ["opencode.db", "opencode.db-wal"] {
+        std::fs::copy(fx.data.join(f), tmp.path().join(f)).unwrap();
+    }
+    let conn = rusqlite::Connection::open(tmp.path().join("opencode.db")).unwrap();
+    let tool_parts: Vec<(String, String)> = conn
+        .prepare(
+            "SELECT id, data FROM part WHERE json_extract(data, '$.type') = 'tool' ORDER BY id",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let (broken_id, _) = &tool_parts[0];
+    let (nameless_id, nameless) = &tool_parts[1];
+    let mut nameless: Value = serde_json::from_str(nameless).unwrap();
+    nameless.as_object_mut().unwrap().remove("tool");
+    conn.execute(
+        "UPDATE part SET data = '{\"type\": \"tool\", \"tool\": ' WHERE id = ?1",
+        [broken_id],
+    )
+    .unwrap();
+    conn.execute(
+        "UPDATE part SET data = ?2 WHERE id = ?1",
+        [nameless_id.as_str(), &nameless.to_string()],
+    )
+    .unwrap();
+    drop(conn);
+    for f in ["opencode.db", "opencode.db-wal", "opencode.db-shm"] {
+        std::fs::remove_file(fx.data.join(f)).ok();
+        if tmp.path().join(f).exists() {
+            std::fs::copy(tmp.path().join(f), fx.data.join(f)).unwrap();
+        }
+    }
+
+    // JSON store: two tool part files.
+    let mut files: Vec<_> = walkdir::WalkDir::new(fx.data.join("storage/part"))
+        .into_iter()
+        .map(|e| e.unwrap().into_path())
+        .filter(|p| {
+            p.is_file()
+                && std::fs::read_to_string(p).is_ok_and(|t| {
+                    t.contains("\"type\": \"tool\"") || t.contains("\"type\":\"tool\"")
+                })
+        })
+        .collect();
+    files.sort();
+    assert!(files.len() >= 2);
+    std::fs::write(&files[0], "{\"type\": \"tool\", ").unwrap();
+    let mut part = common::read_json(&files[1]);
+    part.as_object_mut().unwrap().remove("tool");
+    std::fs::write(&files[1], part.to_string()).unwrap();
+
+    let after = expected(&fx);
+    assert_ne!(after, clean, "the damage removed calls");
+    let before = snapshot(&fx.data);
+    let (got, err) = documented(&fx, &["--include-tools"]);
+    assert_eq!(got, after);
+    assert_eq!(snapshot(&fx.data), before, "the store is unchanged");
+    let warnings: Vec<&str> = err.lines().filter(|l| l.starts_with("warning:")).collect();
+    assert_eq!(warnings.len(), 4, "{err}");
+    for culprit in [broken_id.as_str(), nameless_id.as_str()] {
+        assert!(
+            warnings.iter().any(|w| w.contains(culprit)),
+            "{culprit}: {err}"
+        );
+    }
+    for f in &files[..2] {
+        assert!(
+            warnings.iter().any(|w| w.contains(&*f.to_string_lossy())),
+            "{}: {err}",
+            f.display()
+        );
+    }
+    assert!(
+        warnings.iter().any(|w| w.contains("not valid JSON")),
+        "{err}"
+    );
+    assert!(
+        warnings.iter().any(|w| w.contains("without a tool name")),
+        "{err}"
+    );
+}
