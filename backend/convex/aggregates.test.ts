@@ -11,8 +11,9 @@ import { modules } from "./test.setup";
 import type { ReportBy, SessionDoc } from "./validators";
 
 const TOKEN = "s3cret-token";
+const READ_TOKEN = "r3ad-token";
 
-beforeEach(() => vi.stubEnv("SESSION_EXPORT_TOKEN", TOKEN));
+beforeEach(() => (vi.stubEnv("SESSION_EXPORT_TOKEN", TOKEN), vi.stubEnv("SESSION_EXPORT_READ_TOKEN", READ_TOKEN)));
 afterEach(() => vi.unstubAllEnvs());
 
 const setup = () => convexTest(schema, modules);
@@ -162,14 +163,14 @@ describe("report: a small hand-checked set", () => {
 
   test("an update moves the contribution; stale and unchanged upserts change nothing", async () => {
     const t = await seeded();
-    const before = await t.run((ctx) => ctx.db.query("rollups").collect());
+    const before = await t.run((ctx) => ctx.db.query("cells").collect());
     const r2 = docs[1];
     // Stale (older updatedAt, different numbers) and unchanged (only exportedAt differs).
     const stale = { ...r2, updatedAt: r2.updatedAt - 1, cost: 1000 };
     const same = { ...r2, exportedAt: r2.exportedAt + 5 };
     const res = await t.mutation(api.sessions.upsertBatch, { token: TOKEN, sessions: [stale, same] });
     expect(res.map((r) => r.result)).toEqual(["stale", "unchanged"]);
-    expect(await t.run((ctx) => ctx.db.query("rollups").collect())).toEqual(before);
+    expect(await t.run((ctx) => ctx.db.query("cells").collect())).toEqual(before);
 
     // r2 moves to a later day, device and model: its old cells disappear.
     await t.mutation(api.sessions.upsert, {
@@ -268,7 +269,7 @@ describe("property: random inserts, updates, stale and unchanged upserts", () =>
     }
     // Stored documents are the latest versions sent, content included.
     for (const [id, { doc }] of latest) {
-      const got = await t.query(api.sessions.get, { token: TOKEN, sessionId: id });
+      const got = await t.query(api.sessions.get, { token: READ_TOKEN, sessionId: id });
       const { _id, _creationTime, ...rest } = got!;
       expect(rest).toEqual(doc);
     }

@@ -9,7 +9,8 @@ import { modules } from "./test.setup";
 import type { SessionDoc } from "./validators";
 
 const TOKEN = "s3cret-token";
-beforeEach(() => vi.stubEnv("SESSION_EXPORT_TOKEN", TOKEN));
+const READ_TOKEN = "r3ad-token";
+beforeEach(() => (vi.stubEnv("SESSION_EXPORT_TOKEN", TOKEN), vi.stubEnv("SESSION_EXPORT_READ_TOKEN", READ_TOKEN)));
 afterEach(() => {
   vi.unstubAllEnvs();
   vi.useRealTimers();
@@ -32,7 +33,7 @@ async function insertOldShape(t: T, docs: SessionDoc[]) {
 }
 
 async function getDoc(t: T, sessionId: string) {
-  const got = await t.query(api.sessions.get, { token: TOKEN, sessionId });
+  const got = await t.query(api.sessions.get, { token: READ_TOKEN, sessionId });
   if (got === null) return null;
   const { _id, _creationTime, ...rest } = got;
   return rest;
@@ -70,9 +71,9 @@ describe("migrations:run", () => {
     await expectAggregatesConsistent(t, TOKEN);
 
     // Running it again finds nothing to do and changes nothing.
-    const before = await t.run((ctx) => ctx.db.query("rollups").collect());
+    const before = await t.run((ctx) => ctx.db.query("cells").collect());
     expect(await t.mutation(internal.migrations.run, {})).toEqual({ migrated: 0, done: true });
-    expect(await t.run((ctx) => ctx.db.query("rollups").collect())).toEqual(before);
+    expect(await t.run((ctx) => ctx.db.query("cells").collect())).toEqual(before);
   });
 
   test("reschedules itself until done; upserts during the migration are counted once", async () => {

@@ -57,7 +57,7 @@ export interface ConvexHttp {
    * `_creationTime`.
    */
   sessions(): Promise<SessionDetail[]>;
-  /** Deletes every document of every table (sessions, content, rollups, totals). */
+  /** Deletes every document of every table (sessions, content, cells, legacy rollups, totals). */
   reset(): Promise<void>;
   /** Every request so far, in arrival order. */
   log: RequestLogEntry[];
@@ -193,7 +193,7 @@ export async function startConvexHttp(options: ConvexHttpOptions = {}): Promise<
       }),
     reset: () =>
       t.run(async (ctx) => {
-        for (const table of ["sessions", "sessionContent", "rollups", "groupTotals"] as const) {
+        for (const table of ["sessions", "sessionContent", "cells", "rollups", "groupTotals"] as const) {
           for (const d of await ctx.db.query(table).collect()) await ctx.db.delete(table, d._id);
         }
       }),
