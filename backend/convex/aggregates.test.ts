@@ -220,7 +220,7 @@ test("Accumulator: adding and removing the same contribution cancels out", () =>
   return acc.apply({ db } as never).then(() => expect(calls).toEqual([]));
 });
 
-describe("property: random inserts, updates, stale and unchanged upserts", () => {
+describe("property: random inserts, updates, stale, unchanged and spoiled (NaN) upserts; rows with models and labels", () => {
   test.each([1, 2, 3, 4, 5])("seed %i: rollups equal a recomputation from the stored sessions", async (seed) => {
     const rng = prng(seed);
     const shape: Shape = { days: 20, devices: 3, projects: 4, models: 3, oldShare: 0.15, childShare: 0.15, content: true };
@@ -256,6 +256,19 @@ describe("property: random inserts, updates, stale and unchanged upserts", () =>
           expected.push("updated");
         }
         batch.push(doc);
+      }
+      if (step % 10 === 5) {
+        // The batch again with one number spoiled: rejected whole, nothing moves.
+        const spoiled = structuredClone(batch);
+        const victim = spoiled[int(rng, 0, spoiled.length - 1)];
+        const bad = pick(rng, [Number.NaN, Number.POSITIVE_INFINITY, -1]);
+        if (victim.daily?.length && rng() < 0.5) victim.daily[0].cost = bad;
+        else victim.tokens.output = bad;
+        const before = await t.run((ctx) => ctx.db.query("cells").collect());
+        await expect(t.mutation(api.sessions.upsertBatch, { token: TOKEN, sessions: spoiled })).rejects.toThrow(
+          /not a finite number >= 0/,
+        );
+        expect(await t.run((ctx) => ctx.db.query("cells").collect())).toEqual(before);
       }
       // A session appearing twice in a batch: later entries see earlier ones, so
       // compare only when each id appears once; otherwise check the end state only.

@@ -50,6 +50,11 @@ export async function expectAggregatesConsistent(t: T, token: string, ranges: [n
       const actual = await t.query(api.sessions.report, { token, by, ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) });
       expectRowsClose(actual, expectedReport(docs, by, from, to), `${by} [${from}, ${to})`);
       expectReportOrder(by, actual);
+      if (by === "day" || by === "week" || by === "month") {
+        const range = { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) };
+        const split = await t.query(api.sessions.report, { token, by, models: true, ...range });
+        expectRowsClose(split, expectedReport(docs, by, from, to, true), `${by} with models [${from}, ${to})`);
+      }
     }
   }
   // groupTotals: whole top-level sessions per device / project.
