@@ -213,9 +213,8 @@ function span(from = START, to = START + DAYS * DAY) {
 const RANGES: [string, number?, number?][] = [
   ["all time"],
   ["ragged, 2023-01-17 to 2025-11-13", Date.UTC(2023, 0, 16) + 1, Date.UTC(2025, 10, 13) + 5],
-  ["until 2025-02-10", undefined, Date.UTC(2025, 1, 10)],
   ["62 days across months", Date.UTC(2024, 0, 31), Date.UTC(2024, 3, 2)],
-  ["one day", Date.UTC(2024, 6, 4), Date.UTC(2024, 6, 5)],
+  ["until 2024-07-05", undefined, Date.UTC(2024, 6, 5)],
 ];
 const KEYS: Record<"device" | "project" | "model", number> = { device: DEVICES, project: PROJECTS, model: MODELS };
 
@@ -297,7 +296,7 @@ describe("past the budget: a clear error, never a half answer", () => {
       }));
       units.push({ day, device: "device-000", project: "/p", models, usage: { sessions: 1, messages: 40, cost: 0.3, tokens: tk(30) } });
     }
-    const cells = cellsOf(units).filter((c) => c.dim !== "device" && c.dim !== "project");
+    const cells = cellsOf(units).filter((c) => c.grain === "day" && c.dim !== "device" && c.dim !== "project");
     console.log(`budget: seeding ${cells.length} cells`);
     await seed(t, cells);
 
@@ -308,10 +307,7 @@ describe("past the budget: a clear error, never a half answer", () => {
     expect(m.documentsRead).toBe(READ_BUDGET_DOCS + 1);
     await expect(t.query(api.sessions.report, { token: TOKEN, by: "day", models: true })).rejects.toThrow(/shorter range/);
 
-    // The same data by month with models, or a year by day, is fine.
-    const months = await measure(t, { by: "month", models: true });
-    expect(months.documentsRead).toBeLessThanOrEqual((TOTAL_SHARDS + MODELS) * 36);
-    expect(months.rows).toHaveLength(36);
+    // The same data by day for one year is fine.
     const year = await measure(t, { by: "day", models: true, from: Date.UTC(2025, 0, 1) });
     expect(year.rows).toHaveLength(365);
     vi.unstubAllEnvs();

@@ -27,7 +27,7 @@ beforeAll(async () => {
   }
   convex = await startConvexHttp();
   scratch = mkdtempSync(join(tmpdir(), "session-export-e2e-"));
-});
+}, 60_000);
 
 afterAll(async () => {
   await convex?.close();
