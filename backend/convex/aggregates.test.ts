@@ -11,8 +11,9 @@ import { modules } from "./test.setup";
 import type { ReportBy, SessionDoc } from "./validators";
 
 const TOKEN = "s3cret-token";
+const READ_TOKEN = "r3ad-token";
 
-beforeEach(() => vi.stubEnv("SESSION_EXPORT_TOKEN", TOKEN));
+beforeEach(() => (vi.stubEnv("SESSION_EXPORT_TOKEN", TOKEN), vi.stubEnv("SESSION_EXPORT_READ_TOKEN", READ_TOKEN)));
 afterEach(() => vi.unstubAllEnvs());
 
 const setup = () => convexTest(schema, modules);
@@ -162,14 +163,14 @@ describe("report: a small hand-checked set", () => {
 
   test("an update moves the contribution; stale and unchanged upserts change nothing", async () => {
     const t = await seeded();
-    const before = await t.run((ctx) => ctx.db.query("rollups").collect());
+    const before = await t.run((ctx) => ctx.db.query("cells").collect());
     const r2 = docs[1];
     // Stale (older updatedAt, different numbers) and unchanged (only exportedAt differs).
     const stale = { ...r2, updatedAt: r2.updatedAt - 1, cost: 1000 };
     const same = { ...r2, exportedAt: r2.exportedAt + 5 };
     const res = await t.mutation(api.sessions.upsertBatch, { token: TOKEN, sessions: [stale, same] });
     expect(res.map((r) => r.result)).toEqual(["stale", "unchanged"]);
-    expect(await t.run((ctx) => ctx.db.query("rollups").collect())).toEqual(before);
+    expect(await t.run((ctx) => ctx.db.query("cells").collect())).toEqual(before);
 
     // r2 moves to a later day, device and model: its old cells disappear.
     await t.mutation(api.sessions.upsert, {
@@ -219,7 +220,7 @@ test("Accumulator: adding and removing the same contribution cancels out", () =>
   return acc.apply({ db } as never).then(() => expect(calls).toEqual([]));
 });
 
-describe("property: random inserts, updates, stale and unchanged upserts", () => {
+describe("property: random inserts, updates, stale, unchanged and spoiled (NaN) upserts; rows with models and labels", () => {
   test.each([1, 2, 3, 4, 5])("seed %i: rollups equal a recomputation from the stored sessions", async (seed) => {
     const rng = prng(seed);
     const shape: Shape = { days: 20, devices: 3, projects: 4, models: 3, oldShare: 0.15, childShare: 0.15, content: true };
@@ -256,6 +257,19 @@ describe("property: random inserts, updates, stale and unchanged upserts", () =>
         }
         batch.push(doc);
       }
+      if (step % 10 === 5) {
+        // The batch again with one number spoiled: rejected whole, nothing moves.
+        const spoiled = structuredClone(batch);
+        const victim = spoiled[int(rng, 0, spoiled.length - 1)];
+        const bad = pick(rng, [Number.NaN, Number.POSITIVE_INFINITY, -1]);
+        if (victim.daily?.length && rng() < 0.5) victim.daily[0].cost = bad;
+        else victim.tokens.output = bad;
+        const before = await t.run((ctx) => ctx.db.query("cells").collect());
+        await expect(t.mutation(api.sessions.upsertBatch, { token: TOKEN, sessions: spoiled })).rejects.toThrow(
+          /not a finite number >= 0/,
+        );
+        expect(await t.run((ctx) => ctx.db.query("cells").collect())).toEqual(before);
+      }
       // A session appearing twice in a batch: later entries see earlier ones, so
       // compare only when each id appears once; otherwise check the end state only.
       const res =
@@ -268,7 +282,7 @@ describe("property: random inserts, updates, stale and unchanged upserts", () =>
     }
     // Stored documents are the latest versions sent, content included.
     for (const [id, { doc }] of latest) {
-      const got = await t.query(api.sessions.get, { token: TOKEN, sessionId: id });
+      const got = await t.query(api.sessions.get, { token: READ_TOKEN, sessionId: id });
       const { _id, _creationTime, ...rest } = got!;
       expect(rest).toEqual(doc);
     }

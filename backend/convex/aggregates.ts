@@ -1,11 +1,11 @@
 /**
- * The rollups: what one stored session contributes to the `rollups` and
+ * The rollups: what one stored session contributes to the `cells` and
  * `groupTotals` tables, and how a mutation applies the net change of all the
  * sessions it wrote, once per touched cell, in the same transaction.
  */
 import { ConvexError } from "convex/values";
 import type { MutationCtx } from "./_generated/server";
-import type { DailyUsage, RollupDim, Summary, TokenCounts } from "./validators";
+import type { CellGrain, DailyUsage, RollupDim, Summary, TokenCounts } from "./validators";
 
 export const DAY_MS = 86_400_000;
 const TOKEN_KEYS = ["input", "output", "reasoning", "cacheRead", "cacheWrite"] as const;
@@ -62,6 +62,20 @@ export function utcDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
+/**
+ * Dim "total" is split into this many cells per day and month, by device, so
+ * exporters on different machines seldom write the same document. A day row
+ * reads this many cells.
+ */
+export const TOTAL_SHARDS = 4;
+
+/** The shard of the "total" cells a device's usage goes to: "0".."3". */
+export function totalShard(deviceId: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < deviceId.length; i++) h = Math.imul(h ^ deviceId.charCodeAt(i), 0x01000193);
+  return String((h >>> 0) % TOTAL_SHARDS);
+}
+
 const DAY_RE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 
 /**
@@ -80,9 +94,6 @@ export function contribution(s: Summary): Contribution {
 
   const cell = (dim: RollupDim, day: string, key: string, usage: Usage, label?: string) => {
     out.cells.push({ dim, day, key, usage, ...(label === undefined ? {} : { label }) });
-    // device/project/model also keep an all-time cell (day ""), so an
-    // unbounded report reads one row per group instead of days x groups.
-    if (dim !== "total") out.cells.push({ dim, day: "", key, usage, ...(label === undefined ? {} : { label }) });
   };
   const addDay = (d: DailyUsage) => {
     if (!DAY_RE.test(d.day)) {
@@ -92,7 +103,7 @@ export function contribution(s: Summary): Contribution {
       });
     }
     const usage: Usage = { sessions: d.sessions, messages: d.messages, cost: d.cost, tokens: d.tokens };
-    cell("total", d.day, "", usage);
+    cell("total", d.day, totalShard(s.deviceId), usage);
     cell("device", d.day, s.deviceId, usage, s.hostname);
     cell("project", d.day, s.projectDirectory, usage);
     for (const m of d.models ?? []) {
@@ -132,8 +143,9 @@ export function contribution(s: Summary): Contribution {
 }
 
 interface CellDelta {
+  grain: CellGrain;
   dim: RollupDim;
-  day: string;
+  period: string;
   key: string;
   /** Label of the newest version added / of a version removed. */
   label?: string;
@@ -156,27 +168,31 @@ interface TotalsDelta {
  * with sign -1 and the new one with +1 leaves untouched cells at zero, and
  * several sessions on the same day/device/model share one cell, so applying
  * costs one index lookup and at most one write per distinct touched cell.
+ * Each share of a day goes to that day's cell and to its month's cell.
  */
 export class Accumulator {
   private cells = new Map<string, CellDelta>();
   private totals = new Map<string, TotalsDelta>();
 
-  add(c: Contribution, sign: 1 | -1): void {
-    for (const part of c.cells) {
-      const id = `${part.dim}\u0000${part.day}\u0000${part.key}`;
-      let d = this.cells.get(id);
-      if (d === undefined) {
-        d = { dim: part.dim, day: part.day, key: part.key, usage: emptyUsage() };
-        this.cells.set(id, d);
+  /** `only`: the `cells` part or the `groupTotals` part alone (a row counted in one but not the other). */
+  add(c: Contribution, sign: 1 | -1, only?: "cells" | "totals"): void {
+    for (const part of only === "totals" ? [] : c.cells) {
+      for (const [grain, period] of [["day", part.day], ["month", part.day.slice(0, 7)]] as const) {
+        const id = `${grain}\u0000${part.dim}\u0000${period}\u0000${part.key}`;
+        let d = this.cells.get(id);
+        if (d === undefined) {
+          d = { grain, dim: part.dim, period, key: part.key, usage: emptyUsage() };
+          this.cells.set(id, d);
+        }
+        d.usage.sessions += sign * part.usage.sessions;
+        d.usage.messages += sign * part.usage.messages;
+        d.usage.cost += sign * part.usage.cost;
+        addTokens(d.usage.tokens, part.usage.tokens, sign);
+        if (sign > 0 && part.label !== undefined) d.label = part.label;
+        if (sign < 0 && part.label !== undefined) d.removedLabel = part.label;
       }
-      d.usage.sessions += sign * part.usage.sessions;
-      d.usage.messages += sign * part.usage.messages;
-      d.usage.cost += sign * part.usage.cost;
-      addTokens(d.usage.tokens, part.usage.tokens, sign);
-      if (sign > 0 && part.label !== undefined) d.label = part.label;
-      if (sign < 0 && part.label !== undefined) d.removedLabel = part.label;
     }
-    for (const part of c.totals) {
+    for (const part of only === "cells" ? [] : c.totals) {
       const id = `${part.by}\u0000${part.key}`;
       let d = this.totals.get(id);
       if (d === undefined) {
@@ -205,8 +221,10 @@ export class Accumulator {
       // Nothing to add and no new label: no read, no write.
       if (isZeroUsage(d.usage) && (d.label === undefined || d.label === d.removedLabel)) continue;
       const row = await ctx.db
-        .query("rollups")
-        .withIndex("by_dim_day_key", (q) => q.eq("dim", d.dim).eq("day", d.day).eq("key", d.key))
+        .query("cells")
+        .withIndex("by_grain_dim_period_key", (q) =>
+          q.eq("grain", d.grain).eq("dim", d.dim).eq("period", d.period).eq("key", d.key),
+        )
         .unique();
       const next: Usage = row === null ? emptyUsage() : { ...row, tokens: { ...row.tokens } };
       next.sessions += d.usage.sessions;
@@ -216,11 +234,18 @@ export class Accumulator {
       const usage = tidy(next);
       const label = d.label ?? row?.label;
       if (Math.abs(usage.sessions) < EPSILON && Math.abs(usage.messages) < EPSILON) {
-        if (row !== null) await ctx.db.delete("rollups", row._id);
+        if (row !== null) await ctx.db.delete("cells", row._id);
       } else if (row === null) {
-        await ctx.db.insert("rollups", { dim: d.dim, day: d.day, key: d.key, ...usage, ...(label === undefined ? {} : { label }) });
+        await ctx.db.insert("cells", {
+          grain: d.grain,
+          dim: d.dim,
+          period: d.period,
+          key: d.key,
+          ...usage,
+          ...(label === undefined ? {} : { label }),
+        });
       } else {
-        await ctx.db.patch("rollups", row._id, { ...usage, label });
+        await ctx.db.patch("cells", row._id, { ...usage, label });
       }
     }
     for (const d of this.totals.values()) {

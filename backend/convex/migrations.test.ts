@@ -3,13 +3,17 @@ import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { expectAggregatesConsistent } from "../test/consistency";
 import { genSession, prng } from "../test/generate";
 import { api, internal } from "./_generated/api";
+import { readFileSync } from "node:fs";
+import { expectReportOrder, expectRowsClose } from "../test/compare";
 import { MIGRATION_BYTES } from "./migrations";
 import schema from "./schema";
 import { modules } from "./test.setup";
-import type { SessionDoc } from "./validators";
+import type { Id } from "./_generated/dataModel";
+import type { ReportBy, ReportRow, SessionDoc, TotalsRow } from "./validators";
 
 const TOKEN = "s3cret-token";
-beforeEach(() => vi.stubEnv("SESSION_EXPORT_TOKEN", TOKEN));
+const READ_TOKEN = "r3ad-token";
+beforeEach(() => (vi.stubEnv("SESSION_EXPORT_TOKEN", TOKEN), vi.stubEnv("SESSION_EXPORT_READ_TOKEN", READ_TOKEN)));
 afterEach(() => {
   vi.unstubAllEnvs();
   vi.useRealTimers();
@@ -32,7 +36,7 @@ async function insertOldShape(t: T, docs: SessionDoc[]) {
 }
 
 async function getDoc(t: T, sessionId: string) {
-  const got = await t.query(api.sessions.get, { token: TOKEN, sessionId });
+  const got = await t.query(api.sessions.get, { token: READ_TOKEN, sessionId });
   if (got === null) return null;
   const { _id, _creationTime, ...rest } = got;
   return rest;
@@ -70,9 +74,9 @@ describe("migrations:run", () => {
     await expectAggregatesConsistent(t, TOKEN);
 
     // Running it again finds nothing to do and changes nothing.
-    const before = await t.run((ctx) => ctx.db.query("rollups").collect());
+    const before = await t.run((ctx) => ctx.db.query("cells").collect());
     expect(await t.mutation(internal.migrations.run, {})).toEqual({ migrated: 0, done: true });
-    expect(await t.run((ctx) => ctx.db.query("rollups").collect())).toEqual(before);
+    expect(await t.run((ctx) => ctx.db.query("cells").collect())).toEqual(before);
   });
 
   test("reschedules itself until done; upserts during the migration are counted once", async () => {
@@ -117,5 +121,110 @@ describe("migrations:run", () => {
     expect(perCall.slice(0, -1).every((n) => n === perBatch)).toBe(true);
     expect(perCall.reduce((a, b) => a + b, 0)).toBe(12);
     for (const doc of docs) expect(await getDoc(t, doc.sessionId)).toEqual(doc);
+  }, 60_000);
+});
+
+/**
+ * A deployment filled by the previous version (the backend as of commit
+ * ca3db54: 60 sessions upserted, 12 of them updated, cells per day plus
+ * all-time cells and one total cell per day), dumped table by table together
+ * with the answers its `report` and `totals` gave. Made by running that
+ * version's `sessions:upsertBatch` in convex-test with genSession(prng(2222))
+ * documents; see test/fixtures/v1-deployment.json.
+ */
+interface V1Dump {
+  tables: Record<"sessions" | "sessionContent" | "rollups" | "groupTotals", Record<string, unknown>[]>;
+  reports: { args: { by: ReportBy; from?: number; to?: number; models?: boolean }; rows: ReportRow[] }[];
+  totals: Record<"device" | "project", TotalsRow[]>;
+}
+const v1: V1Dump = JSON.parse(readFileSync(new URL("../test/fixtures/v1-deployment.json", import.meta.url), "utf8"));
+
+/** Loads the dump; ids change, so `contentId` is mapped to the new content rows. */
+async function loadV1(t: T) {
+  await t.run(async (ctx) => {
+    const strip = ({ _id, _creationTime, ...rest }: Record<string, unknown>) => rest;
+    const ids = new Map<string, Id<"sessionContent">>();
+    for (const c of v1.tables.sessionContent) ids.set(c._id as string, await ctx.db.insert("sessionContent", strip(c) as never));
+    for (const s of v1.tables.sessions) {
+      const row = strip(s);
+      if (row.contentId !== undefined) row.contentId = ids.get(row.contentId as string);
+      await ctx.db.insert("sessions", row as never);
+    }
+    for (const r of v1.tables.rollups) await ctx.db.insert("rollups", strip(r) as never);
+    for (const g of v1.tables.groupTotals) await ctx.db.insert("groupTotals", strip(g) as never);
+  });
+}
+
+/** Rows, sub-rows and labels as the previous version answered (cost up to rounding). */
+function expectSameRows(actual: ReportRow[], expected: ReportRow[], what: string) {
+  expect(actual.map((r) => r.key), what).toEqual(expected.map((r) => r.key));
+  expectRowsClose(actual, [...expected].sort((a, b) => (a.key < b.key ? -1 : 1)), what);
+  expectReportOrder(what.split(" ")[0], actual);
+  actual.forEach((row, i) => {
+    expect(row.label, `${what} ${row.key} label`).toEqual(expected[i].label);
+    expect(row.models === undefined, `${what} ${row.key} models`).toBe(expected[i].models === undefined);
+    if (row.models !== undefined) expectSameRows(row.models, expected[i].models!, `model ${what} ${row.key}`);
+  });
+}
+
+async function runUntilDone(t: T, batchSize: number) {
+  const calls: { migrated: number; done: boolean }[] = [];
+  for (let i = 0; i < 50 && !calls.at(-1)?.done; i++) {
+    calls.push(await t.mutation(internal.migrations.run, { batchSize, reschedule: false }));
+  }
+  return calls;
+}
+
+describe("migrations:run from a deployment filled by the previous version", () => {
+  test("same report rows and totals before and after; legacy cells deleted", async () => {
+    const t = convexTest({ schema, modules, transactionLimits: true });
+    await loadV1(t);
+    expect(await t.query(internal.migrations.status, {})).toEqual({ done: false });
+    // totals read groupTotals, which the previous version kept as this one does.
+    for (const by of ["device", "project"] as const) {
+      expect(await t.query(api.sessions.totals, { token: TOKEN, by })).toEqual(v1.totals[by]);
+    }
+
+    const calls = await runUntilDone(t, 25);
+    expect(calls.map((c) => c.migrated)).toEqual([25, 25, 10]);
+    expect(await t.query(internal.migrations.status, {})).toEqual({ done: true });
+    expect(await t.run((ctx) => ctx.db.query("rollups").collect())).toEqual([]);
+
+    expect(v1.reports.length).toBeGreaterThan(30);
+    for (const { args, rows } of v1.reports) {
+      const actual = await t.query(api.sessions.report, { token: TOKEN, ...args });
+      expectSameRows(actual, rows, `${args.by} ${JSON.stringify(args)}`);
+    }
+    for (const by of ["device", "project"] as const) {
+      expect(await t.query(api.sessions.totals, { token: TOKEN, by })).toEqual(v1.totals[by]);
+    }
+    await expectAggregatesConsistent(t, TOKEN);
+    // The documents read back as the previous version stored them.
+    const first = v1.tables.sessions[0] as unknown as SessionDoc;
+    expect((await getDoc(t, first.sessionId))?.cost).toBe(first.cost);
+  }, 60_000);
+
+  test("upserts during the migration: an updated row moves, an unchanged one waits for the migration", async () => {
+    vi.useFakeTimers();
+    const t = convexTest({ schema, modules, transactionLimits: true });
+    await loadV1(t);
+    const docs = await t.run(async (ctx) => (await ctx.db.query("sessions").collect()).filter((r) => r.parentSessionId === undefined));
+    const [a, b] = [await getDoc(t, docs[0].sessionId), await getDoc(t, docs[1].sessionId)] as SessionDoc[];
+    const changed = { ...a, updatedAt: a.updatedAt + 1, cost: a.cost + 1, deviceId: "moved-device", hostname: "moved" };
+    const results = await t.mutation(api.sessions.upsertBatch, {
+      token: TOKEN,
+      sessions: [changed, { ...b, exportedAt: b.exportedAt + 1 }],
+    });
+    expect(results.map((r) => r.result)).toEqual(["updated", "unchanged"]);
+    // The updated row left the previous version's groupTotals key and counts under its new one.
+    const devices = await t.query(api.sessions.totals, { token: TOKEN, by: "device" });
+    expect(devices.find((r) => r.key === "moved-device")?.sessionCount).toBe(1);
+    expect(devices.reduce((n, r) => n + r.sessionCount, 0)).toBe(v1.totals.device.reduce((n, r) => n + r.sessionCount, 0));
+
+    expect(await t.mutation(internal.migrations.run, { batchSize: 7 })).toEqual({ migrated: 7, done: false });
+    await t.finishAllScheduledFunctions(vi.runAllTimers);
+    expect(await t.query(internal.migrations.status, {})).toEqual({ done: true });
+    expect(await getDoc(t, a.sessionId)).toEqual(changed);
+    await expectAggregatesConsistent(t, TOKEN, [[], [Date.UTC(2024, 0, 9), Date.UTC(2024, 1, 20)]]);
   }, 60_000);
 });

@@ -1,14 +1,18 @@
 /**
- * Migration of rows stored by the seed's backend (messagesJson/todosJson
- * inline, no rollups) to this version's shape: content moved to
- * `sessionContent`, contribution added to `rollups`/`groupTotals`, row marked
- * `aggregated: true`.
+ * Brings rows stored by earlier versions to this version's shape:
+ * - rows of the seed's backend (messagesJson/todosJson inline, no rollups):
+ *   content moved to `sessionContent`, contribution added to `groupTotals`;
+ * - rows of the previous version (usage in the legacy `rollups` table, with
+ *   all-time cells and a per-day total cell that every upsert wrote) and the
+ *   seed's rows: contribution added to `cells` (day and month cells);
+ * then the legacy `rollups` documents are deleted.
  *
- * The rows still to do are exactly those without `aggregated`, found through
- * the `by_aggregated` index, so each call takes the next page of them; a
- * migrated row leaves that range. Calls are idempotent and the migration is
- * resumable at any point; upserts may run meanwhile (an upsert of an old row
- * migrates it too).
+ * The rows still to do are exactly those without `cellsVersion`, found
+ * through the `by_cellsVersion` index, so each call takes the next page of
+ * them; a migrated row leaves that range. Calls are idempotent and the
+ * migration is resumable at any point; upserts may run meanwhile (an upsert
+ * of an old row migrates it too). Until a row is migrated its usage is
+ * missing from `report` (reports read `cells` only); `totals` counts it all along.
  *
  *   npx convex run migrations:run                       # migrates everything, one batch per scheduled call
  *   npx convex run migrations:run '{"reschedule": false}'   # one batch only; repeat until "done": true
@@ -29,6 +33,8 @@ export const MIGRATION_BATCH = 100;
  * per transaction.
  */
 export const MIGRATION_BYTES = 4 * 1024 * 1024;
+/** Legacy `rollups` documents (~300 bytes each) deleted per call, once every row is migrated. */
+export const LEGACY_BATCH = 4000;
 
 export const run = internalMutation({
   args: {
@@ -38,6 +44,13 @@ export const run = internalMutation({
   },
   returns: v.object({ migrated: v.number(), done: v.boolean() }),
   handler: async (ctx, { batchSize, reschedule }) => {
+    const next = async () => {
+      if (reschedule !== false) {
+        await ctx.scheduler.runAfter(0, internal.migrations.run, {
+          ...(batchSize === undefined ? {} : { batchSize }),
+        });
+      }
+    };
     const limit = Math.min(Math.max(Math.floor(batchSize ?? MIGRATION_BATCH), 1), 1000);
     const acc = new Accumulator();
     let migrated = 0;
@@ -45,39 +58,49 @@ export const run = internalMutation({
     let more = false;
     for await (const row of ctx.db
       .query("sessions")
-      .withIndex("by_aggregated", (q) => q.eq("aggregated", undefined))) {
+      .withIndex("by_cellsVersion", (q) => q.eq("cellsVersion", undefined))) {
       if (migrated >= limit || bytes >= MIGRATION_BYTES) {
         more = true;
         break;
       }
       bytes += JSON.stringify(row).length;
       const summary = summaryOf(row);
-      const content = hasInlineContent(row)
-        ? await insertContent(ctx, row.sessionId, row.updatedAt, row.messagesJson, row.todosJson)
-        : {};
-      await ctx.db.replace("sessions", row._id, { ...summary, ...content, aggregated: true });
-      acc.add(contribution(summary), 1);
+      if (hasInlineContent(row)) {
+        const content = await insertContent(ctx, row.sessionId, row.updatedAt, row.messagesJson, row.todosJson);
+        await ctx.db.replace("sessions", row._id, { ...summary, ...content, aggregated: true, cellsVersion: 2 });
+      } else {
+        await ctx.db.patch("sessions", row._id, { aggregated: true, cellsVersion: 2 });
+      }
+      // A row of the previous version is in groupTotals already.
+      acc.add(contribution(summary), 1, row.aggregated === true ? "cells" : undefined);
       migrated += 1;
     }
     await acc.apply(ctx);
-    if (more && reschedule !== false) {
-      await ctx.scheduler.runAfter(0, internal.migrations.run, {
-        ...(batchSize === undefined ? {} : { batchSize }),
-      });
+    if (more) {
+      await next();
+      return { migrated, done: false };
     }
-    return { migrated, done: !more };
+    // Every row counts in `cells`: the legacy cells go, a batch per call.
+    const legacy = await ctx.db.query("rollups").take(LEGACY_BATCH + 1);
+    for (const cell of legacy.slice(0, LEGACY_BATCH)) await ctx.db.delete("rollups", cell._id);
+    if (legacy.length > LEGACY_BATCH) {
+      await next();
+      return { migrated, done: false };
+    }
+    return { migrated, done: true };
   },
 });
 
-/** Whether any row still waits for `run`. Reads at most one row. */
+/** Whether anything still waits for `run`. Reads at most two documents. */
 export const status = internalQuery({
   args: {},
   returns: v.object({ done: v.boolean() }),
   handler: async (ctx) => {
-    const next = await ctx.db
+    const row = await ctx.db
       .query("sessions")
-      .withIndex("by_aggregated", (q) => q.eq("aggregated", undefined))
+      .withIndex("by_cellsVersion", (q) => q.eq("cellsVersion", undefined))
       .first();
-    return { done: next === null };
+    const legacy = await ctx.db.query("rollups").first();
+    return { done: row === null && legacy === null };
   },
 });

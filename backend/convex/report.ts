@@ -55,54 +55,133 @@ const DIM_OF: Record<ReportBy, RollupDim> = {
 };
 
 /**
- * Reads the cells a report needs: for day/week/month one "total" cell per day
- * in range; for device/project/model one cell per (day in range, key), or with
- * no range at all one all-time cell per key.
+ * Most cells one report may read: under Convex's 32,000 documents and 16 MiB
+ * per query, with room to spare. Past either, the report fails with
+ * REPORT_TOO_LARGE rather than with Convex's own error (or a half answer).
+ */
+export const READ_BUDGET_DOCS = 30_000;
+export const READ_BUDGET_BYTES = 12 * 1024 * 1024;
+
+/** Counts the cells a report reads, and stops it cleanly at the budget. */
+export class Budget {
+  docs = 0;
+  bytes = 0;
+  constructor(private readonly what: string) {}
+
+  take(cell: Cell): void {
+    this.docs += 1;
+    // About the size Convex counts for the document.
+    this.bytes += JSON.stringify(cell).length;
+    if (this.docs > READ_BUDGET_DOCS || this.bytes > READ_BUDGET_BYTES) {
+      throw new ConvexError({
+        code: "REPORT_TOO_LARGE",
+        message:
+          `${this.what} needs more than ${READ_BUDGET_DOCS} cells or ${READ_BUDGET_BYTES / 1024 / 1024} MiB: ` +
+          "ask for a shorter range (from/to) or a coarser grouping",
+      });
+    }
+  }
+}
+
+type Cell = Doc<"cells">;
+
+/** A range of periods ("YYYY-MM-DD" or "YYYY-MM"): lo inclusive, hi exclusive. */
+interface PeriodRange {
+  lo?: string;
+  hi?: string;
+}
+
+/** Later than any day "YYYY-MM-DD" can spell. */
+const PAST_LAST_DAY = "9999-12-31";
+
+function nextMonth(month: string): string {
+  const [y, m] = month.split("-").map(Number);
+  return m === 12 ? `${String(y + 1).padStart(4, "0")}-01` : `${String(y).padStart(4, "0")}-${String(m + 1).padStart(2, "0")}`;
+}
+
+/**
+ * The whole months of a day range, and the days at its ragged ends (at most
+ * 30 before the first whole month and 30 after the last): reading month cells
+ * for the one and day cells for the other costs keys x (months + 62) cells at
+ * most, whatever the range.
+ */
+export function monthsAndEdges(range: DayRange): { months?: PeriodRange; days: PeriodRange[] } {
+  const { lo, hi } = range;
+  const mLo = lo === undefined ? undefined : lo.endsWith("-01") ? lo.slice(0, 7) : nextMonth(lo.slice(0, 7));
+  const mHi = hi?.slice(0, 7);
+  if (mLo !== undefined && mHi !== undefined && mLo >= mHi) return { days: [range] };
+  const days: PeriodRange[] = [];
+  if (lo !== undefined && mLo !== undefined && lo < `${mLo}-01`) days.push({ lo, hi: `${mLo}-01` });
+  if (hi !== undefined && mHi !== undefined && `${mHi}-01` < hi) days.push({ lo: `${mHi}-01`, hi });
+  return {
+    months: { ...(mLo === undefined ? {} : { lo: mLo }), ...(mHi === undefined ? {} : { hi: mHi }) },
+    days,
+  };
+}
+
+/** The cells of one grain and dimension whose period is in range: one index range. */
+async function scan(
+  db: DatabaseReader,
+  budget: Budget,
+  grain: "day" | "month",
+  dim: RollupDim,
+  range: PeriodRange,
+): Promise<Cell[]> {
+  if (range.lo !== undefined && range.hi !== undefined && range.lo >= range.hi) return [];
+  const out: Cell[] = [];
+  const cells = db.query("cells").withIndex("by_grain_dim_period_key", (q) => {
+    const withDim = q.eq("grain", grain).eq("dim", dim);
+    const lower = range.lo === undefined ? withDim : withDim.gte("period", range.lo);
+    return range.hi === undefined ? lower : lower.lt("period", range.hi);
+  });
+  for await (const cell of cells) {
+    budget.take(cell);
+    out.push(cell);
+  }
+  return out;
+}
+
+/** One dimension over a day range: month cells for the whole months, day cells at the edges. */
+async function overRange(db: DatabaseReader, budget: Budget, dim: RollupDim, range: DayRange): Promise<Cell[]> {
+  if (range.lo !== undefined && range.lo > PAST_LAST_DAY) return [];
+  const { months, days } = monthsAndEdges(range);
+  const out = months === undefined ? [] : await scan(db, budget, "month", dim, months);
+  for (const d of days) out.push(...(await scan(db, budget, "day", dim, d)));
+  return out;
+}
+
+/**
+ * Reads the cells a report needs. Day and week rows need day cells: the
+ * "total" shards of each day in range (TOTAL_SHARDS per day). Everything else
+ * reads month cells plus day cells at the range's ragged ends.
  */
 export async function readCells(
   db: DatabaseReader,
+  budget: Budget,
   by: ReportBy,
   range: DayRange,
-): Promise<Doc<"rollups">[]> {
-  const dim = DIM_OF[by];
+): Promise<Cell[]> {
   if (range.lo !== undefined && range.hi !== undefined && range.lo >= range.hi) return [];
-  if (dim !== "total" && range.lo === undefined && range.hi === undefined) {
-    return await db
-      .query("rollups")
-      .withIndex("by_dim_day_key", (q) => q.eq("dim", dim).eq("day", ""))
-      .collect();
-  }
-  return await readDated(db, dim, range);
-}
-
-/** The dated cells of one dimension over the days in range (all days when open). */
-async function readDated(db: DatabaseReader, dim: RollupDim, range: DayRange): Promise<Doc<"rollups">[]> {
-  return await db
-    .query("rollups")
-    .withIndex("by_dim_day_key", (q) => {
-      const withDim = q.eq("dim", dim);
-      // Every dated cell has day >= "0000-..." > "" (the all-time cells).
-      const lower = range.lo === undefined ? withDim.gt("day", "") : withDim.gte("day", range.lo);
-      return range.hi === undefined ? lower : lower.lt("day", range.hi);
-    })
-    .collect();
+  if (by === "day" || by === "week") return await scan(db, budget, "day", "total", range);
+  return await overRange(db, budget, DIM_OF[by], range);
 }
 
 /**
  * Day, week or month rows split by model under each row, as the CLI's table
- * and `--json` rows show them: one more index range, one "model" cell per day
- * in range and model.
+ * and `--json` rows show them: the "model" cells of the same periods.
  */
 export async function withModels(
   db: DatabaseReader,
+  budget: Budget,
   by: "day" | "week" | "month",
   range: DayRange,
   rows: ReportRow[],
 ): Promise<ReportRow[]> {
   if (range.lo !== undefined && range.hi !== undefined && range.lo >= range.hi) return rows;
-  const byPeriod = new Map<string, Doc<"rollups">[]>();
-  for (const c of await readDated(db, "model", range)) {
-    const period = by === "day" ? c.day : by === "week" ? isoWeek(c.day) : c.day.slice(0, 7);
+  const cells = by === "month" ? await overRange(db, budget, "model", range) : await scan(db, budget, "day", "model", range);
+  const byPeriod = new Map<string, Cell[]>();
+  for (const c of cells) {
+    const period = by === "day" ? c.period : by === "week" ? isoWeek(c.period) : c.period.slice(0, 7);
     const list = byPeriod.get(period) ?? [];
     list.push(c);
     byPeriod.set(period, list);
@@ -111,15 +190,15 @@ export async function withModels(
 }
 
 /** Groups cells into report rows and orders them. */
-export function toRows(by: ReportBy, cells: Doc<"rollups">[]): ReportRow[] {
-  const keyOf = (c: Doc<"rollups">): string => {
+export function toRows(by: ReportBy, cells: Cell[]): ReportRow[] {
+  const keyOf = (c: Cell): string => {
     switch (by) {
       case "day":
-        return c.day;
+        return c.period;
       case "week":
-        return isoWeek(c.day);
+        return isoWeek(c.period);
       case "month":
-        return c.day.slice(0, 7);
+        return c.period.slice(0, 7);
       default:
         return c.key;
     }
@@ -137,10 +216,12 @@ export function toRows(by: ReportBy, cells: Doc<"rollups">[]): ReportRow[] {
     row.messages += c.messages;
     row.cost += c.cost;
     addTokens(row.tokens, c.tokens);
-    // by device: the hostname of the latest day in range.
-    if (by === "device" && c.label !== undefined && c.day >= (labelDay.get(key) ?? "")) {
+    // by device: the hostname of the latest period in range. A month cell and
+    // day cells of the same month are never read together, so "YYYY-MM" and
+    // "YYYY-MM-DD" compare in time order.
+    if (by === "device" && c.label !== undefined && c.period >= (labelDay.get(key) ?? "")) {
       row.label = c.label;
-      labelDay.set(key, c.day);
+      labelDay.set(key, c.period);
     }
   }
   const out = [...rows.values()];

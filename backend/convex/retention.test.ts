@@ -8,11 +8,12 @@ import schema from "./schema";
 import { modules } from "./test.setup";
 
 const TOKEN = "s3cret-token";
+const READ_TOKEN = "r3ad-token";
 const DAY = 86_400_000;
 const NOW = Date.UTC(2025, 5, 1, 12);
 
 beforeEach(() => {
-  vi.stubEnv("SESSION_EXPORT_TOKEN", TOKEN);
+  (vi.stubEnv("SESSION_EXPORT_TOKEN", TOKEN), vi.stubEnv("SESSION_EXPORT_READ_TOKEN", READ_TOKEN));
   vi.useFakeTimers();
   vi.setSystemTime(NOW);
 });
@@ -70,13 +71,13 @@ describe("retention:purge", () => {
     expect(await aggregates(t)).toEqual(before);
     expect(await t.run((ctx) => ctx.db.query("sessions").collect())).toHaveLength(5);
 
-    const purged = await t.query(api.sessions.get, { token: TOKEN, sessionId: "age-40" });
+    const purged = await t.query(api.sessions.get, { token: READ_TOKEN, sessionId: "age-40" });
     expect(purged).not.toHaveProperty("messagesJson");
     expect(purged).not.toHaveProperty("todosJson");
     expect(purged?.contentPurgedAt).toBe(NOW);
     const { messagesJson: _m, todosJson: _t, ...summary } = docs[2];
     expect(purged).toMatchObject(summary);
-    const kept = await t.query(api.sessions.get, { token: TOKEN, sessionId: "age-10" });
+    const kept = await t.query(api.sessions.get, { token: READ_TOKEN, sessionId: "age-10" });
     expect(kept?.messagesJson).toBe('["transcript 10"]');
 
     const page = await t.query(api.sessions.recent, { token: TOKEN, paginationOpts: { numItems: 10, cursor: null } });
@@ -87,7 +88,7 @@ describe("retention:purge", () => {
     // again ("updated": the stored copy lacks it) without touching the aggregates.
     expect(await t.mutation(internal.retention.purge, {})).toEqual({ enabled: true, deleted: 0, done: true });
     expect((await t.mutation(api.sessions.upsert, { token: TOKEN, ...docs[2] })).result).toBe("updated");
-    expect((await t.query(api.sessions.get, { token: TOKEN, sessionId: "age-40" }))?.messagesJson).toBe('["transcript 40"]');
+    expect((await t.query(api.sessions.get, { token: READ_TOKEN, sessionId: "age-40" }))?.messagesJson).toBe('["transcript 40"]');
     expect(await aggregates(t)).toEqual(before);
   });
 

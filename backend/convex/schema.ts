@@ -1,6 +1,7 @@
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
 import {
+  cellGrain,
   contentFields,
   rollupDim,
   storageFields,
@@ -21,7 +22,8 @@ export default defineSchema({
     .index("by_projectId", ["projectId"])
     .index("by_createdAt", ["createdAt"])
     .index("by_deviceId_createdAt", ["deviceId", "createdAt"])
-    .index("by_aggregated", ["aggregated"]),
+    .index("by_aggregated", ["aggregated"])
+    .index("by_cellsVersion", ["cellsVersion"]),
 
   /** The heavy part of a session; read only by `sessions:get` (and upsert, to compare). */
   sessionContent: defineTable({
@@ -34,16 +36,36 @@ export default defineSchema({
     .index("by_updatedAt", ["updatedAt"]),
 
   /**
-   * Pre-aggregated usage of top-level sessions (own + subagents):
-   * one cell per (dim, UTC day, key). `day` is "YYYY-MM-DD", or "" for the
-   * all-time cell of a device/project/model. `key` is "" for dim "total",
-   * else the deviceId / projectDirectory / "provider/model".
+   * Pre-aggregated usage of top-level sessions (own + subagents): one cell per
+   * (grain, dim, period, key), `period` a UTC day "YYYY-MM-DD" (grain "day")
+   * or a UTC month "YYYY-MM" (grain "month"). `key` is the deviceId /
+   * projectDirectory / "provider/model", or for dim "total" a shard of the
+   * deviceId ("0".."3"): the day's total is the sum of its shards, so no cell
+   * is written by every exporter. A range report reads month cells for the
+   * whole months in range and day cells only at its ragged ends.
+   */
+  cells: defineTable({
+    grain: cellGrain,
+    dim: rollupDim,
+    period: v.string(),
+    key: v.string(),
+    /** dim "device": the hostname last seen. */
+    label: v.optional(v.string()),
+    sessions: v.number(),
+    messages: v.number(),
+    cost: v.number(),
+    tokens: tokenCounts,
+  }).index("by_grain_dim_period_key", ["grain", "dim", "period", "key"]),
+
+  /**
+   * The previous version's cells (one per dim, UTC day and key, plus an
+   * all-time cell per key with day ""). Nothing reads or writes them any more;
+   * `migrations:run` deletes them once every session counts in `cells`.
    */
   rollups: defineTable({
     dim: rollupDim,
     day: v.string(),
     key: v.string(),
-    /** dim "device": the hostname last seen. */
     label: v.optional(v.string()),
     sessions: v.number(),
     messages: v.number(),

@@ -8,6 +8,7 @@ import { modules } from "./test.setup";
 import type { SessionDoc } from "./validators";
 
 const TOKEN = "s3cret-token";
+const READ_TOKEN = "r3ad-token";
 
 function setup() {
   return convexTest(schema, modules);
@@ -15,7 +16,7 @@ function setup() {
 type T = ReturnType<typeof setup>;
 
 beforeEach(() => {
-  vi.stubEnv("SESSION_EXPORT_TOKEN", TOKEN);
+  (vi.stubEnv("SESSION_EXPORT_TOKEN", TOKEN), vi.stubEnv("SESSION_EXPORT_READ_TOKEN", READ_TOKEN));
 });
 afterEach(() => {
   vi.unstubAllEnvs();
@@ -26,7 +27,7 @@ async function stored(t: T) {
   return await t.run(async (ctx) => [
     ...(await ctx.db.query("sessions").collect()),
     ...(await ctx.db.query("sessionContent").collect()),
-    ...(await ctx.db.query("rollups").collect()),
+    ...(await ctx.db.query("cells").collect()),
     ...(await ctx.db.query("groupTotals").collect()),
   ]);
 }
@@ -37,7 +38,7 @@ async function sessionRows(t: T) {
 
 /** The stored document (as `sessions:get` returns it) without system fields. */
 async function storedDoc(t: T, sessionId: string) {
-  const doc = await t.query(api.sessions.get, { token: TOKEN, sessionId });
+  const doc = await t.query(api.sessions.get, { token: READ_TOKEN, sessionId });
   if (doc === null) return undefined;
   const { _id, _creationTime, ...rest } = doc;
   return rest;
@@ -170,16 +171,17 @@ describe("upsertBatch", () => {
   });
 });
 
+/** Every function that takes the exporter's token. */
+const calls = (token: string | undefined) =>
+  [
+    ["upsert", (t: T) => t.mutation(api.sessions.upsert, { ...sampleSession(), token })],
+    ["upsertBatch", (t: T) => t.mutation(api.sessions.upsertBatch, { token, sessions: [sampleSession()] })],
+    ["recent", (t: T) => t.query(api.sessions.recent, { token, paginationOpts: { numItems: 5, cursor: null } })],
+    ["totals", (t: T) => t.query(api.sessions.totals, { token, by: "device" })],
+    ["report", (t: T) => t.query(api.sessions.report, { token, by: "day" })],
+  ] as const;
+
 describe("token", () => {
-  const calls = (token: string | undefined) =>
-    [
-      ["upsert", (t: T) => t.mutation(api.sessions.upsert, { ...sampleSession(), token })],
-      ["upsertBatch", (t: T) => t.mutation(api.sessions.upsertBatch, { token, sessions: [sampleSession()] })],
-      ["recent", (t: T) => t.query(api.sessions.recent, { token, paginationOpts: { numItems: 5, cursor: null } })],
-      ["get", (t: T) => t.query(api.sessions.get, { token, sessionId: "ses_0001" })],
-      ["totals", (t: T) => t.query(api.sessions.totals, { token, by: "device" })],
-      ["report", (t: T) => t.query(api.sessions.report, { token, by: "day" })],
-    ] as const;
 
   test.each(["unset", "empty"])(
     "SESSION_EXPORT_TOKEN %s -> TOKEN_NOT_CONFIGURED, whatever the caller sends",
@@ -210,6 +212,78 @@ describe("token", () => {
       expect(JSON.stringify(data)).not.toContain(TOKEN);
     }
     expect(await sessionRows(t)).toHaveLength(0);
+  });
+});
+
+describe("read token", () => {
+  const get = (t: T, token: string | undefined) => t.query(api.sessions.get, { token, sessionId: "ses_0001" });
+
+  test("sessions:get takes SESSION_EXPORT_READ_TOKEN, not the exporter's token", async () => {
+    const t = setup();
+    await upsert(t, sampleSession());
+    expect(await errorData(get(t, TOKEN))).toMatchObject({ code: "UNAUTHORIZED" });
+    expect(await errorData(get(t, undefined))).toMatchObject({ code: "UNAUTHORIZED" });
+    expect((await get(t, READ_TOKEN))?.sessionId).toBe("ses_0001");
+  });
+
+  test("the read token does not write, report or list", async () => {
+    const t = setup();
+    for (const [name, call] of calls(READ_TOKEN)) {
+      expect(await errorData(call(t)), name).toMatchObject({ code: "UNAUTHORIZED" });
+    }
+    expect(await sessionRows(t)).toHaveLength(0);
+  });
+
+  test.each(["unset", "empty"])("SESSION_EXPORT_READ_TOKEN %s -> get fails closed", async (state) => {
+    vi.stubEnv("SESSION_EXPORT_READ_TOKEN", state === "unset" ? undefined : "");
+    const t = setup();
+    await upsert(t, sampleSession());
+    for (const token of [undefined, "", TOKEN, READ_TOKEN]) {
+      const data = await errorData(get(t, token));
+      expect(data).toMatchObject({ code: "TOKEN_NOT_CONFIGURED" });
+      expect(JSON.stringify(data)).toContain("SESSION_EXPORT_READ_TOKEN");
+    }
+  });
+});
+
+describe("numbers: NaN, infinities and negatives are rejected, nothing written", () => {
+  const cases: [string, (d: SessionDoc) => SessionDoc][] = [
+    ["cost NaN", (d) => ({ ...d, cost: Number.NaN })],
+    ["cost Infinity", (d) => ({ ...d, cost: Number.POSITIVE_INFINITY })],
+    ["cost negative", (d) => ({ ...d, cost: -0.5 })],
+    ["tokens.input -Infinity", (d) => ({ ...d, tokens: { ...d.tokens, input: Number.NEGATIVE_INFINITY } })],
+    ["tokens.cacheRead negative", (d) => ({ ...d, tokens: { ...d.tokens, cacheRead: -1 } })],
+    [
+      "daily[0].models[0].cost NaN",
+      (d) => ({
+        ...d,
+        daily: [{ day: "2024-01-01", sessions: 1, messages: 1, cost: 0, tokens: d.tokens, models: [{ model: "a/b", sessions: 1, messages: 1, cost: Number.NaN, tokens: d.tokens }] }],
+      }),
+    ],
+    [
+      "subagents.tokens.output negative",
+      (d) => ({ ...d, subagents: { sessionCount: 1, messageCount: 1, cost: 0, tokens: { ...d.tokens, output: -3 } } }),
+    ],
+    ["messageCount NaN", (d) => ({ ...d, messageCount: Number.NaN })],
+  ];
+
+  test.each(cases)("%s", async (what, spoil) => {
+    const t = setup();
+    await upsert(t, sampleSession({ sessionId: "good" }));
+    const before = await stored(t);
+    const bad = spoil(sampleSession({ sessionId: "bad" }));
+    const path = what.split(" ")[0];
+    for (const call of [
+      () => upsert(t, bad),
+      () => t.mutation(api.sessions.upsertBatch, { token: TOKEN, sessions: [sampleSession({ sessionId: "fine" }), bad] }),
+      // A corrupted update of a stored session is refused as well.
+      () => upsert(t, { ...spoil(sampleSession({ sessionId: "good" })), updatedAt: 10 ** 13 }),
+    ]) {
+      const data = await errorData(call());
+      expect(data).toMatchObject({ code: "INVALID_DOCUMENT" });
+      expect((data as { message: string }).message).toContain(path);
+    }
+    expect(await stored(t)).toEqual(before);
   });
 });
 
@@ -314,10 +388,10 @@ describe("get", () => {
     const t = setup();
     const doc = sampleSession({ messagesJson: '[{"role":"user"}]' });
     await upsert(t, doc);
-    const got = await t.query(api.sessions.get, { token: TOKEN, sessionId: "ses_0001" });
+    const got = await t.query(api.sessions.get, { token: READ_TOKEN, sessionId: "ses_0001" });
     const { _id, _creationTime, ...rest } = got!;
     expect(rest).toEqual(doc);
-    expect(await t.query(api.sessions.get, { token: TOKEN, sessionId: "nope" })).toBeNull();
+    expect(await t.query(api.sessions.get, { token: READ_TOKEN, sessionId: "nope" })).toBeNull();
   });
 });
 

@@ -2,7 +2,8 @@ import { paginationOptsValidator } from "convex/server";
 import { v } from "convex/values";
 import { mutation, query, type MutationCtx } from "./_generated/server";
 import { Accumulator, contribution } from "./aggregates";
-import { dayRange, readCells, toRows, withModels } from "./report";
+import { requireSaneNumbers } from "./numbers";
+import { Budget, dayRange, readCells, toRows, withModels } from "./report";
 import {
   contentOf,
   detail,
@@ -13,7 +14,7 @@ import {
   summaryOf,
   type ContentRef,
 } from "./storage";
-import { requireToken } from "./token";
+import { requireReadToken, requireToken } from "./token";
 import {
   recentPage,
   reportBy,
@@ -33,6 +34,7 @@ export const upsert = mutation({
   returns: upsertResult,
   handler: async (ctx, { token, ...doc }) => {
     requireToken(token);
+    requireSaneNumbers(doc);
     const acc = new Accumulator();
     const result = await upsertOne(ctx, doc, acc);
     await acc.apply(ctx);
@@ -46,6 +48,8 @@ export const upsertBatch = mutation({
   returns: v.array(upsertResult),
   handler: async (ctx, { token, sessions }) => {
     requireToken(token);
+    // Every document is checked before anything is written.
+    sessions.forEach(requireSaneNumbers);
     const acc = new Accumulator();
     const results: UpsertResult[] = [];
     for (const doc of sessions) {
@@ -73,7 +77,7 @@ async function upsertOne(ctx: MutationCtx, doc: SessionDoc, acc: Accumulator): P
     .unique();
   if (stored === null) {
     const content = await insertContent(ctx, sessionId, doc.updatedAt, messagesJson, todosJson);
-    await ctx.db.insert("sessions", { ...summary, ...content, aggregated: true });
+    await ctx.db.insert("sessions", { ...summary, ...content, aggregated: true, cellsVersion: 2 });
     acc.add(contribution(summary), 1);
     return { sessionId, result: "inserted" };
   }
@@ -116,9 +120,12 @@ async function upsertOne(ctx: MutationCtx, doc: SessionDoc, acc: Accumulator): P
     if (stored.contentId !== undefined) await ctx.db.delete("sessionContent", stored.contentId);
     content = await insertContent(ctx, sessionId, doc.updatedAt, messagesJson, todosJson);
   }
-  await ctx.db.replace("sessions", stored._id, { ...summary, ...content, aggregated: true });
-  // A row not yet migrated has no contribution to take back.
-  if (stored.aggregated === true) acc.add(contribution(storedSummary), -1);
+  await ctx.db.replace("sessions", stored._id, { ...summary, ...content, aggregated: true, cellsVersion: 2 });
+  // Take back what the stored version contributed, where it did: a row of the
+  // seed's shape nothing; a row of the previous version its groupTotals only
+  // (its cells are in the legacy `rollups` table, which nothing reads).
+  if (stored.cellsVersion === 2) acc.add(contribution(storedSummary), -1);
+  else if (stored.aggregated === true) acc.add(contribution(storedSummary), -1, "totals");
   acc.add(contribution(summary), 1);
   return { sessionId, result: "updated" };
 }
@@ -178,12 +185,16 @@ export const recent = query({
   },
 });
 
-/** One session with its content: the document as last stored, or null. */
+/**
+ * One session with its content: the document as last stored, or null. The
+ * only function that returns transcripts, so it takes the read secret
+ * (SESSION_EXPORT_READ_TOKEN), not the exporter's.
+ */
 export const get = query({
   args: { token: v.optional(v.string()), sessionId: v.string() },
   returns: v.union(v.null(), sessionDetail),
   handler: async (ctx, { token, sessionId }) => {
-    requireToken(token);
+    requireReadToken(token);
     const row = await ctx.db
       .query("sessions")
       .withIndex("by_sessionId", (q) => q.eq("sessionId", sessionId))
@@ -225,9 +236,11 @@ export const totals = query({
 /**
  * The team report: rows shaped like `session-export report --json`, grouped
  * by UTC day / ISO week / month, device, project or model, over the UTC days
- * whose start is in [from, to). Reads only `rollups`: at most one document per
- * day in range (day/week/month) or per day in range and key (device/project/
- * model; one per key without a range).
+ * whose start is in [from, to). Reads only `cells`: day and week rows
+ * TOTAL_SHARDS per day in range; month, device, project and model rows one
+ * cell per key and whole month in range plus one per key and day at the
+ * range's ragged ends (keys x (months + 62) at most). Past READ_BUDGET_DOCS
+ * cells it fails with REPORT_TOO_LARGE.
  */
 export const report = query({
   args: {
@@ -242,9 +255,10 @@ export const report = query({
   handler: async (ctx, { token, by, from, to, models }) => {
     requireToken(token);
     const range = dayRange(from, to);
-    const rows = toRows(by, await readCells(ctx.db, by, range));
+    const budget = new Budget(`report by ${by}${models ? " with models" : ""}`);
+    const rows = toRows(by, await readCells(ctx.db, budget, by, range));
     if (models && (by === "day" || by === "week" || by === "month")) {
-      return await withModels(ctx.db, by, range, rows);
+      return await withModels(ctx.db, budget, by, range, rows);
     }
     return rows;
   },

@@ -19,6 +19,7 @@ export function summaryOf(row: SessionRow): Summary {
     todosJsonDigest,
     contentPurgedAt,
     aggregated,
+    cellsVersion,
     messagesJson,
     todosJson,
     ...summary

@@ -155,8 +155,13 @@ export const storageFields = {
   todosJsonDigest: v.optional(v.string()),
   /** When retention deleted this session's stored content. */
   contentPurgedAt: v.optional(v.number()),
-  /** The row's contribution is in `rollups`/`groupTotals`. Absent on rows not yet migrated. */
+  /** The row's contribution is in `groupTotals`. Absent on rows stored by the seed's backend, not yet migrated. */
   aggregated: v.optional(v.boolean()),
+  /**
+   * 2: the row's contribution is in `cells`. Absent on rows not yet migrated
+   * (the seed's shape, or rows whose usage is only in the legacy `rollups`).
+   */
+  cellsVersion: v.optional(v.literal(2)),
 };
 
 /** What `recent` returns per session: the summary, without content or bookkeeping. */
@@ -204,7 +209,11 @@ export const totalsRow = v.object({
 });
 export type TotalsRow = Infer<typeof totalsRow>;
 
-/** Rollup dimensions: `total` is one cell per day; the others one per day and key. */
+/**
+ * Rollup dimensions: `total` is keyed by a shard of the device (a handful of
+ * cells per day, none shared by every exporter); the others by deviceId,
+ * projectDirectory and "provider/model".
+ */
 export const rollupDim = v.union(
   v.literal("total"),
   v.literal("device"),
@@ -212,6 +221,10 @@ export const rollupDim = v.union(
   v.literal("model"),
 );
 export type RollupDim = Infer<typeof rollupDim>;
+
+/** A cell sums one UTC day ("YYYY-MM-DD") or one UTC month ("YYYY-MM"). */
+export const cellGrain = v.union(v.literal("day"), v.literal("month"));
+export type CellGrain = Infer<typeof cellGrain>;
 
 export const reportBy = v.union(
   v.literal("day"),

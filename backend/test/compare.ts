@@ -11,6 +11,11 @@ export function expectRowsClose(actual: ReportRow[], expected: ReportRow[], what
     expect(row.messages, `${what} ${row.key} messages`).toBe(exp.messages);
     expect(row.tokens, `${what} ${row.key} tokens`).toEqual(exp.tokens);
     expect(Math.abs(row.cost - exp.cost), `${what} ${row.key} cost ${row.cost} vs ${exp.cost}`).toBeLessThan(1e-6);
+    if (exp.label !== undefined) expect(row.label, `${what} ${row.key} label`).toBe(exp.label);
+    if (exp.models !== undefined) {
+      expectRowsClose(row.models ?? [], exp.models, `${what} ${row.key} models`);
+      expectReportOrder("model", row.models ?? []);
+    }
   });
 }
 

@@ -26,19 +26,22 @@ export async function expectAggregatesConsistent(t: T, token: string, ranges: [n
   const rebuilt = new Map<string, { sessions: number; messages: number; cost: number }>();
   for (const doc of docs) {
     for (const c of contribution(doc).cells) {
-      const k = `${c.dim}|${c.day}|${c.key}`;
-      const r = rebuilt.get(k) ?? { sessions: 0, messages: 0, cost: 0 };
-      r.sessions += c.usage.sessions;
-      r.messages += c.usage.messages;
-      r.cost += c.usage.cost;
-      rebuilt.set(k, r);
+      // Each share of a day is in that day's cell and in its month's.
+      for (const k of [`day|${c.dim}|${c.day}|${c.key}`, `month|${c.dim}|${c.day.slice(0, 7)}|${c.key}`]) {
+        const r = rebuilt.get(k) ?? { sessions: 0, messages: 0, cost: 0 };
+        r.sessions += c.usage.sessions;
+        r.messages += c.usage.messages;
+        r.cost += c.usage.cost;
+        rebuilt.set(k, r);
+      }
     }
   }
   for (const [k, r] of rebuilt) if (r.sessions === 0 && r.messages === 0) rebuilt.delete(k);
-  const rows = await t.run((ctx) => ctx.db.query("rollups").collect());
-  expect(rows.map((r) => `${r.dim}|${r.day}|${r.key}`).sort()).toEqual([...rebuilt.keys()].sort());
+  const rows = await t.run((ctx) => ctx.db.query("cells").collect());
+  const id = (r: (typeof rows)[number]) => `${r.grain}|${r.dim}|${r.period}|${r.key}`;
+  expect(rows.map(id).sort()).toEqual([...rebuilt.keys()].sort());
   for (const r of rows) {
-    const exp = rebuilt.get(`${r.dim}|${r.day}|${r.key}`)!;
+    const exp = rebuilt.get(id(r))!;
     expect([r.sessions, r.messages]).toEqual([exp.sessions, exp.messages]);
     expect(Math.abs(r.cost - exp.cost)).toBeLessThan(1e-6);
   }
@@ -47,6 +50,11 @@ export async function expectAggregatesConsistent(t: T, token: string, ranges: [n
       const actual = await t.query(api.sessions.report, { token, by, ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) });
       expectRowsClose(actual, expectedReport(docs, by, from, to), `${by} [${from}, ${to})`);
       expectReportOrder(by, actual);
+      if (by === "day" || by === "week" || by === "month") {
+        const range = { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) };
+        const split = await t.query(api.sessions.report, { token, by, models: true, ...range });
+        expectRowsClose(split, expectedReport(docs, by, from, to, true), `${by} with models [${from}, ${to})`);
+      }
     }
   }
   // groupTotals: whole top-level sessions per device / project.

@@ -36,6 +36,8 @@ export interface RequestLogEntry {
   /** How the request was answered. */
   outcome: "success" | "error" | "bad-request" | "fault";
   httpStatus: number | null;
+  /** A `sessions:report` call's arguments, without the token. */
+  args?: Record<string, unknown>;
   /** `errorData.code` of a `status:"error"` answer, or `code` of a 4xx/5xx answer. */
   code?: string;
 }
@@ -57,7 +59,7 @@ export interface ConvexHttp {
    * `_creationTime`.
    */
   sessions(): Promise<SessionDetail[]>;
-  /** Deletes every document of every table (sessions, content, rollups, totals). */
+  /** Deletes every document of every table (sessions, content, cells, legacy rollups, totals). */
   reset(): Promise<void>;
   /** Every request so far, in arrival order. */
   log: RequestLogEntry[];
@@ -126,6 +128,10 @@ export async function startConvexHttp(options: ConvexHttpOptions = {}): Promise<
       return reject(400, "BadJsonBody", "Expected a JSON object with `path` (string) and `args`");
     }
     entry.path = request.path;
+    if (request.path === "sessions:report" && isObject(request.args)) {
+      const { token: _token, ...args } = request.args;
+      entry.args = args;
+    }
     const udfPath = canonicalPath(request.path);
     if (udfPath === null) {
       return reject(
@@ -193,7 +199,7 @@ export async function startConvexHttp(options: ConvexHttpOptions = {}): Promise<
       }),
     reset: () =>
       t.run(async (ctx) => {
-        for (const table of ["sessions", "sessionContent", "rollups", "groupTotals"] as const) {
+        for (const table of ["sessions", "sessionContent", "cells", "rollups", "groupTotals"] as const) {
           for (const d of await ctx.db.query(table).collect()) await ctx.db.delete(table, d._id);
         }
       }),

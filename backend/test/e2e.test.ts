@@ -27,7 +27,7 @@ beforeAll(async () => {
   }
   convex = await startConvexHttp();
   scratch = mkdtempSync(join(tmpdir(), "session-export-e2e-"));
-});
+}, 60_000);
 
 afterAll(async () => {
   await convex?.close();
@@ -166,8 +166,12 @@ describe.each(stores)("team report of fixture store %s", (store) => {
     for (const by of ["day", "week", "month", "project", "model", "device"]) {
       const local = await sessionExport(store, "team", ["report", "--json", "--utc", "--by", by]);
       expect(local.code, local.stderr).toBe(0);
+      convex.log.length = 0;
       const team = await sessionExport(store, "team", ["report", "--convex", "--json", "--by", by]);
       expect(team.code, team.stderr).toBe(0);
+      // One query, for what the JSON rows show: models only under periods.
+      const time = by === "day" || by === "week" || by === "month";
+      expect(convex.log.map((e) => e.args), by).toEqual([{ by, ...(time ? { models: true } : {}) }]);
       const localRows = jsonLines(local.stdout);
       const teamRows = jsonLines(team.stdout);
       expect(localRows.length, by).toBeGreaterThan(0);
@@ -178,6 +182,20 @@ describe.each(stores)("team report of fixture store %s", (store) => {
       const teamByKey = byKey(teamRows);
       expect([...teamByKey.keys()].sort(), by).toEqual(localRows.map((r) => r.key as string).sort());
       for (const row of localRows) expectSameRow(teamByKey.get(row.key as string) as any, row, `${by} ${row.key}`);
+    }
+
+    // Table and CSV ask for what they print: the table's total by model from months
+    // (model rows count a session once per model), CSV rows without models.
+    for (const [format, by, asked] of [
+      [[], "model", [{ by: "model" }, { by: "month" }]],
+      [[], "week", [{ by: "week", models: true }]],
+      [["--csv"], "day", [{ by: "day" }]],
+      [["--csv"], "model", [{ by: "model" }]],
+    ] as const) {
+      convex.log.length = 0;
+      const run = await sessionExport(store, "team", ["report", "--convex", ...format, "--by", by]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(convex.log.map((e) => e.args), `${format} ${by}`).toEqual(asked);
     }
 
     // The team page: the charts the deployment's totals can draw.

@@ -155,7 +155,9 @@ export function expectedReport(
   by: ReportBy,
   from?: number,
   to?: number,
+  models = false,
 ): ReportRow[] {
+  const split = new Map<string, Map<string, ReportRow>>();
   const rows = new Map<string, ReportRow>();
   const inRange = (day: string) => {
     const start = Date.parse(`${day}T00:00:00Z`);
@@ -169,6 +171,7 @@ export function expectedReport(
     row.tokens = sumTokens([row.tokens, t]);
     rows.set(key, row);
   };
+  const labels = new Map<string, string>();
   for (const doc of docs) {
     if (doc.parentSessionId !== undefined) continue;
     const whole = (sessions: number, messages: number, c: number, t: TokenCounts): Daily => ({
@@ -189,16 +192,27 @@ export function expectedReport(
       if (d.sessions === 0 && d.messages === 0 && d.cost === 0) continue;
       switch (by) {
         case "day":
-          add(d.day, d.sessions, d.messages, d.cost, d.tokens);
-          break;
         case "week":
-          add(isoWeekRef(d.day), d.sessions, d.messages, d.cost, d.tokens);
+        case "month": {
+          const key = by === "day" ? d.day : by === "week" ? isoWeekRef(d.day) : d.day.slice(0, 7);
+          add(key, d.sessions, d.messages, d.cost, d.tokens);
+          if (models) {
+            const sub = split.get(key) ?? new Map<string, ReportRow>();
+            for (const m of d.models ?? []) {
+              const r = sub.get(m.model) ?? { key: m.model, sessions: 0, messages: 0, cost: 0, tokens: sumTokens([]) };
+              r.sessions += m.sessions;
+              r.messages += m.messages;
+              r.cost += m.cost;
+              r.tokens = sumTokens([r.tokens, m.tokens]);
+              sub.set(m.model, r);
+            }
+            split.set(key, sub);
+          }
           break;
-        case "month":
-          add(d.day.slice(0, 7), d.sessions, d.messages, d.cost, d.tokens);
-          break;
+        }
         case "device":
           add(doc.deviceId, d.sessions, d.messages, d.cost, d.tokens);
+          labels.set(doc.deviceId, doc.hostname);
           break;
         case "project":
           add(doc.projectDirectory, d.sessions, d.messages, d.cost, d.tokens);
@@ -208,6 +222,12 @@ export function expectedReport(
           break;
       }
     }
+  }
+  for (const row of rows.values()) {
+    const label = labels.get(row.key);
+    if (label !== undefined) row.label = label;
+    const sub = split.get(row.key);
+    if (models) row.models = [...(sub?.values() ?? [])].sort((a, b) => (a.key < b.key ? -1 : 1));
   }
   return [...rows.values()].sort((a, b) => (a.key < b.key ? -1 : 1));
 }

@@ -16,6 +16,7 @@ use crate::sink::convex::{Convex, Deployment};
 use crate::store::{SessionInfo, StorePaths};
 use crate::usage::add_usd;
 use jiff::tz::TimeZone;
+use serde::Serialize;
 use std::collections::HashMap;
 
 pub fn run(s: &Settings, args: &Report, out: &mut Output) -> Result<ExitCode, Error> {
@@ -72,19 +73,14 @@ fn team(
     out: &mut Output,
 ) -> Result<ExitCode, Error> {
     let convex = Convex::new(deployment)?;
-    let ask = |by: By| -> Result<Vec<Row>, Error> {
-        let mut q = serde_json::Map::new();
-        q.insert("by".into(), by_name(by).to_lowercase().into());
-        if let Some(ms) = args.since_ms {
-            q.insert("from".into(), ms.into());
-        }
-        if let Some(ms) = args.until_ms {
-            q.insert("to".into(), ms.into());
-        }
-        if matches!(by, By::Day | By::Week | By::Month) {
-            q.insert("models".into(), true.into());
-        }
-        let answer = convex.query("sessions:report", q)?;
+    let ask = |by: By, models: bool| -> Result<Vec<Row>, Error> {
+        let query = ReportQuery {
+            by: by_name(by).to_lowercase(),
+            from: args.since_ms,
+            to: args.until_ms,
+            models,
+        };
+        let answer = convex.query("sessions:report", &query)?;
         serde_json::from_value(answer).map_err(|e| {
             Error::Remote(format!(
                 "{}: sessions:report answered rows this version cannot read: {e}",
@@ -92,23 +88,37 @@ fn team(
             ))
         })
     };
-    let rows = ask(args.by)?;
-    // Every session has one device: the device rows count each once.
-    let sessions = match args.by {
-        By::Device => sessions_in(&rows),
-        _ => sessions_in(&ask(By::Device)?),
+    let time = matches!(args.by, By::Day | By::Week | By::Month);
+    // Table and JSON rows of a period show its models; CSV and the page's table do not.
+    let rows = ask(
+        args.by,
+        time && matches!(args.format, Format::Table | Format::Json),
+    )?;
+    let days = match &args.format {
+        Format::Html(_) if args.by == By::Day => Some(rows.clone()),
+        Format::Html(_) => Some(ask(By::Day, true)?),
+        _ => None,
+    };
+    // Each day's usage is in exactly one row of every grouping but model, so
+    // those rows sum to the sessions total; model and agent rows count a session once
+    // per model or agent, so there the total comes from the days (or months).
+    let sessions = if !matches!(args.by, By::Model | By::Agent) {
+        sessions_in(&rows)
+    } else if let Some(days) = &days {
+        sessions_in(days)
+    } else if matches!(args.format, Format::Table) {
+        sessions_in(&ask(By::Month, false)?)
+    } else {
+        // JSON and CSV print the rows alone.
+        0
     };
     let title = title(args, &TimeZone::UTC).replacen("Usage", "Team usage", 1);
     let report = team_report(args.by, rows, sessions, title);
     warn_capped(&report, out);
-    if let Format::Html(file) = &args.format {
-        let days = match args.by {
-            By::Day => report.rows.clone(),
-            _ => ask(By::Day)?,
-        };
+    if let (Format::Html(file), Some(days)) = (&args.format, days) {
         let projects = match args.by {
             By::Project => report.rows.clone(),
-            _ => ask(By::Project)?,
+            _ => ask(By::Project, false)?,
         };
         let page = Dashboard {
             title: report.title.clone(),
@@ -121,6 +131,19 @@ fn team(
         return write_page(&page, file, store, out);
     }
     print(&report, &args.format, out)
+}
+
+/// The arguments of `sessions:report`.
+#[derive(Serialize)]
+struct ReportQuery {
+    by: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    from: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    to: Option<i64>,
+    /// Day, week and month rows split by model.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    models: bool,
 }
 
 /// Rows with their total (sessions counted once, as the caller found them).

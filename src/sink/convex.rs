@@ -188,7 +188,15 @@ impl Convex {
     }
 
     /// Run a query (`sessions:report`) with the token added to `args`.
-    pub fn query(&self, path: &str, mut args: Map<String, Value>) -> Result<Value, Error> {
+    pub fn query(&self, path: &str, args: &impl serde::Serialize) -> Result<Value, Error> {
+        let mut args = match serde_json::to_value(args) {
+            Ok(Value::Object(args)) => args,
+            _ => {
+                return Err(Error::Remote(format!(
+                    "{path}: arguments are not a JSON object"
+                )));
+            }
+        };
         self.add_token(&mut args);
         self.call(Kind::Query, path, Value::Object(args))
             .map_err(|e| match e {

@@ -8,6 +8,7 @@ import { anyApi } from "convex/server";
 import type * as aggregates from "../aggregates.js";
 import type * as crons from "../crons.js";
 import type * as migrations from "../migrations.js";
+import type * as numbers from "../numbers.js";
 import type * as report from "../report.js";
 import type * as retention from "../retention.js";
 import type * as sessions from "../sessions.js";
@@ -19,6 +20,7 @@ const fullApi: ApiFromModules<{
   aggregates: typeof aggregates;
   crons: typeof crons;
   migrations: typeof migrations;
+  numbers: typeof numbers;
   report: typeof report;
   retention: typeof retention;
   sessions: typeof sessions;
