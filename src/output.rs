@@ -4,6 +4,7 @@
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// `text` with control characters escaped (`\u{1b}`), so that what a
 /// diagnostic echoes (a session id from the command line, a file name)
@@ -23,6 +24,48 @@ pub fn printable(text: &str) -> Cow<'_, str> {
             })
             .collect(),
     )
+}
+
+/// The widest a table cell is before it is cut with `…`: wider than any
+/// terminal, and small enough that laying out a table stays linear in its
+/// cells however long a name in the store is.
+pub const CELL_MAX: usize = 400;
+
+/// Text from the store as a table cell: control characters escaped (so a
+/// title cannot move the cursor, clear the screen or write the clipboard)
+/// and cut to [`CELL_MAX`] columns.
+pub fn cell(text: &str) -> String {
+    let capped: String = text.chars().take(CELL_MAX + 1).collect();
+    truncate(&printable(&capped), CELL_MAX)
+}
+
+/// `text` cut to `width` columns, ending in `…` when cut.
+pub fn truncate(text: &str, width: usize) -> String {
+    if text.width() <= width {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    out
+}
+
+/// A text cell of a CSV file as a spreadsheet will not run it: one that
+/// starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a
+/// leading `'` (OWASP's advice against formula injection).
+pub fn spreadsheet_safe(text: &str) -> Cow<'_, str> {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => Cow::Owned(format!("'{text}")),
+        _ => Cow::Borrowed(text),
+    }
 }
 
 pub struct Output<'a> {

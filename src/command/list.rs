@@ -10,7 +10,7 @@ use crate::context::{self, Context};
 use crate::document::{Content, Origin, TodoStats};
 use crate::error::{Error, ExitCode};
 use crate::ledger::Ledger;
-use crate::output::Output;
+use crate::output::{Output, cell, truncate};
 use crate::pipeline::{self, Recipe};
 use crate::repository::Repositories;
 use crate::select::{Catalog, change_key};
@@ -21,7 +21,7 @@ use comfy_table::{CellAlignment, ColumnConstraint, ContentArrangement, Table};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::io::Write;
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_width::UnicodeWidthStr;
 
 /// What `export --all-complete` would do with a session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -393,25 +393,6 @@ fn fit(natural: &[usize], width: usize) -> Vec<Option<usize>> {
     widths
 }
 
-/// `text` cut to `width` columns, ending in `…` when cut.
-fn truncate(text: &str, width: usize) -> String {
-    if text.width() <= width {
-        return text.to_string();
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in text.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w + 1 > width {
-            break;
-        }
-        out.push(c);
-        used += w;
-    }
-    out.push('…');
-    out
-}
-
 fn cells(l: &Line, now: jiff::Timestamp) -> [String; 9] {
     let t = l.todo_stats;
     let todos = match t.total {
@@ -422,7 +403,7 @@ fn cells(l: &Line, now: jiff::Timestamp) -> [String; 9] {
         Some(u) => (
             u.message_count.to_string(),
             dollars(u.total_cost),
-            u.primary_model.clone().unwrap_or_else(|| "-".into()),
+            u.primary_model.as_deref().map_or_else(|| "-".into(), cell),
         ),
         None => ("?".into(), "?".into(), "?".into()),
     };
@@ -439,9 +420,9 @@ fn cells(l: &Line, now: jiff::Timestamp) -> [String; 9] {
         messages,
         cost,
         model,
-        project,
-        l.session_id.to_string(),
-        l.title.chars().take(60).collect(),
+        cell(&project),
+        cell(l.session_id),
+        cell(l.title).chars().take(60).collect(),
     ]
 }
 

@@ -1,6 +1,7 @@
 //! Rows -> CSV: the JSON columns flattened, with a header line.
 
 use super::Report;
+use crate::output::spreadsheet_safe;
 
 pub fn render(report: &Report, out: &mut dyn std::io::Write) -> Result<(), csv::Error> {
     let mut w = csv::Writer::from_writer(out);
@@ -19,8 +20,8 @@ pub fn render(report: &Report, out: &mut dyn std::io::Write) -> Result<(), csv::
     for r in &report.rows {
         let t = &r.tokens;
         w.write_record([
-            r.key.clone(),
-            r.label.clone().unwrap_or_default(),
+            spreadsheet_safe(&r.key).into_owned(),
+            spreadsheet_safe(r.label.as_deref().unwrap_or_default()).into_owned(),
             r.sessions.to_string(),
             r.messages.to_string(),
             r.cost.to_string(),

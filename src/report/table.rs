@@ -4,6 +4,7 @@
 
 use super::{Report, Row, by_name, count, money};
 use crate::cli::By;
+use crate::output::cell;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
 
 /// The table's width: an 80-column terminal.
@@ -54,7 +55,7 @@ pub fn render(report: &Report) -> String {
 fn cells(key: &str, r: &Row) -> Vec<Cell> {
     let t = &r.tokens;
     vec![
-        Cell::new(key),
+        Cell::new(cell(key)),
         Cell::new(r.sessions),
         Cell::new(r.messages),
         Cell::new(count(t.input)),
