@@ -8,7 +8,7 @@ import { Accumulator, contribution } from "./aggregates";
 import { isoWeek } from "./report";
 import schema from "./schema";
 import { modules } from "./test.setup";
-import type { ReportBy, SessionDoc } from "./validators";
+import type { ReportBy, ReportRow, SessionDoc } from "./validators";
 
 const TOKEN = "s3cret-token";
 const READ_TOKEN = "r3ad-token";
@@ -21,13 +21,19 @@ type T = ReturnType<typeof setup>;
 
 const expectAggregatesConsistent = (t: T, ranges?: [number?, number?][]) => consistent(t, TOKEN, ranges);
 
-const report = (t: T, by: ReportBy, from?: number, to?: number) =>
+const reportWithList = (t: T, by: ReportBy, from?: number, to?: number) =>
   t.query(api.sessions.report, {
     token: TOKEN,
     by,
     ...(from === undefined ? {} : { from }),
     ...(to === undefined ? {} : { to }),
   });
+/** Rows without listCost and unpricedMessages (checked on their own below). */
+const base = ({ listCost, unpricedMessages, models, ...rest }: ReportRow): Omit<ReportRow, "listCost"> => ({
+  ...rest,
+  ...(models === undefined ? {} : { models: models.map(base) as ReportRow[] }),
+});
+const report = async (t: T, by: ReportBy, from?: number, to?: number) => (await reportWithList(t, by, from, to)).map(base);
 
 const tk = (n: number) => ({ input: n, output: n, reasoning: 0, cacheRead: 0, cacheWrite: 0 });
 const SONNET = "anthropic/claude-sonnet-4";
@@ -131,14 +137,14 @@ describe("report: a small hand-checked set", () => {
 
   test("day and month rows split by model with models: true", async () => {
     const t = await seeded();
-    const days = await t.query(api.sessions.report, { token: TOKEN, by: "day", models: true });
+    const days = (await t.query(api.sessions.report, { token: TOKEN, by: "day", models: true })).map(base);
     expect(days.find((r) => r.key === "2024-01-02")?.models).toEqual([
       // r1 (GPT, 1 message) and the old document (GPT, 7 messages) and r1's subagents (SONNET).
       row(GPT, 2, 1 + 7, 2.25, 21),
       row(SONNET, 2, 3, 0.5, 5),
     ]);
     expect(days.find((r) => r.key === "2024-01-01")?.models).toEqual([row(SONNET, 1, 2, 1, 10)]);
-    const months = await t.query(api.sessions.report, { token: TOKEN, by: "month", models: true });
+    const months = (await t.query(api.sessions.report, { token: TOKEN, by: "month", models: true })).map(base);
     expect(months[0].models).toEqual([row(SONNET, 1 + 2 + 1, 2 + 3 + 1, 5.5, 55), row(GPT, 2, 8, 2.25, 21)]);
     // Without the switch (and for non-time rows) there is no split.
     expect((await report(t, "day"))[0]).not.toHaveProperty("models");
@@ -187,6 +193,83 @@ describe("report: a small hand-checked set", () => {
     await expectAggregatesConsistent(t);
   });
 
+  test("listCost and unpricedMessages: summed like cost; an exporter that did not price counts its assistant messages unpriced", async () => {
+    const t = setup();
+    const priced = sampleSession({
+      sessionId: "p1",
+      deviceId: "A",
+      createdAt: Date.UTC(2024, 2, 1),
+      listCost: 3,
+      unpricedMessages: 2,
+      daily: [
+        {
+          day: "2024-03-01",
+          sessions: 1,
+          messages: 6,
+          cost: 0,
+          listCost: 3,
+          unpricedMessages: 2,
+          tokens: tk(10),
+          models: [
+            { model: SONNET, sessions: 1, messages: 2, cost: 0, listCost: 3, tokens: tk(8) },
+            { model: "x/unknown", sessions: 1, messages: 2, cost: 0, listCost: 0, unpricedMessages: 2, tokens: tk(2) },
+          ],
+        },
+      ],
+    });
+    // Daily usage but no listCost anywhere: its 1 + 3 assistant messages are unpriced.
+    const unpriced = sampleSession({
+      sessionId: "p2",
+      deviceId: "B",
+      createdAt: Date.UTC(2024, 2, 1),
+      daily: [
+        {
+          day: "2024-03-01",
+          sessions: 1,
+          messages: 7,
+          cost: 1,
+          tokens: tk(5),
+          models: [
+            { model: SONNET, sessions: 1, messages: 1, cost: 0.5, tokens: tk(2) },
+            { model: GPT, sessions: 1, messages: 3, cost: 0.5, tokens: tk(3) },
+          ],
+        },
+      ],
+    });
+    // No daily, no listCost: its assistantMessageCount (2) is unpriced, on its createdAt day.
+    const old = sampleSession({ sessionId: "p3", deviceId: "B", createdAt: Date.UTC(2024, 2, 2, 5), primaryModel: GPT });
+    await t.mutation(api.sessions.upsertBatch, { token: TOKEN, sessions: [priced, unpriced, old] });
+    const days = await t.query(api.sessions.report, { token: TOKEN, by: "day", models: true });
+    expect(days.map((r) => [r.key, r.listCost, r.unpricedMessages])).toEqual([
+      ["2024-03-01", 3, 2 + 4],
+      ["2024-03-02", 0, 2],
+    ]);
+    expect(days[0].models!.map((m) => [m.key, m.listCost, m.unpricedMessages])).toEqual([
+      [SONNET, 3, 1],
+      [GPT, 0, 3],
+      ["x/unknown", 0, 2],
+    ]);
+    // Present only when > 0.
+    expect(days[0].models![0]).toHaveProperty("unpricedMessages");
+    const devices = await t.query(api.sessions.report, { token: TOKEN, by: "device" });
+    expect(devices.map((r) => [r.key, r.listCost, r.unpricedMessages])).toEqual([
+      ["B", 0, 4 + 2],
+      ["A", 3, 2],
+    ]);
+    // A pricing exporter's session with every model priced: listCost, no unpricedMessages.
+    await t.mutation(api.sessions.upsert, {
+      token: TOKEN,
+      ...priced,
+      updatedAt: priced.updatedAt + 1,
+      unpricedMessages: undefined,
+      daily: [{ ...priced.daily![0], unpricedMessages: undefined, models: [priced.daily![0].models![0]] }],
+    });
+    const a = (await t.query(api.sessions.report, { token: TOKEN, by: "device" })).find((r) => r.key === "A")!;
+    expect(a.listCost).toBe(3);
+    expect(a).not.toHaveProperty("unpricedMessages");
+    await expectAggregatesConsistent(t);
+  });
+
   test("a malformed daily day rejects the batch", async () => {
     const t = setup();
     const bad = sampleSession({ daily: [{ day: "2024-1-5", sessions: 1, messages: 1, cost: 0, tokens: tk(0) }] });
@@ -220,13 +303,16 @@ test("Accumulator: adding and removing the same contribution cancels out", () =>
   return acc.apply({ db } as never).then(() => expect(calls).toEqual([]));
 });
 
-describe("property: random inserts, updates, stale, unchanged and spoiled (NaN) upserts; rows with models and labels", () => {
+describe("property: random inserts, updates, stale, unchanged and spoiled (NaN) upserts; day, week and month rows with models, device labels, list figures, totals in newest-session order", () => {
   test.each([1, 2, 3, 4, 5])("seed %i: rollups equal a recomputation from the stored sessions", async (seed) => {
     const rng = prng(seed);
     const shape: Shape = { days: 20, devices: 3, projects: 4, models: 3, oldShare: 0.15, childShare: 0.15, content: true };
     const t = setup();
     const latest = new Map<string, { doc: SessionDoc; version: number }>();
     const ids = Array.from({ length: 40 }, (_, i) => `s${seed}-${i}`);
+    // Per device / project: the newest createdAt of a top-level version counted under it
+    // while it had sessions (what orders `totals`: a key keeps it when that session moves away).
+    const newest = { device: new Map<string, number>(), project: new Map<string, number>() };
     for (let step = 0; step < 30; step++) {
       const batch: SessionDoc[] = [];
       const expected: string[] = [];
@@ -279,6 +365,16 @@ describe("property: random inserts, updates, stale, unchanged and spoiled (NaN) 
       if (new Set(batch.map((d) => d.sessionId)).size === batch.length) {
         expect(res.map((r) => r.result)).toEqual(expected);
       }
+      const live = [...latest.values()].map((l) => l.doc).filter((d) => d.parentSessionId === undefined);
+      batch.forEach((doc, i) => {
+        if (doc.parentSessionId !== undefined || (res[i].result !== "inserted" && res[i].result !== "updated")) return;
+        for (const [by, key] of [["device", doc.deviceId], ["project", doc.projectId]] as const) {
+          newest[by].set(key, Math.max(newest[by].get(key) ?? 0, doc.createdAt));
+        }
+      });
+      for (const [by, keyOf] of [["device", (d: SessionDoc) => d.deviceId], ["project", (d: SessionDoc) => d.projectId]] as const) {
+        for (const key of newest[by].keys()) if (!live.some((d) => keyOf(d) === key)) newest[by].delete(key);
+      }
     }
     // Stored documents are the latest versions sent, content included.
     for (const [id, { doc }] of latest) {
@@ -287,5 +383,10 @@ describe("property: random inserts, updates, stale, unchanged and spoiled (NaN) 
       expect(rest).toEqual(doc);
     }
     await expectAggregatesConsistent(t, [[], [Date.UTC(2024, 0, 5), Date.UTC(2024, 0, 12) + 7]]);
-  }, 60_000);
+    // totals: keys in newest-session order (ties by key).
+    for (const by of ["device", "project"] as const) {
+      const order = [...newest[by]].sort(([ka, a], [kb, b]) => b - a || (ka < kb ? -1 : 1)).map(([k]) => k);
+      expect((await t.query(api.sessions.totals, { token: TOKEN, by })).map((r) => r.key), `totals by ${by}`).toEqual(order);
+    }
+  }, 120_000);
 });

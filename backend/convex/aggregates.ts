@@ -16,6 +16,8 @@ export interface Usage {
   sessions: number;
   messages: number;
   cost: number;
+  listCost: number;
+  unpricedMessages: number;
   tokens: TokenCounts;
 }
 
@@ -79,6 +81,18 @@ export function totalShard(deviceId: string): string {
 const DAY_RE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 
 /**
+ * The list figures of one entry of a document (a day, a day's model, a
+ * session or its subagents): as sent, or, from an exporter that did not
+ * price usage (no `listCost`), none at list price and all `assistant`
+ * messages unpriced, so its usage is never taken as worth $0.
+ */
+function listOf(e: { listCost?: number; unpricedMessages?: number }, assistant: number) {
+  return e.listCost === undefined
+    ? { listCost: 0, unpricedMessages: assistant }
+    : { listCost: e.listCost, unpricedMessages: e.unpricedMessages ?? 0 };
+}
+
+/**
  * What a stored session contributes. Only top-level sessions count: a
  * subagent's usage is already in its root's `subagents` roll-up, so a subagent
  * document exported on its own contributes nothing.
@@ -87,8 +101,12 @@ const DAY_RE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
  * (or a subagents object) without `daily` comes from an older exporter: it is
  * attributed whole to the UTC day of `createdAt`, to model `primaryModel`
  * (or "unknown"), with messages = messageCount.
+ *
+ * `listCost` and `unpricedMessages` are summed as `cost` is (see `listOf`
+ * for entries without them). `list: false` leaves them out: what the
+ * previous version (cellsVersion 2) summed.
  */
-export function contribution(s: Summary): Contribution {
+export function contribution(s: Summary, list = true): Contribution {
   const out: Contribution = { cells: [], totals: [] };
   if (s.parentSessionId !== undefined) return out;
 
@@ -102,14 +120,19 @@ export function contribution(s: Summary): Contribution {
         message: `session ${s.sessionId}: daily day "${d.day}" is not YYYY-MM-DD`,
       });
     }
-    const usage: Usage = { sessions: d.sessions, messages: d.messages, cost: d.cost, tokens: d.tokens };
+    // A day's assistant messages are its models'; a day without that split counts all its messages.
+    const assistant = d.models === undefined ? d.messages : d.models.reduce((n, m) => n + m.messages, 0);
+    const usage: Usage = { sessions: d.sessions, messages: d.messages, cost: d.cost, ...priced(d, assistant), tokens: d.tokens };
     cell("total", d.day, totalShard(s.deviceId), usage);
     cell("device", d.day, s.deviceId, usage, s.hostname);
     cell("project", d.day, s.projectDirectory, usage);
     for (const m of d.models ?? []) {
-      cell("model", d.day, m.model, { sessions: m.sessions, messages: m.messages, cost: m.cost, tokens: m.tokens });
+      const mu: Usage = { sessions: m.sessions, messages: m.messages, cost: m.cost, ...priced(m, m.messages), tokens: m.tokens };
+      cell("model", d.day, m.model, mu);
     }
   };
+  const priced = (e: { listCost?: number; unpricedMessages?: number }, assistant: number) =>
+    list ? listOf(e, assistant) : { listCost: 0, unpricedMessages: 0 };
   const addWhole = (usage: Usage) => {
     if (usage.sessions === 0 && usage.messages === 0 && usage.cost === 0) return;
     addDay({
@@ -120,12 +143,13 @@ export function contribution(s: Summary): Contribution {
   };
 
   if (s.daily !== undefined) s.daily.forEach(addDay);
-  else addWhole({ sessions: 1, messages: s.messageCount, cost: s.cost, tokens: s.tokens });
+  else addWhole({ sessions: 1, messages: s.messageCount, cost: s.cost, ...listOf(s, s.assistantMessageCount), tokens: s.tokens });
 
   const sub = s.subagents;
   if (sub !== undefined) {
     if (sub.daily !== undefined) sub.daily.forEach(addDay);
-    else addWhole({ sessions: sub.sessionCount, messages: sub.messageCount, cost: sub.cost, tokens: sub.tokens });
+    // Subagents do not count their assistant messages apart: all their messages.
+    else addWhole({ sessions: sub.sessionCount, messages: sub.messageCount, cost: sub.cost, ...listOf(sub, sub.messageCount), tokens: sub.tokens });
   }
 
   const whole: TotalsUsage = {
@@ -187,6 +211,8 @@ export class Accumulator {
         d.usage.sessions += sign * part.usage.sessions;
         d.usage.messages += sign * part.usage.messages;
         d.usage.cost += sign * part.usage.cost;
+        d.usage.listCost += sign * part.usage.listCost;
+        d.usage.unpricedMessages += sign * part.usage.unpricedMessages;
         addTokens(d.usage.tokens, part.usage.tokens, sign);
         if (sign > 0 && part.label !== undefined) d.label = part.label;
         if (sign < 0 && part.label !== undefined) d.removedLabel = part.label;
@@ -226,10 +252,23 @@ export class Accumulator {
           q.eq("grain", d.grain).eq("dim", d.dim).eq("period", d.period).eq("key", d.key),
         )
         .unique();
-      const next: Usage = row === null ? emptyUsage() : { ...row, tokens: { ...row.tokens } };
+      const next: Usage =
+        row === null
+          ? emptyUsage()
+          : {
+              sessions: row.sessions,
+              messages: row.messages,
+              cost: row.cost,
+              // A cell of the previous version has neither: its rows add them as they migrate.
+              listCost: row.listCost ?? 0,
+              unpricedMessages: row.unpricedMessages ?? 0,
+              tokens: { ...row.tokens },
+            };
       next.sessions += d.usage.sessions;
       next.messages += d.usage.messages;
       next.cost += d.usage.cost;
+      next.listCost += d.usage.listCost;
+      next.unpricedMessages += d.usage.unpricedMessages;
       addTokens(next.tokens, d.usage.tokens);
       const usage = tidy(next);
       const label = d.label ?? row?.label;
@@ -289,7 +328,7 @@ export class Accumulator {
 }
 
 export function emptyUsage(): Usage {
-  return { sessions: 0, messages: 0, cost: 0, tokens: zeroTokens() };
+  return { sessions: 0, messages: 0, cost: 0, listCost: 0, unpricedMessages: 0, tokens: zeroTokens() };
 }
 
 function emptyTotals(): TotalsUsage {
@@ -303,7 +342,14 @@ function snap(x: number): number {
 function tidy(u: Usage): Usage {
   const tokens = zeroTokens();
   for (const k of TOKEN_KEYS) tokens[k] = snap(u.tokens[k]);
-  return { sessions: snap(u.sessions), messages: snap(u.messages), cost: snap(u.cost), tokens };
+  return {
+    sessions: snap(u.sessions),
+    messages: snap(u.messages),
+    cost: snap(u.cost),
+    listCost: snap(u.listCost),
+    unpricedMessages: snap(u.unpricedMessages),
+    tokens,
+  };
 }
 
 function isZeroUsage(u: Usage): boolean {
@@ -311,6 +357,8 @@ function isZeroUsage(u: Usage): boolean {
     Math.abs(u.sessions) < EPSILON &&
     Math.abs(u.messages) < EPSILON &&
     Math.abs(u.cost) < EPSILON &&
+    Math.abs(u.listCost) < EPSILON &&
+    Math.abs(u.unpricedMessages) < EPSILON &&
     TOKEN_KEYS.every((k) => Math.abs(u.tokens[k]) < EPSILON)
   );
 }

@@ -77,7 +77,7 @@ describe("migrations:run", () => {
     const before = await t.run((ctx) => ctx.db.query("cells").collect());
     expect(await t.mutation(internal.migrations.run, {})).toEqual({ migrated: 0, done: true });
     expect(await t.run((ctx) => ctx.db.query("cells").collect())).toEqual(before);
-  });
+   }, 60_000);
 
   test("reschedules itself until done; upserts during the migration are counted once", async () => {
     vi.useFakeTimers();
@@ -98,7 +98,7 @@ describe("migrations:run", () => {
     expect(await t.query(internal.migrations.status, {})).toEqual({ done: true });
     expect(await getDoc(t, docs[0].sessionId)).toEqual(changed);
     await expectAggregatesConsistent(t, TOKEN);
-  });
+  }, 60_000);
 
   test("large inline transcripts: each batch stops at the byte budget, inside Convex's limits", async () => {
     const t = convexTest({ schema, modules, transactionLimits: true });
@@ -155,8 +155,23 @@ async function loadV1(t: T) {
   });
 }
 
-/** Rows, sub-rows and labels as the previous version answered (cost up to rounding). */
-function expectSameRows(actual: ReportRow[], expected: ReportRow[], what: string) {
+/**
+ * Rows, sub-rows and labels as the previous version answered (cost up to
+ * rounding). That version had no list figures: listCost and unpricedMessages
+ * are checked against the documents by expectAggregatesConsistent.
+ */
+function expectSameRows(actual: ReportRow[], v1Rows: ReportRow[], what: string) {
+  const withList = (rows: ReportRow[], from: ReportRow[]): ReportRow[] =>
+    rows.map((r) => {
+      const a = from.find((x) => x.key === r.key);
+      return {
+        ...r,
+        listCost: a?.listCost ?? 0,
+        ...(a?.unpricedMessages === undefined ? {} : { unpricedMessages: a.unpricedMessages }),
+        ...(r.models === undefined ? {} : { models: withList(r.models, a?.models ?? []) }),
+      };
+    });
+  const expected = withList(v1Rows, actual);
   expect(actual.map((r) => r.key), what).toEqual(expected.map((r) => r.key));
   expectRowsClose(actual, [...expected].sort((a, b) => (a.key < b.key ? -1 : 1)), what);
   expectReportOrder(what.split(" ")[0], actual);
@@ -226,5 +241,79 @@ describe("migrations:run from a deployment filled by the previous version", () =
     expect(await t.query(internal.migrations.status, {})).toEqual({ done: true });
     expect(await getDoc(t, a.sessionId)).toEqual(changed);
     await expectAggregatesConsistent(t, TOKEN, [[], [Date.UTC(2024, 0, 9), Date.UTC(2024, 1, 20)]]);
+  }, 60_000);
+});
+
+/**
+ * A deployment filled by the previous version (cellsVersion 2): its upserts
+ * summed exactly what this version sums apart from listCost and
+ * unpricedMessages, which it did not keep (and its validators refused
+ * documents that had them). So the same documents upserted here, with those
+ * two taken out of every cell and the rows marked cellsVersion 2, are what
+ * that version left behind.
+ */
+describe("migrations:run from a deployment of the previous version (cells without list figures)", () => {
+  test("the migration adds listCost and unpricedMessages; the rest of every row stays; upserts meanwhile count once", async () => {
+    vi.useFakeTimers();
+    const t = convexTest({ schema, modules, transactionLimits: true });
+    const rng = prng(31);
+    const shape = { days: 40, devices: 3, projects: 3, models: 3, oldShare: 0.2, pricedShare: 0 };
+    const docs = Array.from({ length: 40 }, (_, i) => genSession(rng, `v2-${i}`, shape));
+    await t.mutation(api.sessions.upsertBatch, { token: TOKEN, sessions: docs });
+    await t.run(async (ctx) => {
+      for (const c of await ctx.db.query("cells").collect()) {
+        const { _id, _creationTime, listCost, unpricedMessages, ...rest } = c;
+        await ctx.db.replace("cells", _id, rest);
+      }
+      for (const r of await ctx.db.query("sessions").collect()) await ctx.db.patch("sessions", r._id, { cellsVersion: 2 });
+    });
+    const bys: ReportBy[] = ["day", "week", "month", "device", "project", "model"];
+    const base = ({ listCost, unpricedMessages, models, ...rest }: ReportRow): unknown => ({
+      ...rest,
+      cost: Math.round(rest.cost * 1e6),
+      ...(models === undefined ? {} : { models: models.map(base) }),
+    });
+    const before = new Map<ReportBy, ReportRow[]>();
+    for (const by of bys) {
+      const rows = await t.query(api.sessions.report, { token: TOKEN, by, models: true });
+      // The previous version's cells: no list figures, so none in the rows.
+      for (const r of rows) expect([r.listCost, r.unpricedMessages]).toEqual([0, undefined]);
+      before.set(by, rows);
+    }
+    expect(await t.query(internal.migrations.status, {})).toEqual({ done: false });
+
+    // Meanwhile: a session sent again priced by a newer exporter (updated), one unchanged.
+    const top = docs.filter((d) => d.parentSessionId === undefined && d.daily !== undefined);
+    const model = top[0].daily![0].models![0];
+    const priced: SessionDoc = {
+      ...top[0],
+      updatedAt: top[0].updatedAt + 1,
+      listCost: 2,
+      daily: top[0].daily!.map((d, i) => ({
+        ...d,
+        listCost: i === 0 ? 2 : 0,
+        models: d.models!.map((m) => ({ ...m, listCost: i === 0 && m === model ? 2 : 0 })),
+      })),
+    };
+    const results = await t.mutation(api.sessions.upsertBatch, {
+      token: TOKEN,
+      sessions: [priced, { ...top[1], exportedAt: top[1].exportedAt + 1 }],
+    });
+    expect(results.map((r) => r.result)).toEqual(["updated", "unchanged"]);
+
+    expect(await t.mutation(internal.migrations.run, { batchSize: 7 })).toEqual({ migrated: 7, done: false });
+    await t.finishAllScheduledFunctions(vi.runAllTimers);
+    expect(await t.query(internal.migrations.status, {})).toEqual({ done: true });
+    const rows = await t.run((ctx) => ctx.db.query("sessions").collect());
+    expect(rows.every((r) => r.cellsVersion === 3)).toBe(true);
+    for (const by of bys) {
+      const after = await t.query(api.sessions.report, { token: TOKEN, by, models: true });
+      expect(after.map(base), by).toEqual(before.get(by)!.map(base));
+    }
+    // listCost and unpricedMessages now equal the reference computed from the documents.
+    await expectAggregatesConsistent(t, TOKEN, [[], [Date.UTC(2024, 0, 9), Date.UTC(2024, 1, 3) + 7]]);
+    const month = (await t.query(api.sessions.report, { token: TOKEN, by: "month" })).find((r) => r.key === priced.daily![0].day.slice(0, 7))!;
+    expect(month.listCost).toBeCloseTo(2, 9);
+    expect(month.unpricedMessages).toBeGreaterThan(0);
   }, 60_000);
 });

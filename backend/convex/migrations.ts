@@ -2,14 +2,16 @@
  * Brings rows stored by earlier versions to this version's shape:
  * - rows of the seed's backend (messagesJson/todosJson inline, no rollups):
  *   content moved to `sessionContent`, contribution added to `groupTotals`;
- * - rows of the previous version (usage in the legacy `rollups` table, with
- *   all-time cells and a per-day total cell that every upsert wrote) and the
- *   seed's rows: contribution added to `cells` (day and month cells);
+ * - rows of the version before cells (usage in the legacy `rollups` table,
+ *   with all-time cells and a per-day total cell that every upsert wrote) and
+ *   the seed's rows: contribution added to `cells` (day and month cells);
+ * - rows of the previous version (cellsVersion 2: in `cells` without
+ *   listCost and unpricedMessages): those two added to their cells;
  * then the legacy `rollups` documents are deleted.
  *
- * The rows still to do are exactly those without `cellsVersion`, found
- * through the `by_cellsVersion` index, so each call takes the next page of
- * them; a migrated row leaves that range. Calls are idempotent and the
+ * The rows still to do are exactly those without `cellsVersion` or with
+ * cellsVersion 2, found through the `by_cellsVersion` index, so each call
+ * takes the next page of them; a migrated row (cellsVersion 3) leaves those ranges. Calls are idempotent and the
  * migration is resumable at any point; upserts may run meanwhile (an upsert
  * of an old row migrates it too). Until a row is migrated its usage is
  * missing from `report` (reports read `cells` only); `totals` counts it all along.
@@ -56,24 +58,33 @@ export const run = internalMutation({
     let migrated = 0;
     let bytes = 0;
     let more = false;
-    for await (const row of ctx.db
-      .query("sessions")
-      .withIndex("by_cellsVersion", (q) => q.eq("cellsVersion", undefined))) {
-      if (migrated >= limit || bytes >= MIGRATION_BYTES) {
-        more = true;
-        break;
+    for (const version of [undefined, 2] as const) {
+      if (more) break;
+      for await (const row of ctx.db
+        .query("sessions")
+        .withIndex("by_cellsVersion", (q) => q.eq("cellsVersion", version))) {
+        if (migrated >= limit || bytes >= MIGRATION_BYTES) {
+          more = true;
+          break;
+        }
+        bytes += JSON.stringify(row).length;
+        const summary = summaryOf(row);
+        if (hasInlineContent(row)) {
+          const content = await insertContent(ctx, row.sessionId, row.updatedAt, row.messagesJson, row.todosJson);
+          await ctx.db.replace("sessions", row._id, { ...summary, ...content, aggregated: true, cellsVersion: 3 });
+        } else {
+          await ctx.db.patch("sessions", row._id, { aggregated: true, cellsVersion: 3 });
+        }
+        if (version === 2) {
+          // Its cells hold all but the list figures: the difference adds just those.
+          acc.add(contribution(summary), 1, "cells");
+          acc.add(contribution(summary, false), -1, "cells");
+        } else {
+          // A row of the version before cells is in groupTotals already.
+          acc.add(contribution(summary), 1, row.aggregated === true ? "cells" : undefined);
+        }
+        migrated += 1;
       }
-      bytes += JSON.stringify(row).length;
-      const summary = summaryOf(row);
-      if (hasInlineContent(row)) {
-        const content = await insertContent(ctx, row.sessionId, row.updatedAt, row.messagesJson, row.todosJson);
-        await ctx.db.replace("sessions", row._id, { ...summary, ...content, aggregated: true, cellsVersion: 2 });
-      } else {
-        await ctx.db.patch("sessions", row._id, { aggregated: true, cellsVersion: 2 });
-      }
-      // A row of the previous version is in groupTotals already.
-      acc.add(contribution(summary), 1, row.aggregated === true ? "cells" : undefined);
-      migrated += 1;
     }
     await acc.apply(ctx);
     if (more) {
@@ -91,16 +102,17 @@ export const run = internalMutation({
   },
 });
 
-/** Whether anything still waits for `run`. Reads at most two documents. */
+/** Whether anything still waits for `run`. Reads at most three documents. */
 export const status = internalQuery({
   args: {},
   returns: v.object({ done: v.boolean() }),
   handler: async (ctx) => {
-    const row = await ctx.db
-      .query("sessions")
-      .withIndex("by_cellsVersion", (q) => q.eq("cellsVersion", undefined))
-      .first();
+    const todo = async (version: undefined | 2) =>
+      (await ctx.db
+        .query("sessions")
+        .withIndex("by_cellsVersion", (q) => q.eq("cellsVersion", version))
+        .first()) !== null;
     const legacy = await ctx.db.query("rollups").first();
-    return { done: row === null && legacy === null };
+    return { done: !(await todo(undefined)) && !(await todo(2)) && legacy === null };
   },
 });

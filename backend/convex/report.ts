@@ -209,12 +209,15 @@ export function toRows(by: ReportBy, cells: Cell[]): ReportRow[] {
     const key = keyOf(c);
     let row = rows.get(key);
     if (row === undefined) {
-      row = { key, sessions: 0, messages: 0, cost: 0, tokens: zeroTokens() };
+      row = { key, sessions: 0, messages: 0, cost: 0, listCost: 0, tokens: zeroTokens() };
       rows.set(key, row);
     }
     row.sessions += c.sessions;
     row.messages += c.messages;
     row.cost += c.cost;
+    row.listCost += c.listCost ?? 0;
+    // Kept only when > 0 (below); a cell of the previous version has none.
+    row.unpricedMessages = (row.unpricedMessages ?? 0) + (c.unpricedMessages ?? 0);
     addTokens(row.tokens, c.tokens);
     // by device: the hostname of the latest period in range. A month cell and
     // day cells of the same month are never read together, so "YYYY-MM" and
@@ -225,6 +228,7 @@ export function toRows(by: ReportBy, cells: Cell[]): ReportRow[] {
     }
   }
   const out = [...rows.values()];
+  for (const r of out) if (r.unpricedMessages === 0) delete r.unpricedMessages;
   if (by === "day" || by === "week" || by === "month") {
     out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   } else {

@@ -54,6 +54,9 @@ export default defineSchema({
     sessions: v.number(),
     messages: v.number(),
     cost: v.number(),
+    /** Absent on cells last written by the previous version (nothing until `migrations:run` adds it). */
+    listCost: v.optional(v.number()),
+    unpricedMessages: v.optional(v.number()),
     tokens: tokenCounts,
   }).index("by_grain_dim_period_key", ["grain", "dim", "period", "key"]),
 

@@ -265,6 +265,23 @@ describe("numbers: NaN, infinities and negatives are rejected, nothing written",
       (d) => ({ ...d, subagents: { sessionCount: 1, messageCount: 1, cost: 0, tokens: { ...d.tokens, output: -3 } } }),
     ],
     ["messageCount NaN", (d) => ({ ...d, messageCount: Number.NaN })],
+    ["listCost NaN", (d) => ({ ...d, listCost: Number.NaN })],
+    ["listCost negative", (d) => ({ ...d, listCost: -1 })],
+    ["unpricedMessages 1.5 (a count)", (d) => ({ ...d, listCost: 0, unpricedMessages: 1.5 })],
+    [
+      "daily[0].models[0].listCost Infinity",
+      (d) => ({
+        ...d,
+        daily: [{ day: "2024-01-01", sessions: 1, messages: 1, cost: 0, listCost: 0, tokens: d.tokens, models: [{ model: "a/b", sessions: 1, messages: 1, cost: 0, listCost: Number.POSITIVE_INFINITY, tokens: d.tokens }] }],
+      }),
+    ],
+    [
+      "subagents.models[0].unpricedMessages -1",
+      (d) => ({
+        ...d,
+        subagents: { sessionCount: 1, messageCount: 1, cost: 0, listCost: 0, tokens: d.tokens, models: [{ model: "a/b", messages: 1, cost: 0, listCost: 0, unpricedMessages: -1, tokens: d.tokens }] },
+      }),
+    ],
   ];
 
   test.each(cases)("%s", async (what, spoil) => {

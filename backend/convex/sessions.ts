@@ -77,7 +77,7 @@ async function upsertOne(ctx: MutationCtx, doc: SessionDoc, acc: Accumulator): P
     .unique();
   if (stored === null) {
     const content = await insertContent(ctx, sessionId, doc.updatedAt, messagesJson, todosJson);
-    await ctx.db.insert("sessions", { ...summary, ...content, aggregated: true, cellsVersion: 2 });
+    await ctx.db.insert("sessions", { ...summary, ...content, aggregated: true, cellsVersion: 3 });
     acc.add(contribution(summary), 1);
     return { sessionId, result: "inserted" };
   }
@@ -120,11 +120,13 @@ async function upsertOne(ctx: MutationCtx, doc: SessionDoc, acc: Accumulator): P
     if (stored.contentId !== undefined) await ctx.db.delete("sessionContent", stored.contentId);
     content = await insertContent(ctx, sessionId, doc.updatedAt, messagesJson, todosJson);
   }
-  await ctx.db.replace("sessions", stored._id, { ...summary, ...content, aggregated: true, cellsVersion: 2 });
+  await ctx.db.replace("sessions", stored._id, { ...summary, ...content, aggregated: true, cellsVersion: 3 });
   // Take back what the stored version contributed, where it did: a row of the
-  // seed's shape nothing; a row of the previous version its groupTotals only
-  // (its cells are in the legacy `rollups` table, which nothing reads).
-  if (stored.cellsVersion === 2) acc.add(contribution(storedSummary), -1);
+  // seed's shape nothing; a row of the version before cells its groupTotals
+  // only (its cells are in the legacy `rollups` table, which nothing reads);
+  // a row of the previous version (cellsVersion 2) its cells without list figures.
+  if (stored.cellsVersion === 3) acc.add(contribution(storedSummary), -1);
+  else if (stored.cellsVersion === 2) acc.add(contribution(storedSummary, false), -1);
   else if (stored.aggregated === true) acc.add(contribution(storedSummary), -1, "totals");
   acc.add(contribution(summary), 1);
   return { sessionId, result: "updated" };

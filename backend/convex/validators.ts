@@ -11,6 +11,18 @@ export const tokenCounts = v.object({
 });
 export type TokenCounts = Infer<typeof tokenCounts>;
 
+/**
+ * What the same usage would have cost at list price, beside `cost` (what
+ * opencode stored, the spend). Sent by exporters that price usage; absent in
+ * documents from older ones (see `contribution` in aggregates.ts for how
+ * those count). `unpricedMessages`: assistant messages with no list price
+ * (left out of `listCost`), an integer; absent when none.
+ */
+export const listFields = {
+  listCost: v.optional(v.number()),
+  unpricedMessages: v.optional(v.number()),
+};
+
 /** One model's share of a session's assistant messages. */
 export const modelUsage = v.object({
   /** "provider/model". */
@@ -18,6 +30,7 @@ export const modelUsage = v.object({
   /** Assistant messages of this model. */
   messages: v.number(),
   cost: v.number(),
+  ...listFields,
   tokens: tokenCounts,
 });
 
@@ -36,6 +49,7 @@ export const dailyModelUsage = v.object({
   /** Assistant messages of this model that day. */
   messages: v.number(),
   cost: v.number(),
+  ...listFields,
   tokens: tokenCounts,
 });
 
@@ -49,6 +63,7 @@ export const dailyUsage = v.object({
   messages: v.number(),
   /** Over the assistant messages of that day. */
   cost: v.number(),
+  ...listFields,
   tokens: tokenCounts,
   models: v.optional(v.array(dailyModelUsage)),
 });
@@ -94,6 +109,7 @@ export const summaryFields = {
   ),
   tokens: tokenCounts,
   cost: v.number(),
+  ...listFields,
   errorCount: v.number(),
   /** Rolled up over all descendant sessions of a parent session. */
   subagents: v.optional(
@@ -101,6 +117,7 @@ export const summaryFields = {
       sessionCount: v.number(),
       messageCount: v.number(),
       cost: v.number(),
+      ...listFields,
       tokens: tokenCounts,
       models: v.optional(v.array(modelUsage)),
       agents: v.optional(v.array(agentUsage)),
@@ -158,10 +175,12 @@ export const storageFields = {
   /** The row's contribution is in `groupTotals`. Absent on rows stored by the seed's backend, not yet migrated. */
   aggregated: v.optional(v.boolean()),
   /**
-   * 2: the row's contribution is in `cells`. Absent on rows not yet migrated
-   * (the seed's shape, or rows whose usage is only in the legacy `rollups`).
+   * 3: the row's contribution is in `cells`, listCost and unpricedMessages
+   * included. 2: it is there without those two (written by the previous
+   * version, which did not keep them). Absent on rows not yet migrated (the
+   * seed's shape, or rows whose usage is only in the legacy `rollups`).
    */
-  cellsVersion: v.optional(v.literal(2)),
+  cellsVersion: v.optional(v.union(v.literal(2), v.literal(3))),
 };
 
 /** What `recent` returns per session: the summary, without content or bookkeeping. */
@@ -243,6 +262,10 @@ const reportRowFields = {
   sessions: v.number(),
   messages: v.number(),
   cost: v.number(),
+  /** Summed as `cost` is; 0 when no document in the row had a list price. */
+  listCost: v.number(),
+  /** Present when > 0. */
+  unpricedMessages: v.optional(v.number()),
   tokens: tokenCounts,
 };
 

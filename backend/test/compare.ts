@@ -18,6 +18,9 @@ export function expectRowsClose(actual: ReportRow[], expectedRows: ReportRow[], 
     expect(row.messages, `${what} ${row.key} messages`).toBe(exp.messages);
     expect(row.tokens, `${what} ${row.key} tokens`).toEqual(exp.tokens);
     expect(Math.abs(row.cost - exp.cost), `${what} ${row.key} cost ${row.cost} vs ${exp.cost}`).toBeLessThan(1e-6);
+    expect(Math.abs(row.listCost - exp.listCost), `${what} ${row.key} listCost ${row.listCost} vs ${exp.listCost}`).toBeLessThan(1e-6);
+    // Present exactly when > 0.
+    expect(row.unpricedMessages, `${what} ${row.key} unpricedMessages`).toBe(exp.unpricedMessages);
     if (exp.label !== undefined) expect(row.label, `${what} ${row.key} label`).toBe(exp.label);
     if (exp.models !== undefined) {
       expectRowsClose(row.models ?? [], exp.models, `${what} ${row.key} models`);

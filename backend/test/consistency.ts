@@ -23,15 +23,17 @@ export async function storedDocs(t: T): Promise<SessionDoc[]> {
  */
 export async function expectAggregatesConsistent(t: T, token: string, ranges: [number?, number?][] = [[]]) {
   const docs = await storedDocs(t);
-  const rebuilt = new Map<string, { sessions: number; messages: number; cost: number }>();
+  const rebuilt = new Map<string, { sessions: number; messages: number; cost: number; listCost: number; unpriced: number }>();
   for (const doc of docs) {
     for (const c of contribution(doc).cells) {
       // Each share of a day is in that day's cell and in its month's.
       for (const k of [`day|${c.dim}|${c.day}|${c.key}`, `month|${c.dim}|${c.day.slice(0, 7)}|${c.key}`]) {
-        const r = rebuilt.get(k) ?? { sessions: 0, messages: 0, cost: 0 };
+        const r = rebuilt.get(k) ?? { sessions: 0, messages: 0, cost: 0, listCost: 0, unpriced: 0 };
         r.sessions += c.usage.sessions;
         r.messages += c.usage.messages;
         r.cost += c.usage.cost;
+        r.listCost += c.usage.listCost;
+        r.unpriced += c.usage.unpricedMessages;
         rebuilt.set(k, r);
       }
     }
@@ -42,8 +44,9 @@ export async function expectAggregatesConsistent(t: T, token: string, ranges: [n
   expect(rows.map(id).sort()).toEqual([...rebuilt.keys()].sort());
   for (const r of rows) {
     const exp = rebuilt.get(id(r))!;
-    expect([r.sessions, r.messages]).toEqual([exp.sessions, exp.messages]);
+    expect([r.sessions, r.messages, r.unpricedMessages ?? 0]).toEqual([exp.sessions, exp.messages, exp.unpriced]);
     expect(Math.abs(r.cost - exp.cost)).toBeLessThan(1e-6);
+    expect(Math.abs((r.listCost ?? 0) - exp.listCost)).toBeLessThan(1e-6);
   }
   for (const [from, to] of ranges) {
     for (const by of BYS) {

@@ -143,6 +143,12 @@ function expectSameRow(team: Record<string, any>, local: Record<string, any>, wh
   expect(team.sessions, `${where} sessions`).toBe(local.sessions);
   expect(team.messages, `${where} messages`).toBe(local.messages);
   expect(team.cost, `${where} cost`).toBeCloseTo(local.cost, 9);
+  // The deployment sums the list figures the documents carry; a binary whose local rows
+  // have them must show the same (unpricedMessages present only when > 0 on both sides).
+  if (local.listCost !== undefined) {
+    expect(team.listCost, `${where} listCost`).toBeCloseTo(local.listCost, 9);
+    expect(team.unpricedMessages, `${where} unpricedMessages`).toBe(local.unpricedMessages);
+  }
   expect(team.tokens, `${where} tokens`).toEqual(local.tokens);
   const teamModels = byKey(team.models ?? []);
   const localModels = byKey(local.models ?? []);

@@ -39,6 +39,8 @@ export interface Shape {
   subagentShare?: number;
   /** Attach a todosJson / messagesJson. */
   content?: boolean;
+  /** Share of documents with listCost (from an exporter that prices usage). */
+  pricedShare?: number;
 }
 
 function tokens(rng: Rng): TokenCounts {
@@ -58,6 +60,50 @@ function sumTokens(xs: TokenCounts[]): TokenCounts {
 }
 
 const cost = (rng: Rng) => Math.round(rng() * 1_000_000) / 1_000_000;
+
+/** A model without a list price in the documents of a pricing exporter. */
+export const UNPRICED_MODEL = "provider1/model-0";
+
+/**
+ * What a pricing exporter adds to a document: listCost on every entry (the
+ * tokens at a made-up list price), unpricedMessages where a model has none
+ * (UNPRICED_MODEL), summed up the same way as cost.
+ */
+function addListCosts(doc: SessionDoc): void {
+  type Entry = { messages: number; listCost?: number; unpricedMessages?: number; tokens: TokenCounts };
+  const price = (e: Entry & { model: string }) => {
+    if (e.model === UNPRICED_MODEL) {
+      e.listCost = 0;
+      e.unpricedMessages = e.messages;
+    } else {
+      e.listCost = (3 * e.tokens.input + 15 * (e.tokens.output + e.tokens.reasoning) + 0.3 * e.tokens.cacheRead + 3.75 * e.tokens.cacheWrite) / 1e6;
+    }
+  };
+  const sum = (into: { listCost?: number; unpricedMessages?: number }, parts: Entry[]) => {
+    into.listCost = parts.reduce((a, p) => a + (p.listCost ?? 0), 0);
+    const unpriced = parts.reduce((a, p) => a + (p.unpricedMessages ?? 0), 0);
+    if (unpriced > 0) into.unpricedMessages = unpriced;
+  };
+  const days = (daily: Daily[] | undefined) => {
+    for (const d of daily ?? []) {
+      for (const m of d.models ?? []) price(m);
+      sum(d, d.models ?? []);
+    }
+  };
+  days(doc.daily);
+  sum(doc, doc.daily ?? []);
+  if (doc.subagents !== undefined) {
+    days(doc.subagents.daily);
+    sum(doc.subagents, doc.subagents.daily ?? []);
+  }
+}
+
+/** A stable number from a string (FNV-1a), to seed a PRNG apart from the main one. */
+function hash(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
 const dayString = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 type Daily = NonNullable<SessionDoc["daily"]>[number];
@@ -127,6 +173,8 @@ export function genSession(rng: Rng, sessionId: string, shape: Shape, version = 
       ...(isOld ? {} : { daily: subDaily }),
     };
   }
+  // Most documents come from an exporter that prices usage; the others from one that did not.
+  if (prng(hash(`${sessionId}/${version}`))() < (shape.pricedShare ?? 0.7)) addListCosts(doc);
   if (shape.content) {
     doc.todosJson = JSON.stringify([{ content: `todo ${version}`, status: "completed" }]);
     if (rng() < 0.5) doc.messagesJson = JSON.stringify([{ role: "user", text: `hello ${sessionId} ${version}` }]);
@@ -163,67 +211,85 @@ export function expectedReport(
     const start = Date.parse(`${day}T00:00:00Z`);
     return (from === undefined || start >= from) && (to === undefined || start < to);
   };
-  const add = (key: string, sessions: number, messages: number, c: number, t: TokenCounts) => {
-    const row = rows.get(key) ?? { key, sessions: 0, messages: 0, cost: 0, tokens: sumTokens([]) };
-    row.sessions += sessions;
-    row.messages += messages;
-    row.cost += c;
-    row.tokens = sumTokens([row.tokens, t]);
-    rows.set(key, row);
+  // An entry without listCost (an exporter that did not price usage): its assistant messages are unpriced.
+  const listOf = (e: { listCost?: number; unpricedMessages?: number }, assistant: number) =>
+    e.listCost === undefined ? { listCost: 0, unpriced: assistant } : { listCost: e.listCost, unpriced: e.unpricedMessages ?? 0 };
+  const into = (
+    map: Map<string, ReportRow>,
+    key: string,
+    e: { sessions: number; messages: number; cost: number; tokens: TokenCounts; listCost?: number; unpricedMessages?: number },
+    assistant: number,
+  ) => {
+    const row = map.get(key) ?? { key, sessions: 0, messages: 0, cost: 0, listCost: 0, tokens: sumTokens([]) };
+    const l = listOf(e, assistant);
+    row.sessions += e.sessions;
+    row.messages += e.messages;
+    row.cost += e.cost;
+    row.listCost += l.listCost;
+    row.unpricedMessages = (row.unpricedMessages ?? 0) + l.unpriced;
+    row.tokens = sumTokens([row.tokens, e.tokens]);
+    map.set(key, row);
   };
   const labels = new Map<string, string>();
   for (const doc of docs) {
     if (doc.parentSessionId !== undefined) continue;
-    const whole = (sessions: number, messages: number, c: number, t: TokenCounts): Daily => ({
-      day: dayString(doc.createdAt),
-      sessions,
-      messages,
-      cost: c,
-      tokens: t,
-      models: [{ model: doc.primaryModel ?? "unknown", sessions, messages, cost: c, tokens: t }],
-    });
-    const entries: Daily[] = [...(doc.daily ?? [whole(1, doc.messageCount, doc.cost, doc.tokens)])];
+    // Without daily: the whole session on its createdAt day, its assistant messages (all of
+    // the subagents' messages, not counted apart) unpriced when it has no listCost.
+    const whole = (sessions: number, messages: number, c: number, t: TokenCounts, l: ReturnType<typeof listOf>): Daily => {
+      const list = { listCost: l.listCost, unpricedMessages: l.unpriced };
+      return {
+        day: dayString(doc.createdAt),
+        sessions,
+        messages,
+        cost: c,
+        tokens: t,
+        ...list,
+        models: [{ model: doc.primaryModel ?? "unknown", sessions, messages, cost: c, tokens: t, ...list }],
+      };
+    };
+    const entries: Daily[] = [
+      ...(doc.daily ?? [whole(1, doc.messageCount, doc.cost, doc.tokens, listOf(doc, doc.assistantMessageCount))]),
+    ];
     const sub = doc.subagents;
     if (sub !== undefined) {
-      entries.push(...(sub.daily ?? [whole(sub.sessionCount, sub.messageCount, sub.cost, sub.tokens)]));
+      entries.push(...(sub.daily ?? [whole(sub.sessionCount, sub.messageCount, sub.cost, sub.tokens, listOf(sub, sub.messageCount))]));
     }
     for (const d of entries) {
       if (!inRange(d.day)) continue;
       if (d.sessions === 0 && d.messages === 0 && d.cost === 0) continue;
+      const assistant = d.models === undefined ? d.messages : d.models.reduce((a, m) => a + m.messages, 0);
       switch (by) {
         case "day":
         case "week":
         case "month": {
           const key = by === "day" ? d.day : by === "week" ? isoWeekRef(d.day) : d.day.slice(0, 7);
-          add(key, d.sessions, d.messages, d.cost, d.tokens);
+          into(rows, key, d, assistant);
           if (models) {
             const sub = split.get(key) ?? new Map<string, ReportRow>();
-            for (const m of d.models ?? []) {
-              const r = sub.get(m.model) ?? { key: m.model, sessions: 0, messages: 0, cost: 0, tokens: sumTokens([]) };
-              r.sessions += m.sessions;
-              r.messages += m.messages;
-              r.cost += m.cost;
-              r.tokens = sumTokens([r.tokens, m.tokens]);
-              sub.set(m.model, r);
-            }
+            for (const m of d.models ?? []) into(sub, m.model, m, m.messages);
             split.set(key, sub);
           }
           break;
         }
         case "device":
-          add(doc.deviceId, d.sessions, d.messages, d.cost, d.tokens);
+          into(rows, doc.deviceId, d, assistant);
           labels.set(doc.deviceId, doc.hostname);
           break;
         case "project":
-          add(doc.projectDirectory, d.sessions, d.messages, d.cost, d.tokens);
+          into(rows, doc.projectDirectory, d, assistant);
           break;
         case "model":
-          for (const m of d.models ?? []) add(m.model, m.sessions, m.messages, m.cost, m.tokens);
+          for (const m of d.models ?? []) into(rows, m.model, m, m.messages);
           break;
       }
     }
   }
+  const dropZero = (r: ReportRow) => {
+    if (r.unpricedMessages === 0) delete r.unpricedMessages;
+  };
   for (const row of rows.values()) {
+    dropZero(row);
+    for (const m of split.get(row.key)?.values() ?? []) dropZero(m);
     const label = labels.get(row.key);
     if (label !== undefined) row.label = label;
     const sub = split.get(row.key);
