@@ -64,8 +64,9 @@ describe("Convex HTTP façade", () => {
       sessions: 1,
       messages: 4,
       cost,
+      listCost: 2 * cost,
       tokens,
-      models: [{ model: "anthropic/claude-sonnet-4", sessions: 1, messages: 2, cost, tokens }],
+      models: [{ model: "anthropic/claude-sonnet-4", sessions: 1, messages: 2, cost, listCost: 2 * cost, tokens }],
     });
     const sessions = [
       sampleSession({ sessionId: "a", daily: [daily("2024-03-01", 0.5), daily("2024-03-02", 0.25)] }),
@@ -80,12 +81,13 @@ describe("Convex HTTP façade", () => {
       body: {
         status: "success",
         value: [
-          { key: "2024-03-01", sessions: 1, messages: 4, cost: 0.5, tokens },
+          { key: "2024-03-01", sessions: 1, messages: 4, cost: 0.5, listCost: 1, tokens },
           {
             key: "2024-03-02",
             sessions: 2,
             messages: 8,
             cost: 1.25,
+            listCost: 2.5,
             tokens: { input: 20, output: 10, reasoning: 0, cacheRead: 4, cacheWrite: 2 },
           },
         ],
@@ -103,6 +105,7 @@ describe("Convex HTTP façade", () => {
         sessions: 2,
         messages: 4,
         cost: 1.25,
+        listCost: 2.5,
         tokens: { input: 20, output: 10, reasoning: 0, cacheRead: 4, cacheWrite: 2 },
       },
     ]);
