@@ -161,7 +161,7 @@ pub fn change_key(
     put(info.parent_id.as_deref().unwrap_or(""));
     for t in todos {
         put(&t.content);
-        put(&t.status);
+        put(t.status.as_str());
         put(&t.priority);
     }
     let mut below: Vec<(&str, i64)> = descendants
