@@ -9,10 +9,8 @@ mod parts;
 mod sqlite;
 
 pub use message::{Visit, Want};
-pub use model::{
-    FileDiff, MessageMeta, Role, SessionInfo, Source, Summary, Todo, TodoStatus, Tokens, Warning,
-};
-pub use parts::{ToolCall, ToolStatus, ToolTallies, ToolTally, VisitTool};
+pub use model::{MessageMeta, Role, SessionInfo, Source, Todo, TodoStatus, Warning};
+pub use parts::{ToolTallies, ToolTally, VisitTool};
 
 use crate::error::Error;
 use std::collections::{HashMap, HashSet};
