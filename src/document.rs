@@ -2,7 +2,7 @@
 //! pins (see `backend/convex/schema.ts`).
 
 use crate::redact::{redact, redact_json};
-use crate::store::{MessageMeta, SessionInfo, Todo, ToolTallies, ToolTally};
+use crate::store::{MessageMeta, Role, SessionInfo, Todo, TodoStatus, ToolTallies, ToolTally};
 pub use crate::usage::TokenTotals;
 use crate::usage::{AgentUsage, Amount, DayUsage, ModelUsage, Usage, add_usd, capped};
 use serde::Serialize;
@@ -143,11 +143,11 @@ impl TodoStats {
             ..TodoStats::default()
         };
         for t in todos {
-            match t.status.as_str() {
-                "completed" => s.completed += 1,
-                "cancelled" => s.cancelled += 1,
-                "pending" | "in_progress" => s.pending += 1,
-                _ => {}
+            match t.status {
+                TodoStatus::Completed => s.completed += 1,
+                TodoStatus::Cancelled => s.cancelled += 1,
+                TodoStatus::Pending | TodoStatus::InProgress => s.pending += 1,
+                TodoStatus::Other(_) => {}
             }
         }
         s
@@ -204,9 +204,9 @@ impl Stats {
     pub fn add(&mut self, meta: &MessageMeta<'_>) {
         let amount = self.usage.add(meta);
         self.messages += 1;
-        match meta.role() {
-            "user" => self.user += 1,
-            "assistant" => {
+        match meta.role {
+            Role::User => self.user += 1,
+            Role::Assistant => {
                 self.assistant += 1;
                 self.tokens.add(&amount.tokens);
                 self.cost = add_usd(self.cost, amount.cost);
@@ -214,7 +214,7 @@ impl Stats {
                     self.errors += 1;
                 }
             }
-            _ => {}
+            Role::Other => {}
         }
     }
 }
@@ -247,7 +247,7 @@ impl Collected {
     ) {
         self.stats.add(meta);
         self.in_flight |= meta.in_flight(now_ms);
-        if meta.role() == "user" {
+        if meta.role == Role::User {
             for d in meta.summary.iter().flat_map(|s| &s.diffs) {
                 self.diff_additions = self.diff_additions.saturating_add(d.additions);
                 self.diff_deletions = self.diff_deletions.saturating_add(d.deletions);
@@ -610,7 +610,7 @@ mod tests {
         let todo = |s: &str| Todo {
             id: None,
             content: String::new(),
-            status: s.into(),
+            status: s.to_string().into(),
             priority: String::new(),
         };
         let s = TodoStats::of(&[

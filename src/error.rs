@@ -80,8 +80,6 @@ pub enum Error {
     NotAnId { id: String, path: PathBuf },
     #[error("opencode kept rewriting {} while it was read; try again", .0.display())]
     Unstable(PathBuf),
-    #[error("a subagent session of {0} could not be read")]
-    Unreadable(String),
     #[error("another session-export run has held {} for minutes; giving up", .0.display())]
     Busy(PathBuf),
     #[error("cannot write {}: {source}", path.display())]
@@ -143,8 +141,7 @@ impl Error {
             | Error::BadRow { .. }
             | Error::Io { .. }
             | Error::Json { .. }
-            | Error::Unstable(_)
-            | Error::Unreadable(_) => ExitCode::Store,
+            | Error::Unstable(_) => ExitCode::Store,
         }
     }
 }

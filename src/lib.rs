@@ -5,28 +5,36 @@
 //! [`command`] sends them to a [`sink`] or prints them. [`settings`]
 //! resolves the command line, environment and config file once, up front.
 
-pub mod cli;
-pub mod command;
-pub mod config;
-pub mod context;
-pub mod device;
-pub mod document;
-pub mod error;
-pub mod hex;
-pub mod ledger;
-pub mod output;
-pub mod page_file;
-pub mod pipeline;
+pub(crate) mod cli;
+pub(crate) mod command;
+pub(crate) mod config;
+pub(crate) mod context;
+pub(crate) mod device;
+pub(crate) mod document;
+pub(crate) mod error;
+pub(crate) mod hex;
+pub(crate) mod ledger;
+pub(crate) mod output;
+pub(crate) mod page_file;
+pub(crate) mod pipeline;
 pub mod prices;
-pub mod private;
-pub mod redact;
-pub mod report;
-pub mod repository;
-pub mod secret;
-pub mod select;
-pub mod settings;
-pub mod sink;
-pub mod store;
-pub mod usage;
-pub mod when;
-pub mod xdg;
+pub(crate) mod private;
+pub(crate) mod redact;
+pub(crate) mod report;
+pub(crate) mod repository;
+pub(crate) mod secret;
+pub(crate) mod select;
+pub(crate) mod settings;
+pub(crate) mod sink;
+pub(crate) mod store;
+pub(crate) mod usage;
+pub(crate) mod when;
+pub(crate) mod xdg;
+
+// What the binary uses; everything else is the library's own, so the
+// compiler reports what nothing uses.
+pub use cli::Cli;
+pub use command::run;
+pub use error::{Error, ExitCode};
+pub use output::{Output, printable};
+pub use settings::Settings;

@@ -1,7 +1,4 @@
-use session_export::cli::Cli;
-use session_export::error::{Error, ExitCode};
-use session_export::output::{Output, printable};
-use session_export::{command, settings::Settings};
+use session_export::{Cli, Error, ExitCode, Output, Settings, printable};
 use std::io::Write;
 
 fn main() {
@@ -33,7 +30,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut err = std::io::stderr();
-    let code = command::run(settings, &mut Output::new(&mut out, &mut err))?;
+    let code = session_export::run(settings, &mut Output::new(&mut out, &mut err))?;
     out.flush().map_err(Error::Output)?;
     Ok(code)
 }

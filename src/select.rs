@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 /// The sessions of a store, with parent/child links.
 pub struct Catalog {
     pub sessions: Vec<SessionInfo>,
-    by_id: HashMap<String, usize>,
     children: HashMap<String, Vec<usize>>,
 }
 
@@ -16,26 +15,13 @@ impl Catalog {
     pub fn new(mut sessions: Vec<SessionInfo>) -> Catalog {
         // Oldest first: a backfill reads like the history it replays.
         sessions.sort_by(SessionInfo::creation_order);
-        let by_id = sessions
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.id.clone(), i))
-            .collect();
         let mut children: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, s) in sessions.iter().enumerate() {
             if let Some(p) = &s.parent_id {
                 children.entry(p.clone()).or_default().push(i);
             }
         }
-        Catalog {
-            sessions,
-            by_id,
-            children,
-        }
-    }
-
-    pub fn get(&self, id: &str) -> Option<&SessionInfo> {
-        self.by_id.get(id).map(|&i| &self.sessions[i])
+        Catalog { sessions, children }
     }
 
     /// All sessions below `id` (children, their children, ...), each once.
@@ -161,7 +147,7 @@ pub fn change_key(
     put(info.parent_id.as_deref().unwrap_or(""));
     for t in todos {
         put(&t.content);
-        put(&t.status);
+        put(t.status.as_str());
         put(&t.priority);
     }
     let mut below: Vec<(&str, i64)> = descendants

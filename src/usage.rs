@@ -78,7 +78,7 @@ pub struct Amount {
 impl Amount {
     /// One message: cost and tokens count for assistant messages only.
     pub fn of(meta: &MessageMeta<'_>) -> Amount {
-        if meta.role() == "assistant" {
+        if meta.role == crate::store::Role::Assistant {
             Amount {
                 messages: 1,
                 cost: meta.cost,
@@ -163,7 +163,7 @@ impl Usage {
                 }
             }
         });
-        let assistant = meta.role() == "assistant";
+        let assistant = meta.role == crate::store::Role::Assistant;
         if let Some(d) = d {
             self.days[d].all.add(amount);
         }

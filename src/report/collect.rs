@@ -176,7 +176,7 @@ impl Session {
             Some(created) => Some(lane.day_of(created, &window.tz)?),
             None => None,
         };
-        let assistant = meta.role() == "assistant";
+        let assistant = meta.role == crate::store::Role::Assistant;
         let amount = Amount::of(meta);
         let model = if assistant { self.model(meta) } else { None };
         let agent = meta.agent().map(|a| intern(&mut self.agents, a));

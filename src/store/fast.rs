@@ -11,7 +11,7 @@
 //! no faster than serde_json; this reader, which skips what the document
 //! does not need without building anything, is.
 
-use super::model::{CacheTokens, FileDiff, MessageMeta, MessageSummary, MessageTime, Tokens};
+use super::model::{CacheTokens, FileDiff, MessageMeta, MessageSummary, MessageTime, Role, Tokens};
 use serde::de::IgnoredAny;
 use std::borrow::Cow;
 
@@ -47,7 +47,7 @@ fn message<'a>(text: &'a str, m: &mut MessageMeta<'a>) -> Option<()> {
         }
         seen |= 1 << bit;
         match bit {
-            0 => m.role = r.str()?,
+            0 => m.role = r.str()?.map_or(Role::Other, |s| Role::of(&s)),
             1 => m.agent = r.str()?,
             2 => m.mode = r.str()?,
             3 => m.provider_id = r.str()?,

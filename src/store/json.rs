@@ -21,8 +21,8 @@
 //! `/dev/zero`, a huge file) is skipped with a warning naming it, so a
 //! strange store can neither hang a run nor exhaust its memory.
 
-use super::model::{SessionInfo, Source, Summary, Todo};
-use super::{RawMessages, Want, Warning};
+use super::message::{self, Visit, Want};
+use super::model::{SessionInfo, Source, Summary, Todo, Warning};
 use crate::error::Error;
 use serde::Deserialize;
 use std::io::Read;
@@ -244,6 +244,81 @@ impl JsonStore {
             }
         }
         Ok(parts)
+    }
+}
+
+/// A session's messages as the JSON store holds them, read (and put in
+/// order) but not yet parsed. The texts share one buffer.
+#[derive(Debug)]
+pub struct RawMessages {
+    /// The session's message directory (for errors).
+    dir: PathBuf,
+    buf: String,
+    messages: Vec<RawMessage>,
+    /// Files that were skipped (not regular, too large), one warning each.
+    warnings: Vec<String>,
+}
+
+#[derive(Debug)]
+struct RawMessage {
+    id: std::ops::Range<usize>,
+    text: std::ops::Range<usize>,
+    transcript: Option<serde_json::Value>,
+}
+
+impl RawMessages {
+    fn dir(dir: PathBuf) -> RawMessages {
+        RawMessages {
+            dir,
+            buf: String::new(),
+            messages: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, id: &str, text: &str, transcript: Option<serde_json::Value>) {
+        let mut take = |s: &str| {
+            let start = self.buf.len();
+            self.buf.push_str(s);
+            start..self.buf.len()
+        };
+        let id = take(id);
+        let text = take(text);
+        self.messages.push(RawMessage {
+            id,
+            text,
+            transcript,
+        });
+    }
+
+    fn warn(&mut self, warning: String) {
+        self.warnings.push(warning);
+    }
+
+    /// The warnings about files skipped while reading.
+    pub fn take_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.warnings)
+    }
+
+    /// Parse each message and hand it to `visit`, in order; `warnings`
+    /// hears of numbers in them that were left out.
+    pub fn visit(self, visit: &mut Visit<'_>, warnings: &mut Vec<String>) -> Result<(), Error> {
+        // The directory is named after the session.
+        let session = self.dir.file_name().unwrap_or_default().to_string_lossy();
+        for m in self.messages {
+            let transcript = m.transcript;
+            let id = &self.buf[m.id.clone()];
+            let odd = message::read(&self.buf[m.text], |meta| visit(meta, transcript)).map_err(
+                |source| Error::Json {
+                    path: self.dir.join(format!("{id}.json")),
+                    source,
+                },
+            )?;
+            if let Some(odd) = odd {
+                warnings.push(message::odd_numbers(&session, id, &odd));
+            }
+        }
+        Ok(())
     }
 }
 

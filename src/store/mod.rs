@@ -3,108 +3,19 @@
 
 mod fast;
 mod json;
+mod message;
 mod model;
 mod parts;
 mod sqlite;
 
-pub use model::{FileDiff, MessageMeta, SessionInfo, Source, Summary, Todo, Tokens};
-pub use parts::{ToolCall, ToolStatus, ToolTallies, ToolTally, VisitTool};
+pub use message::{Visit, Want};
+pub use model::{MessageMeta, Role, SessionInfo, Source, Todo, TodoStatus, Warning};
+pub use parts::{ToolTallies, ToolTally, VisitTool};
 
 use crate::error::Error;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-/// Which parts of a session to load besides the message metadata.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Want {
-    /// Keep each message's raw JSON and its parts (for `messagesJson`).
-    pub transcript: bool,
-}
-
-/// Called for each message of a session, in the order opencode created them
-/// (`time.created`, then id), with the message's `{"info", "parts"}`
-/// transcript entry when [`Want::transcript`] asked for it.
-pub type Visit<'f> = dyn FnMut(&MessageMeta<'_>, Option<serde_json::Value>) + 'f;
-
-/// A session's messages as the JSON store holds them, read (and put in
-/// order) but not yet parsed. The texts share one buffer.
-#[derive(Debug)]
-pub struct RawMessages {
-    /// The session's message directory (for errors).
-    dir: PathBuf,
-    buf: String,
-    messages: Vec<RawMessage>,
-    /// Files that were skipped (not regular, too large), one warning each.
-    warnings: Vec<String>,
-}
-
-#[derive(Debug)]
-struct RawMessage {
-    id: std::ops::Range<usize>,
-    text: std::ops::Range<usize>,
-    transcript: Option<serde_json::Value>,
-}
-
-impl RawMessages {
-    fn dir(dir: PathBuf) -> RawMessages {
-        RawMessages {
-            dir,
-            buf: String::new(),
-            messages: Vec::new(),
-            warnings: Vec::new(),
-        }
-    }
-
-    fn push(&mut self, id: &str, text: &str, transcript: Option<serde_json::Value>) {
-        let mut take = |s: &str| {
-            let start = self.buf.len();
-            self.buf.push_str(s);
-            start..self.buf.len()
-        };
-        let id = take(id);
-        let text = take(text);
-        self.messages.push(RawMessage {
-            id,
-            text,
-            transcript,
-        });
-    }
-
-    fn warn(&mut self, warning: String) {
-        self.warnings.push(warning);
-    }
-
-    /// The warnings about files skipped while reading.
-    pub fn take_warnings(&mut self) -> Vec<String> {
-        std::mem::take(&mut self.warnings)
-    }
-
-    /// Parse each message and hand it to `visit`, in order; `warnings`
-    /// hears of numbers in them that were left out.
-    pub fn visit(self, visit: &mut Visit<'_>, warnings: &mut Vec<String>) -> Result<(), Error> {
-        // The directory is named after the session.
-        let session = self.dir.file_name().unwrap_or_default().to_string_lossy();
-        for m in self.messages {
-            let transcript = m.transcript;
-            let id = &self.buf[m.id.clone()];
-            let odd = MessageMeta::read(&self.buf[m.text], |meta| visit(meta, transcript))
-                .map_err(|source| Error::Json {
-                    path: self.dir.join(format!("{id}.json")),
-                    source,
-                })?;
-            if let Some(odd) = odd {
-                warnings.push(odd_numbers(&session, id, &odd));
-            }
-        }
-        Ok(())
-    }
-}
-
-/// The warning about a message whose cost or times were left out.
-fn odd_numbers(session: &str, message: &str, odd: &str) -> String {
-    format!("session {session}, message {message}: {odd}")
-}
 
 /// The opencode store to read.
 #[derive(Debug, Clone)]
@@ -116,11 +27,6 @@ pub struct StorePaths {
     /// The database was named by `--db` or `$OPENCODE_DB`, so it must exist.
     pub db_explicit: bool,
 }
-
-/// A warning the reader met while listing or reading, reported to the user
-/// on stderr without stopping the run.
-#[derive(Debug)]
-pub struct Warning(pub String);
 
 /// Where a session lives: small enough to keep one for every session of a
 /// large store (a backfill holds its order, not the sessions).

@@ -17,6 +17,11 @@ pub enum Source {
     Json,
 }
 
+/// A warning the reader met while listing or reading, reported to the user
+/// on stderr without stopping the run.
+#[derive(Debug)]
+pub struct Warning(pub String);
+
 /// A session's own record (`session` row or `storage/session/*/<id>.json`).
 #[derive(Debug, Clone)]
 pub struct SessionInfo {
@@ -57,9 +62,82 @@ pub struct Todo {
     #[serde(default)]
     pub content: String,
     #[serde(default)]
-    pub status: String,
+    pub status: TodoStatus,
     #[serde(default)]
     pub priority: String,
+}
+
+/// A todo's `status`. It is kept as stored: a status opencode may add
+/// later, or a missing one (empty), counts only in the total and is
+/// written back out unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum TodoStatus {
+    Pending,
+    InProgress,
+    Completed,
+    Cancelled,
+    Other(String),
+}
+
+impl TodoStatus {
+    pub fn as_str(&self) -> &str {
+        match self {
+            TodoStatus::Pending => "pending",
+            TodoStatus::InProgress => "in_progress",
+            TodoStatus::Completed => "completed",
+            TodoStatus::Cancelled => "cancelled",
+            TodoStatus::Other(s) => s,
+        }
+    }
+}
+
+impl Default for TodoStatus {
+    fn default() -> TodoStatus {
+        TodoStatus::Other(String::new())
+    }
+}
+
+impl From<String> for TodoStatus {
+    fn from(s: String) -> TodoStatus {
+        match s.as_str() {
+            "pending" => TodoStatus::Pending,
+            "in_progress" => TodoStatus::InProgress,
+            "completed" => TodoStatus::Completed,
+            "cancelled" => TodoStatus::Cancelled,
+            _ => TodoStatus::Other(s),
+        }
+    }
+}
+
+impl From<TodoStatus> for String {
+    fn from(s: TodoStatus) -> String {
+        match s {
+            TodoStatus::Other(s) => s,
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+/// Who wrote a message (`role`). Any other value, or none, is `Other`: such
+/// a message counts as a message but neither as the user's nor as the
+/// assistant's.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Role {
+    User,
+    Assistant,
+    #[default]
+    Other,
+}
+
+impl Role {
+    pub(super) fn of(s: &str) -> Role {
+        match s {
+            "user" => Role::User,
+            "assistant" => Role::Assistant,
+            _ => Role::Other,
+        }
+    }
 }
 
 /// The fields of a message object that the document is built from,
@@ -68,8 +146,8 @@ pub struct Todo {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct MessageMeta<'a> {
-    #[serde(borrow, deserialize_with = "lenient_str")]
-    pub role: Option<Cow<'a, str>>,
+    #[serde(deserialize_with = "lenient_role")]
+    pub role: Role,
     #[serde(borrow, deserialize_with = "lenient_str")]
     pub agent: Option<Cow<'a, str>>,
     #[serde(borrow, deserialize_with = "lenient_str")]
@@ -112,29 +190,12 @@ pub struct FileDiff<'a> {
 }
 
 impl<'a> MessageMeta<'a> {
-    /// Read a message's metadata from its JSON text and hand it to `visit`:
-    /// in one pass where the text has the shape opencode writes, else by
-    /// serde_json (with the same result). A cost or time no sum can use is
-    /// left out first; the answer then says what was left out and why.
-    pub fn read(
-        text: &'a str,
-        visit: impl FnOnce(&MessageMeta<'a>),
-    ) -> serde_json::Result<Option<String>> {
-        let mut m = MessageMeta::default();
-        if !super::fast::read(text, &mut m) {
-            m = serde_json::from_str(text)?;
-        }
-        let odd = m.leave_out_odd_numbers();
-        visit(&m);
-        Ok(odd)
-    }
-
     /// Set a cost that is not a number (the readers make an infinite one
     /// NaN too) or is negative to 0, and drop
     /// a creation time that is missing or out of range (the message then
     /// counts in no day and not in `activeMs`) and a completion time out of
     /// range. Returns what was left out, for a warning.
-    fn leave_out_odd_numbers(&mut self) -> Option<String> {
+    pub(super) fn leave_out_odd_numbers(&mut self) -> Option<String> {
         const NO_DAY: &str = "it counts in the totals but in no day and not in activeMs";
         let mut odd = Vec::new();
         if self.cost.is_nan() {
@@ -166,10 +227,6 @@ impl<'a> MessageMeta<'a> {
         (!odd.is_empty()).then(|| odd.join("; "))
     }
 
-    pub fn role(&self) -> &str {
-        self.role.as_deref().unwrap_or("")
-    }
-
     /// The agent that wrote or received the message (`agent`, before
     /// ~1.0.153 only `mode`).
     pub fn agent(&self) -> Option<&str> {
@@ -189,7 +246,7 @@ impl<'a> MessageMeta<'a> {
     /// older one was cut off by a crash and will never complete).
     pub fn in_flight(&self, now_ms: i64) -> bool {
         const STEP_LIMIT_MS: i64 = 3_600_000;
-        self.role() == "assistant"
+        self.role == Role::Assistant
             && self.error.is_none()
             && self.time.as_ref().is_none_or(|t| t.completed.is_none())
             && self
@@ -430,6 +487,11 @@ fn lenient_str<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>,
     d.deserialize_any(Lenient(Str))
 }
 
+/// A role: read from a string, `Other` for anything else.
+fn lenient_role<'de, D: Deserializer<'de>>(d: D) -> Result<Role, D::Error> {
+    Ok(lenient_str(d)?.map_or(Role::Other, |s| Role::of(&s)))
+}
+
 /// A cost: its number, 0 for null, NaN for anything else.
 fn lenient_cost<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     d.deserialize_any(Lenient(Cost))
@@ -463,51 +525,23 @@ mod tests {
     }
 
     #[test]
-    fn costs_and_times_no_sum_can_use_are_left_out_with_what_and_why() {
-        let read = |json: &str| {
-            let mut seen = (f64::NAN, None, None);
-            let odd = MessageMeta::read(json, |m| {
-                seen = (
-                    m.cost,
-                    m.created(),
-                    m.time.as_ref().and_then(|t| t.completed),
-                )
-            })
-            .unwrap();
-            (seen, odd.unwrap_or_default())
-        };
-        let (seen, odd) = read(r#"{"cost":0.5,"time":{"created":5,"completed":7}}"#);
-        assert_eq!((seen, odd.as_str()), ((0.5, Some(5), Some(7)), ""));
-        for (json, why) in [
-            (r#"{"cost":"0.5","time":{"created":5}}"#, "not a number"),
-            (r#"{"cost":{"usd":1},"time":{"created":5}}"#, "not a number"),
-            (r#"{"cost":true,"time":{"created":5}}"#, "not a number"),
-            (r#"{"cost":-0.5,"time":{"created":5}}"#, "-0.5 is negative"),
-        ] {
-            let (seen, odd) = read(json);
-            assert_eq!(seen.0, 0.0, "{json}");
-            assert!(odd.contains(why) && !odd.contains(';'), "{json}: {odd}");
-        }
-        for (json, why) in [
-            (r#"{"time":{"completed":7}}"#, "no time.created"),
-            (r#"{"role":"user"}"#, "no time.created"),
-            (r#"{"time":{"created":"5"}}"#, "no time.created"),
-            (
-                r#"{"time":{"created":9000000000000000,"completed":9000000000000001}}"#,
-                "time.created 9000000000000000 is out of range",
-            ),
-            (r#"{"time":{"created":-9000000000000000}}"#, "out of range"),
-        ] {
-            let (seen, odd) = read(json);
-            assert_eq!(seen.1, None, "{json}");
-            assert!(odd.contains(why), "{json}: {odd}");
-        }
-        let (seen, odd) = read(r#"{"cost":-1,"time":{"created":5,"completed":9e18}}"#);
-        assert_eq!(seen, (0.0, Some(5), None));
-        assert!(
-            odd.contains("counts as 0; its time.completed"),
-            "one line: {odd}"
+    fn a_todo_status_is_written_back_as_it_was_stored() {
+        let text = r#"[{"content":"a","status":"in_progress","priority":"high"},{"content":"b","status":"blocked","priority":""},{"content":"c","priority":""}]"#;
+        let todos: Vec<Todo> = serde_json::from_str(text).unwrap();
+        let status: Vec<_> = todos.iter().map(|t| t.status.clone()).collect();
+        assert_eq!(
+            status,
+            [
+                TodoStatus::InProgress,
+                TodoStatus::Other("blocked".into()),
+                TodoStatus::Other(String::new())
+            ]
         );
+        assert_eq!(
+            serde_json::to_string(&todos).unwrap(),
+            text.replace(r#""content":"c","#, r#""content":"c","status":"","#)
+        );
+        assert!(serde_json::from_str::<Vec<Todo>>(r#"[{"status":1}]"#).is_err());
     }
 
     #[test]

@@ -23,8 +23,8 @@
 //! so each document and its change key are consistent while opencode
 //! writes; sessions created after the run began are the next run's.
 
-use super::model::{MessageMeta, SessionInfo, Source, Summary, Todo};
-use super::{Visit, Want};
+use super::message::{self, Visit, Want};
+use super::model::{SessionInfo, Source, Summary, Todo};
 use crate::error::Error;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
@@ -39,17 +39,74 @@ pub struct Db {
     /// Set when the main file is read with `immutable=1`: its size and mtime
     /// when it was opened.
     immutable_stamp: Option<(u64, SystemTime)>,
+    /// What this database's schema has of what is read.
+    schema: Schema,
     /// The queries of `session` rows, for the columns this database has.
     session_sql: SessionSql,
-    /// The `todo` table exists.
-    has_todo: bool,
     /// The private copy read in the `-wal` without `-shm` case (shared by
     /// the connections of [`Db::another`]).
     copy: Option<Arc<tempfile::TempDir>>,
 }
 
+/// What a database's schema has of what is read: opencode's schema grew
+/// over its versions, so older databases lack some optional parts. Every
+/// difference between the versions read is here, found once when the
+/// database is opened.
+#[derive(Debug, Clone, Copy)]
+struct Schema {
+    /// `session.time_archived`.
+    time_archived: bool,
+    /// `session.summary_additions`, `summary_deletions` and `summary_files`.
+    summary: bool,
+    /// The `todo` table (a development migration of opencode drops it: no
+    /// todos then).
+    todo: bool,
+}
+
+impl Schema {
+    /// The schema of the database `conn` opens; an error where it lacks
+    /// what every version has.
+    fn read(conn: &Connection) -> Result<Schema, ReadError> {
+        let session = columns(conn, "session")?;
+        if session.is_empty() {
+            let mut stmt = conn.prepare(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+            )?;
+            let tables = stmt
+                .query_map([], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            return Err(ReadError::Schema(if tables.is_empty() {
+                "no tables: not an opencode database".into()
+            } else {
+                format!(
+                    "no `session` table; the tables found ({}) are not a store this version of session-export can read",
+                    tables.join(", ")
+                )
+            }));
+        }
+        let message = columns(conn, "message")?;
+        if message.is_empty() {
+            return Err(ReadError::Schema(
+                "no `message` table: sessions cannot be read".into(),
+            ));
+        }
+        for needed in ["id", "session_id", "time_created", "data"] {
+            if !message.iter().any(|c| c == needed) {
+                return Err(ReadError::Schema(format!(
+                    "the `message` table has no `{needed}` column: sessions cannot be read"
+                )));
+            }
+        }
+        Ok(Schema {
+            time_archived: session.iter().any(|c| c == "time_archived"),
+            summary: session.iter().any(|c| c == "summary_additions"),
+            todo: !columns(conn, "todo")?.is_empty(),
+        })
+    }
+}
+
 /// The queries of `session` rows ([`session_from_row`] reads them).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct SessionSql {
     all: String,
     at_rowid: String,
@@ -57,16 +114,16 @@ struct SessionSql {
 }
 
 impl SessionSql {
-    /// Old databases lack some of the optional columns.
-    fn new(time_archived: bool, summary: bool) -> SessionSql {
+    /// NULL stands in for the optional columns the schema lacks.
+    fn new(schema: Schema) -> SessionSql {
         let columns = format!(
             "id, project_id, parent_id, directory, title, version, time_created, time_updated, {}, {}",
-            if time_archived {
+            if schema.time_archived {
                 "time_archived"
             } else {
                 "NULL"
             },
-            if summary {
+            if schema.summary {
                 "summary_additions, summary_deletions, summary_files"
             } else {
                 "NULL, NULL, NULL"
@@ -92,16 +149,15 @@ impl Db {
         immutable_stamp: Option<(u64, SystemTime)>,
         copy: Option<Arc<tempfile::TempDir>>,
     ) -> Result<Db, Error> {
-        let mut db = Db {
+        let schema = begin(&conn).map_err(|e| e.at(path))?;
+        Ok(Db {
             path: path.to_path_buf(),
             conn,
             immutable_stamp,
-            session_sql: SessionSql::default(),
-            has_todo: true,
+            schema,
+            session_sql: SessionSql::new(schema),
             copy,
-        };
-        db.inspect().map_err(|e| e.at(path))?;
-        Ok(db)
+        })
     }
 
     /// Another connection to the same database, for another thread. It
@@ -121,56 +177,6 @@ impl Db {
         e.into().at(&self.path)
     }
 
-    /// Begin the run's read transaction and learn which columns exist.
-    fn inspect(&mut self) -> Result<(), ReadError> {
-        self.conn.busy_timeout(Duration::from_secs(5))?;
-        // Keep one query plan per statement. Without this SQLite marks the
-        // per-session queries as worth re-planning for each bound id, and
-        // re-prepares them on every execution (~14% of a backfill).
-        self.conn.set_db_config(
-            rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
-            true,
-        )?;
-        self.conn.execute_batch("BEGIN")?;
-        let session = columns(&self.conn, "session")?;
-        if session.is_empty() {
-            let mut stmt = self.conn.prepare(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
-            )?;
-            let tables = stmt
-                .query_map([], |r| r.get::<_, String>(0))?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            return Err(ReadError::Schema(if tables.is_empty() {
-                "no tables: not an opencode database".into()
-            } else {
-                format!(
-                    "no `session` table; the tables found ({}) are not a store this version of session-export can read",
-                    tables.join(", ")
-                )
-            }));
-        }
-        self.session_sql = SessionSql::new(
-            session.iter().any(|c| c == "time_archived"),
-            session.iter().any(|c| c == "summary_additions"),
-        );
-        let message = columns(&self.conn, "message")?;
-        if message.is_empty() {
-            return Err(ReadError::Schema(
-                "no `message` table: sessions cannot be read".into(),
-            ));
-        }
-        for needed in ["id", "session_id", "time_created", "data"] {
-            if !message.iter().any(|c| c == needed) {
-                return Err(ReadError::Schema(format!(
-                    "the `message` table has no `{needed}` column: sessions cannot be read"
-                )));
-            }
-        }
-        // A development migration of opencode drops it: no todos then.
-        self.has_todo = !columns(&self.conn, "todo")?.is_empty();
-        Ok(())
-    }
-
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -183,7 +189,7 @@ impl Db {
 
     /// The database has no `todo` table: sessions are read without todos.
     pub fn lacks_todos(&self) -> bool {
-        !self.has_todo
+        !self.schema.todo
     }
 
     pub fn sessions(&mut self) -> Result<Vec<SessionInfo>, Error> {
@@ -250,7 +256,7 @@ impl Db {
 
     pub fn all_todos(&mut self) -> Result<HashMap<String, Vec<Todo>>, Error> {
         let mut out: HashMap<String, Vec<Todo>> = HashMap::new();
-        if !self.has_todo {
+        if !self.schema.todo {
             return Ok(out);
         }
         let mut stmt = self
@@ -323,9 +329,9 @@ impl Db {
             } else {
                 None
             };
-            match MessageMeta::read(text, |meta| visit(meta, transcript)) {
+            match message::read(text, |meta| visit(meta, transcript)) {
                 Ok(None) => {}
-                Ok(Some(odd)) => warnings.push(super::odd_numbers(session_id, id()?, &odd)),
+                Ok(Some(odd)) => warnings.push(message::odd_numbers(session_id, id()?, &odd)),
                 Err(source) => {
                     return Err(ReadError::Message {
                         id: id()?.to_string(),
@@ -342,7 +348,7 @@ impl Db {
     }
 
     fn read_todos(&self, session_id: &str) -> rusqlite::Result<Vec<Todo>> {
-        if !self.has_todo {
+        if !self.schema.todo {
             return Ok(Vec::new());
         }
         let mut stmt = self.conn.prepare_cached(
@@ -392,6 +398,20 @@ impl Db {
     }
 }
 
+/// Begin the run's read transaction on `conn` and learn its schema.
+fn begin(conn: &Connection) -> Result<Schema, ReadError> {
+    conn.busy_timeout(Duration::from_secs(5))?;
+    // Keep one query plan per statement. Without this SQLite marks the
+    // per-session queries as worth re-planning for each bound id, and
+    // re-prepares them on every execution (~14% of a backfill).
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )?;
+    conn.execute_batch("BEGIN")?;
+    Schema::read(conn)
+}
+
 fn session_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionInfo> {
     let summary = match (
         r.get::<_, Option<i64>>(9)?,
@@ -428,7 +448,10 @@ fn todo_from_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Todo> {
     Ok(Todo {
         id: None,
         content: r.get::<_, Option<String>>(at)?.unwrap_or_default(),
-        status: r.get::<_, Option<String>>(at + 1)?.unwrap_or_default(),
+        status: r
+            .get::<_, Option<String>>(at + 1)?
+            .unwrap_or_default()
+            .into(),
         priority: r.get::<_, Option<String>>(at + 2)?.unwrap_or_default(),
     })
 }
