@@ -389,6 +389,8 @@ pub enum By {
     Agent,
     Session,
     Device,
+    // Tool calls per tool, from the sessions' parts.
+    Tool,
 }
 
 #[derive(Debug, Args)]
