@@ -71,6 +71,11 @@ row(f"report ({sqm['sessions']} sessions, all messages) vs dry-run --all-complet
 row("report --html FILE vs dry-run --all-complete", timing(rep_html), timing(b_ours),
     f"{rep_html['median'] / b_ours['median']:.2f}x", "-", None)
 
+t_ours, t_floor = hf("tools-ours"), hf("tools-floor")
+r = t_ours["median"] / t_floor["median"]
+row(f"report --by tool ({sqm['parts']} parts) vs floor `sqlite3 'select sum(length(data)) from part'`",
+    timing(t_ours), timing(t_floor), f"{r:.2f}x the floor", "<= 1.5x", r <= 1.5)
+
 e_full, e_noop, e_force = hf("export-full"), hf("export-noop"), hf("export-force")
 # The no-op against the dry-run, which reads everything: the full export is now about as fast as
 # the dry-run (it was 4.3x it while the ledger was rewritten after every batch), so against the
@@ -107,6 +112,10 @@ row("peak RSS, dry-run --all-complete vs `opencode stats`", mib(m_dry), mib(m_st
 m_8x = rss("backfill-8x")
 r = m_8x / m_dry
 row(f"peak RSS, dry-run --all-complete, SQLite store 8x vs the default store", mib(m_8x), mib(m_dry),
+    f"{(r - 1) * 100:+.1f}%", "<= +10%", r <= 1.10)
+m_t, m_t8 = rss("tools-ours"), rss("tools-8x")
+r = m_t8 / m_t
+row("peak RSS, report --by tool, SQLite store 8x vs the default store", mib(m_t8), mib(m_t),
     f"{(r - 1) * 100:+.1f}%", "<= +10%", r <= 1.10)
 m_one, m_ocx = rss("single-ours"), rss("opencode-export")
 row("peak RSS, dry-run <1 session> vs `opencode export`", mib(m_one), mib(m_ocx), f"{m_ocx / m_one:.0f}x less", "-", None)

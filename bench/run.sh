@@ -188,6 +188,9 @@ hf backfill-opencode-stats $R_STATS "$OCENV $OC stats"
 # the report reads every session (not only complete ones): vs dry-run --all-complete above
 hf report-ours $R_MID "$SED report"
 hf report-html $R_MID "$SED report --html $OUT/report.html"
+# report --by tool reads every part (not the messages): vs the floor of reading the part bytes
+hf tools-ours $R_MID "$SED report --by tool"
+hf tools-floor $R_MID "sqlite3 -readonly $DB 'select sum(length(data)) from part'"
 
 # 3. export into the local SQLite sink: full (fresh ledger and sink every run) vs no-op
 rm -rf "$ENVD/state-noop" "$ENVD/data-noop"
@@ -237,6 +240,8 @@ rss() { # rss NAME PREPARE COMMAND...
 rss export-full "rm -rf $ENVD/state-full $ENVD/data-full" \
   env XDG_STATE_HOME="$ENVD/state-full" XDG_DATA_HOME="$ENVD/data-full" "$BIN" --data-dir "$DATA" export --all-complete
 rss backfill-ours "" env XDG_STATE_HOME="$ENVD/state-dry" "$BIN" --data-dir "$DATA" dry-run --all-complete
+rss tools-ours "" env XDG_STATE_HOME="$ENVD/state-dry" "$BIN" --data-dir "$DATA" report --by tool
+rss tools-8x "" env XDG_STATE_HOME="$ENVD/state-dry" "$BIN" --data-dir "$SQ8/opencode" report --by tool
 rss backfill-8x "" env XDG_STATE_HOME="$ENVD/state-dry" "$BIN" --data-dir "$SQ8/opencode" dry-run --all-complete
 rss single-ours "" env XDG_STATE_HOME="$ENVD/state-dry" "$BIN" --data-dir "$DATA" dry-run "$BIG"
 rss json-backfill "" env XDG_STATE_HOME="$ENVD/state-dry" "$BIN" --data-dir "$JDATA" dry-run --all-complete

@@ -450,7 +450,7 @@ _session__export() {
             fi
             case "${prev}" in
                 --by)
-                    COMPREPLY=($(compgen -W "day week month project model agent session device" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "day week month project model agent session device tool" -- "${cur}"))
                     return 0
                     ;;
                 --since)

@@ -33,7 +33,7 @@ complete -c session-export -n "__fish_session_export_needs_command" -s V -l vers
 complete -c session-export -n "__fish_session_export_needs_command" -f -a "export" -d 'Send session documents to the local SQLite file, or to Convex when one is configured'
 complete -c session-export -n "__fish_session_export_needs_command" -f -a "dry-run" -d 'Print the documents `export` would send; send nothing, change no state'
 complete -c session-export -n "__fish_session_export_needs_command" -f -a "list" -d 'List sessions, newest first, with their todos, cost, model and export state'
-complete -c session-export -n "__fish_session_export_needs_command" -f -a "report" -d 'Cost, tokens, messages and sessions per day, week, month, project, model, agent, session or device'
+complete -c session-export -n "__fish_session_export_needs_command" -f -a "report" -d 'Cost, tokens, messages and sessions per day, week, month, project, model, agent, session or device; tool calls per tool'
 complete -c session-export -n "__fish_session_export_needs_command" -f -a "prices" -d 'The list prices a model\'s usage is valued at, and where each came from'
 complete -c session-export -n "__fish_session_export_needs_command" -f -a "completions" -d 'Print a shell completion script (also checked in under completions/)'
 complete -c session-export -n "__fish_session_export_needs_command" -f -a "man" -d 'Print the man page, in roff (also checked in as completions/session-export.1)'
@@ -102,7 +102,8 @@ project\t''
 model\t''
 agent\t''
 session\t''
-device\t''"
+device\t''
+tool\t''"
 complete -c session-export -n "__fish_session_export_using_subcommand report" -l since -d 'Only messages created at or after WHEN: a duration back from now (36h, 7d, 2w), a date (2026-11-01, local time) or a timestamp (2026-11-01T12:00:00Z)' -r
 complete -c session-export -n "__fish_session_export_using_subcommand report" -l until -d 'Only messages created before WHEN (same forms as --since)' -r
 complete -c session-export -n "__fish_session_export_using_subcommand report" -l project -d 'Only sessions of this project: an opencode project id, or a directory (sessions run in it or below it)' -r
@@ -135,7 +136,7 @@ complete -c session-export -n "__fish_session_export_using_subcommand man" -s h 
 complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list report prices completions man help" -f -a "export" -d 'Send session documents to the local SQLite file, or to Convex when one is configured'
 complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list report prices completions man help" -f -a "dry-run" -d 'Print the documents `export` would send; send nothing, change no state'
 complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list report prices completions man help" -f -a "list" -d 'List sessions, newest first, with their todos, cost, model and export state'
-complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list report prices completions man help" -f -a "report" -d 'Cost, tokens, messages and sessions per day, week, month, project, model, agent, session or device'
+complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list report prices completions man help" -f -a "report" -d 'Cost, tokens, messages and sessions per day, week, month, project, model, agent, session or device; tool calls per tool'
 complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list report prices completions man help" -f -a "prices" -d 'The list prices a model\'s usage is valued at, and where each came from'
 complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list report prices completions man help" -f -a "completions" -d 'Print a shell completion script (also checked in under completions/)'
 complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list report prices completions man help" -f -a "man" -d 'Print the man page, in roff (also checked in as completions/session-export.1)'

@@ -226,7 +226,8 @@ Examples:
 ", exit_status!()))]
     List(ListArgs),
 
-    /// Cost, tokens, messages and sessions per day, week, month, project, model, agent, session or device
+    /// Cost, tokens, messages and sessions per day, week, month, project, model, agent, session or
+    /// device; tool calls per tool
     ///
     /// Reads the store directly, as dry-run does: every session, top-level
     /// and subagent, finished or not; nothing needs exporting first. Usage
@@ -389,6 +390,8 @@ pub enum By {
     Agent,
     Session,
     Device,
+    // Tool calls per tool, from the sessions' parts.
+    Tool,
 }
 
 #[derive(Debug, Args)]

@@ -220,6 +220,13 @@ fn report(a: &ReportArgs, now: Timestamp, warnings: &mut Vec<String>) -> Result<
         (None, false, true) => Format::Csv,
         (None, false, false) => Format::Table,
     };
+    if a.convex && a.by == By::Tool {
+        return Err(Error::Usage(
+            "report --convex --by tool: the deployment keeps no tool calls (documents carry \
+             them only with --include-tools); report --by tool reads this machine's store"
+                .into(),
+        ));
+    }
     let convex = if a.convex {
         let file = load_config(warnings)?;
         let Target::Convex(deployment) = target(&file, None, timeout(None, &file)?)? else {

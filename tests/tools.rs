@@ -297,3 +297,232 @@ fn damaged_parts_are_skipped_with_a_warning_each() {
         "{err}"
     );
 }
+
+/// Every tool part of the fixture's sessions (the DB's copy wins) with
+/// its session and the time it counts at: the row's `time_created`, in the
+/// JSON store the call's start, else its message's creation.
+fn tool_parts(fx: &Fixture) -> Vec<(String, Option<i64>, Value)> {
+    let mut out = Vec::new();
+    let in_db: Vec<String> = fx
+        .sessions()
+        .iter()
+        .filter(|s| s["inDb"] == true)
+        .map(|s| s["id"].as_str().unwrap().to_string())
+        .collect();
+    if !in_db.is_empty() {
+        let tmp = tempfile::tempdir().unwrap();
+        for f in ["opencode.db", "opencode.db-wal"] {
+            if fx.data.join(f).exists() {
+                std::fs::copy(fx.data.join(f), tmp.path().join(f)).unwrap();
+            }
+        }
+        let conn = rusqlite::Connection::open(tmp.path().join("opencode.db")).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT session_id, time_created, data FROM part")
+            .unwrap();
+        let mut rows = stmt.query([]).unwrap();
+        while let Some(r) = rows.next().unwrap() {
+            let session: String = r.get(0).unwrap();
+            let data: String = r.get(2).unwrap();
+            if let Ok(part) = serde_json::from_str::<Value>(&data)
+                && in_db.contains(&session)
+            {
+                out.push((session, r.get(1).unwrap(), part));
+            }
+        }
+    }
+    let storage = fx.data.join("storage");
+    for s in fx.sessions().iter().filter(|s| s["inDb"] != true) {
+        let id = s["id"].as_str().unwrap();
+        for m in std::fs::read_dir(storage.join("message").join(id)).unwrap() {
+            let m = m.unwrap().path();
+            let created = common::read_json(&m)["time"]["created"].as_i64();
+            let Ok(dir) = std::fs::read_dir(storage.join("part").join(m.file_stem().unwrap()))
+            else {
+                continue;
+            };
+            for p in dir {
+                let text = std::fs::read_to_string(p.unwrap().path()).unwrap();
+                if let Ok(part) = serde_json::from_str::<Value>(&text) {
+                    let at = part["state"]["time"]["start"].as_i64().or(created);
+                    out.push((id.to_string(), at, part));
+                }
+            }
+        }
+    }
+    out.retain(|(_, _, p)| p["type"] == "tool" && p["tool"].is_string());
+    out
+}
+
+/// Per tool: calls, errors, ms, sessions; as `report --by tool --json` rows.
+type ToolRows = Vec<(String, u64, u64, i64, u64)>;
+
+fn tool_rows(
+    parts: &[(String, Option<i64>, Value)],
+    keep: &dyn Fn(&str, Option<i64>) -> bool,
+) -> ToolRows {
+    let mut counts = Counts::new();
+    let mut sessions: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
+    for (session, at, part) in parts {
+        if keep(session, *at) {
+            count(&mut counts, part);
+            let tool = part["tool"].as_str().unwrap().to_string();
+            sessions.entry(tool).or_default().insert(session.clone());
+        }
+    }
+    let mut rows: ToolRows = counts
+        .into_iter()
+        .map(|(t, (c, e, ms))| {
+            let n = sessions[&t].len() as u64;
+            (t, c, e, ms, n)
+        })
+        .collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    rows
+}
+
+fn reported(fx: &Fixture, extra: &[&str]) -> (ToolRows, String) {
+    let out = fx
+        .cmd()
+        .args(["report", "--by", "tool", "--json"])
+        .args(extra)
+        .assert()
+        .success();
+    let out = out.get_output();
+    let rows = json_lines(&out.stdout)
+        .iter()
+        .map(|r| {
+            // Exactly these names (the map lists them sorted).
+            let keys: Vec<&String> = r.as_object().unwrap().keys().collect();
+            assert_eq!(keys, ["calls", "errors", "key", "ms", "sessions"], "{r}");
+            (
+                r["key"].as_str().unwrap().to_string(),
+                r["calls"].as_u64().unwrap(),
+                r["errors"].as_u64().unwrap(),
+                r["ms"].as_i64().unwrap(),
+                r["sessions"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    (rows, stderr(out))
+}
+
+#[test]
+fn report_by_tool_equals_the_part_rows_with_since_and_project() {
+    for name in fixture_names() {
+        let fx = Fixture::load(&name);
+        let before = snapshot(&fx.data);
+        let parts = tool_parts(&fx);
+        let (got, err) = reported(&fx, &[]);
+        assert_eq!(got, tool_rows(&parts, &|_, _| true), "{name}");
+        assert!(!got.is_empty(), "{name} has tool calls");
+        assert!(!err.contains("warning"), "{name}: {err}");
+
+        // --since: the middle call's time (calls without a time drop out).
+        let mut times: Vec<i64> = parts.iter().filter_map(|p| p.1).collect();
+        times.sort();
+        let since = times[times.len() / 2];
+        let iso = jiff::Timestamp::from_millisecond(since)
+            .unwrap()
+            .to_string();
+        let (got, _) = reported(&fx, &["--since", &iso]);
+        let want = tool_rows(&parts, &|_, at| at.is_some_and(|t| t >= since));
+        assert_eq!(got, want, "{name} --since {iso}");
+        let (got, _) = reported(&fx, &["--until", &iso, "--utc"]);
+        let want = tool_rows(&parts, &|_, at| at.is_some_and(|t| t < since));
+        assert_eq!(got, want, "{name} --until {iso}");
+
+        // --project: the first session's project.
+        let first = fx.sessions()[0];
+        let project = first["projectId"].as_str().unwrap();
+        let of_project: Vec<String> = fx
+            .sessions()
+            .iter()
+            .filter(|s| s["projectId"] == project)
+            .map(|s| s["id"].as_str().unwrap().to_string())
+            .collect();
+        let (got, _) = reported(&fx, &["--project", project]);
+        let want = tool_rows(&parts, &|s, _| of_project.iter().any(|p| p == s));
+        assert_eq!(got, want, "{name} --project {project}");
+        assert_eq!(snapshot(&fx.data), before, "{name}: the store is unchanged");
+        if name == "tool-errors" {
+            let (_, calls, errors, _, sessions) =
+                got.iter().find(|r| r.0 == "read").unwrap().clone();
+            assert!(errors > 0 && errors < calls && sessions > 0, "{got:?}");
+        }
+    }
+}
+
+#[test]
+fn report_by_tool_skips_damaged_parts_with_a_warning_each() {
+    let fx = Fixture::load("tool-errors");
+    let tmp = tempfile::tempdir().unwrap();
+    for f in ["opencode.db", "opencode.db-wal"] {
+        std::fs::copy(fx.data.join(f), tmp.path().join(f)).unwrap();
+    }
+    let conn = rusqlite::Connection::open(tmp.path().join("opencode.db")).unwrap();
+    let ids: Vec<String> = conn
+        .prepare("SELECT id FROM part WHERE json_extract(data, '$.type') = 'tool' ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    conn.execute(
+        "UPDATE part SET data = '{\"type\": \"tool\", \"tool\": ' WHERE id = ?1",
+        [&ids[0]],
+    )
+    .unwrap();
+    conn.execute(
+        "UPDATE part SET data = json_remove(data, '$.tool') WHERE id = ?1",
+        [&ids[1]],
+    )
+    .unwrap();
+    drop(conn);
+    for f in ["opencode.db", "opencode.db-wal", "opencode.db-shm"] {
+        std::fs::remove_file(fx.data.join(f)).ok();
+        if tmp.path().join(f).exists() {
+            std::fs::copy(tmp.path().join(f), fx.data.join(f)).unwrap();
+        }
+    }
+    let parts = tool_parts(&fx);
+    let before = snapshot(&fx.data);
+    let (got, err) = reported(&fx, &[]);
+    assert_eq!(got, tool_rows(&parts, &|_, _| true));
+    assert_eq!(snapshot(&fx.data), before, "the store is unchanged");
+    let warnings: Vec<&str> = err.lines().filter(|l| l.starts_with("warning:")).collect();
+    assert_eq!(warnings.len(), 2, "{err}");
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains(&ids[0]) && w.contains("not valid JSON")),
+        "{err}"
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains(&ids[1]) && w.contains("without a tool name")),
+        "{err}"
+    );
+    // And on the page: the tools section, names escaped.
+    let page = fx.tmp.path().join("page.html");
+    fx.cmd()
+        .args(["report", "--by", "tool", "--html"])
+        .arg(&page)
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("<table id=\"tools\">"), "{html}");
+    assert!(html.contains(&format!("<td>{}</td>", got[0].0)), "{html}");
+}
+
+#[test]
+fn report_by_tool_is_not_a_team_report() {
+    let fx = Fixture::load("tool-errors");
+    let out = fx
+        .cmd()
+        .args(["report", "--by", "tool", "--convex"])
+        .assert()
+        .code(2);
+    assert!(stderr(out.get_output()).contains("--convex --by tool"));
+}

@@ -10,7 +10,7 @@ use crate::output::Output;
 use crate::page_file::{self, Protected};
 use crate::report::collect::{self, Window};
 use crate::report::group::{self, Device};
-use crate::report::{Dashboard, Report as ReportRows, Row, by_name, csv, html, table};
+use crate::report::{Dashboard, Report as ReportRows, Row, by_name, csv, html, table, tools};
 use crate::settings::{Format, Report, Settings};
 use crate::sink::convex::{Convex, Deployment};
 use crate::store::{SessionInfo, StorePaths};
@@ -41,14 +41,29 @@ pub fn run(s: &Settings, args: &Report, out: &mut Output) -> Result<ExitCode, Er
         until_ms: args.until_ms,
         tz: tz.clone(),
     };
+    let title = title(args, &tz);
+    let tool_rows = if args.by == By::Tool {
+        let rows = tools::collect(&mut store, &sessions, &window, &mut |w| out.warn(&w))?;
+        if !matches!(args.format, Format::Html(_)) {
+            return print_tools(&title, &rows, &args.format, out);
+        }
+        Some(rows)
+    } else {
+        None
+    };
     let facts = collect::collect(&mut store, &sessions, &window, &mut |w| out.warn(&w))?;
     let hostname = device::hostname();
     let device = Device {
         id: device::device_id(&hostname),
         hostname,
     };
-    let title = title(args, &tz);
-    let rows = group::report(&facts, &sessions, args.by, &device, title);
+    // The page's usage by tool is by day; its tool calls are `tool_rows`.
+    let by = if tool_rows.is_some() {
+        By::Day
+    } else {
+        args.by
+    };
+    let rows = group::report(&facts, &sessions, by, &device, title);
     warn_capped(&rows, out);
     if let Format::Html(file) = &args.format {
         let mut warnings = Vec::new();
@@ -58,7 +73,8 @@ pub fn run(s: &Settings, args: &Report, out: &mut Output) -> Result<ExitCode, Er
             .map(|(id, t)| (id, TodoStats::of(&t)))
             .collect();
         context::report(warnings, out);
-        let page = group::dashboard(&facts, &sessions, &catalog, &todos, &device, rows);
+        let mut page = group::dashboard(&facts, &sessions, &catalog, &todos, &device, rows);
+        page.tools = tool_rows;
         return write_page(&page, file, &s.store, out);
     }
     print(&rows, &args.format, out)
@@ -127,6 +143,7 @@ fn team(
             todos: Vec::new(),
             sessions: Vec::new(),
             report,
+            tools: None,
         };
         return write_page(&page, file, store, out);
     }
@@ -188,6 +205,26 @@ fn print(rows: &ReportRows, format: &Format, out: &mut Output) -> Result<ExitCod
             out.out.write_all(b"\n")
         }),
         Format::Csv => csv::render(rows, out.out).map_err(std::io::Error::other),
+        Format::Html(_) => unreachable!("pages are written by write_page"),
+    };
+    written.map_err(Error::Output)?;
+    Ok(ExitCode::Ok)
+}
+
+/// The rows of `report --by tool` as a table, JSON Lines or CSV.
+fn print_tools(
+    title: &str,
+    rows: &[tools::ToolRow],
+    format: &Format,
+    out: &mut Output,
+) -> Result<ExitCode, Error> {
+    let written = match format {
+        Format::Table => out.out.write_all(tools::table(title, rows).as_bytes()),
+        Format::Json => rows.iter().try_for_each(|r| {
+            serde_json::to_writer(&mut *out.out, r)?;
+            out.out.write_all(b"\n")
+        }),
+        Format::Csv => tools::csv(rows, out.out).map_err(std::io::Error::other),
         Format::Html(_) => unreachable!("pages are written by write_page"),
     };
     written.map_err(Error::Output)?;

@@ -92,6 +92,8 @@ pub fn report(
                 By::Agent => (name(&facts.agents, c.agent), None),
                 By::Session => (info.id.clone(), Some(info.title.clone())),
                 By::Device => (device.id.clone(), Some(device.hostname.clone())),
+                // Tool rows come from parts, not messages (see `tools`).
+                By::Tool => continue,
             };
             let acc = match rows.get_mut(&key) {
                 Some(acc) => acc,
@@ -234,6 +236,7 @@ pub fn dashboard(
         todos: per_project,
         sessions: summaries,
         report,
+        tools: None,
     }
 }
 

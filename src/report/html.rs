@@ -1,6 +1,7 @@
 //! Rows -> one self-contained HTML page: inline SVG charts drawn with
 //! plotters (no script, no network), and tables.
 
+use super::tools::{ToolRow, duration, percent};
 use super::{Dashboard, Row, by_name, count, money};
 use crate::usage::add_usd;
 use plotters::coord::Shift;
@@ -426,6 +427,11 @@ pub fn render(d: &Dashboard) -> Result<String, ChartError> {
         }
         h.push_str("</table>\n");
     }
+    if let Some(tools) = &d.tools {
+        tool_section(&mut h, tools);
+        h.push_str("</body>\n</html>\n");
+        return Ok(h);
+    }
     let r = &d.report;
     let _ = writeln!(
         h,
@@ -463,6 +469,29 @@ pub fn render(d: &Dashboard) -> Result<String, ChartError> {
     }
     h.push_str("</table>\n</body>\n</html>\n");
     Ok(h)
+}
+
+/// `--by tool`: calls, failed calls and their share, and time per tool.
+fn tool_section(h: &mut String, tools: &[ToolRow]) {
+    h.push_str(
+        "<h2>By tool</h2>\n<p class=\"sub\">Tool calls of the sessions; an error is a call that failed.</p>\n\
+         <table id=\"tools\">\n<tr><th>Tool</th><th class=\"n\">Calls</th><th class=\"n\">Errors</th>\
+         <th class=\"n\">Error rate</th><th class=\"n\">Time</th><th class=\"n\">Sessions</th></tr>\n",
+    );
+    for t in tools {
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
+             <td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            esc(&t.key),
+            t.calls,
+            t.errors,
+            percent(t.error_rate()),
+            duration(t.ms),
+            t.sessions
+        );
+    }
+    h.push_str("</table>\n");
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod csv;
 pub mod group;
 pub mod html;
 pub mod table;
+pub mod tools;
 
 use crate::cli::By;
 use crate::document::{TodoStats, TokenTotals};
@@ -89,6 +90,9 @@ pub struct Dashboard {
     pub sessions: Vec<SessionSummary>,
     /// The rows asked for with `--by`.
     pub report: Report,
+    /// With `--by tool`: the tool rows, shown in place of the report's
+    /// table (whose rows are then by day).
+    pub tools: Option<Vec<tools::ToolRow>>,
 }
 
 /// What a `--by` row is called in headers.
@@ -102,6 +106,7 @@ pub fn by_name(by: By) -> &'static str {
         By::Agent => "Agent",
         By::Session => "Session",
         By::Device => "Device",
+        By::Tool => "Tool",
     }
 }
 

@@ -390,6 +390,44 @@ impl Store {
         }
     }
 
+    /// Hand each tool call of `sessions` (each its own calls) to `visit`
+    /// with the session's index in `sessions`: the database's in one pass
+    /// over its part table, the JSON store's session by session. Returns
+    /// the warnings about parts that were skipped and about JSON sessions
+    /// whose parts could not be read (they are left out).
+    pub fn tool_calls_of(
+        &mut self,
+        sessions: &[&SessionInfo],
+        visit: &mut dyn FnMut(usize, ToolCall),
+    ) -> Result<Vec<String>, Error> {
+        let mut warnings = Vec::new();
+        let in_db: HashMap<&str, usize> = sessions
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.source == Source::Db)
+            .map(|(i, s)| (s.id.as_str(), i))
+            .collect();
+        if let Some(db) = &self.db
+            && !in_db.is_empty()
+        {
+            warnings.extend(parts::scan_db(db, &mut |id| in_db.get(id).copied(), visit)?);
+        }
+        if let Some(json) = &self.json {
+            for (i, s) in sessions.iter().enumerate() {
+                if s.source != Source::Json {
+                    continue;
+                }
+                match parts::from_json(json.store.storage(), &s.id, &mut |c| visit(i, c)) {
+                    Ok(w) => warnings.extend(w),
+                    Err(e) => {
+                        warnings.push(format!("skipping the tool calls of session {}: {e}", s.id))
+                    }
+                }
+            }
+        }
+        Ok(warnings)
+    }
+
     /// Whether what was read so far is still a consistent snapshot; see
     /// [`sqlite::Db::revalidate`]. Returns false when the store changed under
     /// us and the reads since the last call must be repeated.

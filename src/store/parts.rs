@@ -163,6 +163,53 @@ pub(super) fn from_db(
     Ok(warnings)
 }
 
+/// Every tool call of the database, in one pass over the `part` table:
+/// `pick` chooses by a row's session id whether it is read at all (a row
+/// it leaves out is neither parsed nor warned about) and what it is handed
+/// to `visit` with. Returns the warnings about skipped parts.
+pub(super) fn scan_db<T>(
+    db: &Db,
+    pick: &mut dyn FnMut(&str) -> Option<T>,
+    visit: &mut dyn FnMut(T, ToolCall),
+) -> Result<Vec<String>, Error> {
+    let mut warnings = Vec::new();
+    let mut read = || -> rusqlite::Result<()> {
+        let mut stmt = db
+            .conn()
+            .prepare("SELECT session_id, time_created, data, id FROM part")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let session = r.get_ref(0)?.as_str().unwrap_or("");
+            let Some(key) = pick(session) else {
+                continue;
+            };
+            let created: Option<i64> = r.get(1).ok().flatten();
+            let bytes = match r.get_ref(2)? {
+                rusqlite::types::ValueRef::Text(b) | rusqlite::types::ValueRef::Blob(b) => b,
+                _ => b"",
+            };
+            match parse(bytes, created) {
+                Ok(Some(call)) => visit(key, call),
+                Ok(None) => {}
+                Err(why) => {
+                    let id = r.get_ref(3)?.as_str().unwrap_or("?");
+                    let session = r.get_ref(0)?.as_str().unwrap_or("?");
+                    warnings.push(format!(
+                        "skipping part {id} of session {session} in {}: {why}",
+                        db.path().display()
+                    ));
+                }
+            }
+        }
+        Ok(())
+    };
+    read().map_err(|source| Error::Db {
+        path: db.path().to_path_buf(),
+        source,
+    })?;
+    Ok(warnings)
+}
+
 /// The tool calls of the JSON store's session `session_id`: the parts of
 /// each of its messages, one file at a time.
 pub(super) fn from_json(
