@@ -10,7 +10,7 @@ mod sqlite;
 
 pub use message::{Visit, Want};
 pub use model::{MessageMeta, Role, SessionInfo, Source, Todo, TodoStatus, Warning};
-pub use parts::{ToolTallies, ToolTally, VisitTool};
+pub use parts::{ToolCall, ToolStatus, ToolTallies, ToolTally, VisitTool};
 
 use crate::error::Error;
 use std::collections::{HashMap, HashSet};
