@@ -19,8 +19,8 @@ j100m = json.load(open(sys.argv[5]))
 oc_version, hf_version, sqlite_version, rev = sys.argv[6:10]
 
 
-def hf(name):
-    r = json.load(open(out / f"hf-{name}.json"))["results"][0]
+def hf(name, i=0):
+    r = json.load(open(out / f"hf-{name}.json"))["results"][i]
     return {"median": r["median"], "mean": r["mean"], "stddev": r.get("stddev") or 0.0, "min": r["min"],
             "max": r["max"], "runs": len(r["times"])}
 
@@ -63,6 +63,12 @@ row(f"dry-run --all-complete ({sqm['completeTopLevel']} docs) vs `opencode stats
 r = b_ours["median"] / b_floor["median"]
 row("dry-run --all-complete vs floor `sqlite3 'select sum(length(data)) from message'`", timing(b_ours),
     timing(b_floor), f"{r:.2f}x the floor", "<= 1.5x", r <= 1.5)
+
+if (out / "hf-pricing.json").exists():
+    p_ours, p_before = hf("pricing", 0), hf("pricing", 1)
+    r = p_ours["median"] / p_before["median"]
+    row("dry-run --all-complete with list prices vs the build before them", timing(p_ours), timing(p_before),
+        f"{r:.3f}x", "<= 1.05x", r <= 1.05)
 
 rep, rep_html = hf("report-ours"), hf("report-html")
 r = rep["median"] / b_ours["median"]

@@ -60,6 +60,18 @@ fi
 
 say "cargo build --release"
 cargo build --release --quiet
+# The same release build of the last commit without list prices, for the row that shows what
+# pricing costs; built once into bench/.cache (skipped when the commit is not in this clone).
+PRICING_BEFORE=370f272a2e66789d506693a33f770e63fc44f600
+BEFORE_DIR=$ROOT/bench/.cache/before-pricing-${PRICING_BEFORE:0:12}
+BEFORE_BIN=$BEFORE_DIR/target/release/session-export
+if [ ! -x "$BEFORE_BIN" ] && git -C "$ROOT" cat-file -e "$PRICING_BEFORE^{commit}" 2>/dev/null; then
+  say "cargo build --release of ${PRICING_BEFORE:0:12} (before list prices) into bench/.cache"
+  rm -rf "$BEFORE_DIR"
+  mkdir -p "$BEFORE_DIR/src"
+  git -C "$ROOT" archive "$PRICING_BEFORE" | tar -x -C "$BEFORE_DIR/src"
+  cargo build --release --quiet --manifest-path "$BEFORE_DIR/src/Cargo.toml" --target-dir "$BEFORE_DIR/target"
+fi
 
 # ---- stores -------------------------------------------------------------------------
 if [ "$REGEN" = 1 ] || [ ! -f "$SQ/manifest.json" ]; then
@@ -183,6 +195,11 @@ hf single-opencode $R_OC "$OCENV $OC export $BIG"
 
 # 2. backfill: ours vs `opencode stats` vs the SQLite floor
 hf backfill-ours $R_MID "$SED dry-run --all-complete"
+# list prices: the same dry-run by the build without them (valued at nothing, same documents
+# otherwise), measured in one hyperfine call so both see the same page cache
+if [ -x "$BEFORE_BIN" ]; then
+  hf pricing $R_MID "$SED dry-run --all-complete" "$BEFORE_BIN --data-dir $DATA dry-run --all-complete"
+fi
 hf backfill-floor $R_MID "sqlite3 -readonly $DB 'select sum(length(data)) from message'"
 hf backfill-opencode-stats $R_STATS "$OCENV $OC stats"
 # the report reads every session (not only complete ones): vs dry-run --all-complete above

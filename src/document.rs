@@ -4,7 +4,7 @@
 use crate::redact::{redact, redact_json};
 use crate::store::{MessageMeta, Role, SessionInfo, Todo, TodoStatus, ToolTallies, ToolTally};
 pub use crate::usage::TokenTotals;
-use crate::usage::{AgentUsage, Amount, DayUsage, ModelUsage, Usage, add_usd, capped};
+use crate::usage::{AgentUsage, Amount, DayUsage, ModelUsage, Usage, add_usd, capped, is_zero};
 use serde::Serialize;
 
 /// Bumped when a field changes meaning or type.
@@ -40,7 +40,15 @@ pub struct Document {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub primary_model: Option<String>,
     pub tokens: TokenTotals,
+    /// What opencode stored: the spend (0 for a subscription or free model).
     pub cost: f64,
+    /// The same tokens at their model's list price (see [`crate::prices`]):
+    /// what the usage is worth, not a bill.
+    pub list_cost: f64,
+    /// Assistant messages whose model has no list price, so are in no
+    /// `list_cost`; omitted when none.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub unpriced_messages: u64,
     /// The session's own assistant messages by model, in order of first use.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub models: Vec<ModelUsage>,
@@ -83,11 +91,11 @@ impl Document {
     /// hold and stopped there (every other sum is part of these).
     pub fn capped(&self) -> bool {
         capped(self.cost, &self.tokens)
+            || self.list_cost == f64::MAX
             || self.active_ms == i64::MAX
-            || self
-                .subagents
-                .as_ref()
-                .is_some_and(|s| capped(s.cost, &s.tokens) || s.active_ms == i64::MAX)
+            || self.subagents.as_ref().is_some_and(|s| {
+                capped(s.cost, &s.tokens) || s.list_cost == f64::MAX || s.active_ms == i64::MAX
+            })
     }
 
     /// Make the serialized document fit in `limit` bytes by trimming the
@@ -174,6 +182,9 @@ pub struct Subagents {
     pub session_count: u64,
     pub message_count: u64,
     pub cost: f64,
+    pub list_cost: f64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub unpriced_messages: u64,
     pub tokens: TokenTotals,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub models: Vec<ModelUsage>,
@@ -193,6 +204,8 @@ pub struct Stats {
     pub assistant: u64,
     pub tokens: TokenTotals,
     pub cost: f64,
+    pub list_cost: f64,
+    pub unpriced: u64,
     pub errors: u64,
     /// By model, agent and day (also the agents and models used, in order
     /// of first use, with how many messages each).
@@ -210,6 +223,8 @@ impl Stats {
                 self.assistant += 1;
                 self.tokens.add(&amount.tokens);
                 self.cost = add_usd(self.cost, amount.cost);
+                self.list_cost = add_usd(self.list_cost, amount.list_cost);
+                self.unpriced = self.unpriced.saturating_add(amount.unpriced);
                 if meta.error.is_some() {
                     self.errors += 1;
                 }
@@ -365,6 +380,8 @@ pub fn build(
         for d in descendants {
             r.message_count = r.message_count.saturating_add(d.messages);
             r.cost = add_usd(r.cost, d.cost);
+            r.list_cost = add_usd(r.list_cost, d.list_cost);
+            r.unpriced_messages = r.unpriced_messages.saturating_add(d.unpriced);
             r.tokens.add(&d.tokens);
             usage.merge(&d.usage);
         }
@@ -422,6 +439,8 @@ pub fn build(
         primary_model: most_used(&stats.usage.models),
         tokens: stats.tokens,
         cost: stats.cost,
+        list_cost: stats.list_cost,
+        unpriced_messages: stats.unpriced,
         models: stats.usage.model_list(),
         agents: stats.usage.agent_list(),
         active_ms: stats.usage.active_ms,
@@ -473,6 +492,8 @@ mod tests {
             primary_model: None,
             tokens: TokenTotals::default(),
             cost: 0.0,
+            list_cost: 0.0,
+            unpriced_messages: 0,
             models: vec![],
             agents: vec![],
             active_ms: 0,

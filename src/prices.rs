@@ -28,6 +28,7 @@ use crate::usage::TokenTotals;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 /// The shipped table.
 const SHIPPED: &str = include_str!("../prices/prices.json");
@@ -341,6 +342,26 @@ impl PriceBook {
     pub fn overrides(&self) -> Option<(&Path, usize)> {
         self.overrides.as_ref().map(|(p, n)| (p.as_path(), *n))
     }
+}
+
+/// The prices in force in this process: loaded once, by [`install`] or on
+/// first use.
+static IN_FORCE: OnceLock<PriceBook> = OnceLock::new();
+
+/// Load the prices the documents and reports of this process are valued at:
+/// the shipped table with `overrides` on top. Done once: the first call's
+/// book stays (a process values everything at one set of prices).
+pub fn install(overrides: Option<&Path>) -> Result<&'static PriceBook, Error> {
+    if let Some(book) = IN_FORCE.get() {
+        return Ok(book);
+    }
+    let book = PriceBook::load(overrides)?;
+    Ok(IN_FORCE.get_or_init(|| book))
+}
+
+/// The prices in force: those [`install`]ed, else the shipped table.
+pub fn in_force() -> &'static PriceBook {
+    IN_FORCE.get_or_init(|| PriceBook::load(None).expect("the shipped table needs no file"))
 }
 
 /// Read an override file: a table of `provider/model` -> prices, in JSON

@@ -55,6 +55,8 @@ pub struct Export {
     pub target: Target,
     /// Documents per sink call.
     pub batch_size: usize,
+    /// The list-price override file, if any (see [`price_file`]).
+    pub prices: Option<PathBuf>,
 }
 
 /// Which sessions an export starts from.
@@ -100,6 +102,8 @@ pub struct Report {
     /// `--convex`: the team report from this deployment's aggregates, not
     /// the local store.
     pub convex: Option<Deployment>,
+    /// The list-price override file, if any (see [`price_file`]).
+    pub prices: Option<PathBuf>,
 }
 
 /// `prices`.
@@ -128,10 +132,10 @@ impl Settings {
     pub fn resolve(cli: &Cli, now: Timestamp) -> Result<Settings, Error> {
         let mut warnings = Vec::new();
         let command = match &cli.command {
-            Command::Export(a) => Task::Export(export(a, now, &mut warnings)?),
-            Command::DryRun(a) => Task::DryRun(export(a, now, &mut warnings)?),
+            Command::Export(a) => Task::Export(export(a, &cli.store, now, &mut warnings)?),
+            Command::DryRun(a) => Task::DryRun(export(a, &cli.store, now, &mut warnings)?),
             Command::List(a) => Task::List(list(a, now, &mut warnings)?),
-            Command::Report(a) => Task::Report(report(a, now, &mut warnings)?),
+            Command::Report(a) => Task::Report(report(a, &cli.store, now, &mut warnings)?),
             Command::Prices(a) => Task::Prices(prices(a, &cli.store, &mut warnings)?),
             Command::Completions { shell } => Task::Completions(*shell),
             Command::Man => Task::Man,
@@ -166,7 +170,12 @@ fn timeout(flag: Option<SignedDuration>, file: &Loaded) -> Result<Duration, Erro
     }
 }
 
-fn export(a: &ExportArgs, now: Timestamp, warnings: &mut Vec<String>) -> Result<Export, Error> {
+fn export(
+    a: &ExportArgs,
+    store: &StoreArgs,
+    now: Timestamp,
+    warnings: &mut Vec<String>,
+) -> Result<Export, Error> {
     let file = load_config(warnings)?;
     let pick = if a.all_complete {
         Pick::AllComplete
@@ -183,6 +192,7 @@ fn export(a: &ExportArgs, now: Timestamp, warnings: &mut Vec<String>) -> Result<
         content: content(&a.content, &file),
         target: target(&file, a.sink.convex_url.as_deref(), timeout)?,
         batch_size: batch_size(&file)?,
+        prices: price_file(store.prices.as_deref(), &file),
     })
 }
 
@@ -208,7 +218,12 @@ fn list(a: &ListArgs, now: Timestamp, warnings: &mut Vec<String>) -> Result<List
     })
 }
 
-fn report(a: &ReportArgs, now: Timestamp, warnings: &mut Vec<String>) -> Result<Report, Error> {
+fn report(
+    a: &ReportArgs,
+    store: &StoreArgs,
+    now: Timestamp,
+    warnings: &mut Vec<String>,
+) -> Result<Report, Error> {
     let time = |flag: &str, v: &Option<String>| {
         v.as_deref()
             .map(|s| when::parse_time(flag, s, now))
@@ -227,8 +242,8 @@ fn report(a: &ReportArgs, now: Timestamp, warnings: &mut Vec<String>) -> Result<
                 .into(),
         ));
     }
+    let file = load_config(warnings)?;
     let convex = if a.convex {
-        let file = load_config(warnings)?;
         let Target::Convex(deployment) = target(&file, None, timeout(None, &file)?)? else {
             return Err(Error::Usage(
                 "report --convex needs a deployment: set SESSION_EXPORT_CONVEX_URL \
@@ -267,6 +282,7 @@ fn report(a: &ReportArgs, now: Timestamp, warnings: &mut Vec<String>) -> Result<
         utc: a.utc || convex.is_some(),
         format,
         convex,
+        prices: price_file(store.prices.as_deref(), &file),
     })
 }
 

@@ -3,6 +3,7 @@
 //! subagent sessions. Names are interned in small vectors, so a message of
 //! a known model and agent costs no allocation.
 
+use crate::prices::{self, Price};
 use crate::store::MessageMeta;
 use serde::Serialize;
 
@@ -71,18 +72,30 @@ pub fn capped(cost: f64, tokens: &TokenTotals) -> bool {
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Amount {
     pub messages: u64,
+    /// What opencode stored: the spend.
     pub cost: f64,
+    /// The tokens at their model's list price (see [`crate::prices`]).
+    pub list_cost: f64,
+    /// Assistant messages whose model has no list price: in no `list_cost`.
+    pub unpriced: u64,
     pub tokens: TokenTotals,
 }
 
 impl Amount {
-    /// One message: cost and tokens count for assistant messages only.
-    pub fn of(meta: &MessageMeta<'_>) -> Amount {
+    /// One message: cost, list cost and tokens count for assistant messages
+    /// only, priced at `price`, their model's list price (`None`: it has
+    /// none, or the message names no model).
+    pub fn of(meta: &MessageMeta<'_>, price: Option<&Price>) -> Amount {
         if meta.role == crate::store::Role::Assistant {
+            let tokens = tokens_of(meta);
             Amount {
                 messages: 1,
                 cost: meta.cost,
-                tokens: tokens_of(meta),
+                // Huge counts at a huge (override) price stop at the
+                // largest number, as sums do.
+                list_cost: price.map_or(0.0, |p| add_usd(p.cost(&tokens), 0.0)),
+                unpriced: u64::from(price.is_none()),
+                tokens,
             }
         } else {
             Amount {
@@ -95,7 +108,24 @@ impl Amount {
     pub fn add(&mut self, o: &Amount) {
         self.messages = self.messages.saturating_add(o.messages);
         self.cost = add_usd(self.cost, o.cost);
+        self.list_cost = add_usd(self.list_cost, o.list_cost);
+        self.unpriced = self.unpriced.saturating_add(o.unpriced);
         self.tokens.add(&o.tokens);
+    }
+}
+
+/// The list prices of the models of a list of names (by index), each looked
+/// up in the prices in force once.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModelPrices(Vec<Option<Option<&'static Price>>>);
+
+impl ModelPrices {
+    /// The list price of model `i`, named `name`.
+    pub fn of(&mut self, i: usize, name: &str) -> Option<&'static Price> {
+        if self.0.len() <= i {
+            self.0.resize(i + 1, None);
+        }
+        *self.0[i].get_or_insert_with(|| prices::in_force().price(name).map(|p| p.price))
     }
 }
 
@@ -126,6 +156,8 @@ pub struct Usage {
     pub active_ms: i64,
     /// By UTC day (days since 1970-01-01), in order of first use.
     pub days: Vec<Day>,
+    /// The list prices of [`Usage::models`].
+    prices: ModelPrices,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -142,12 +174,23 @@ pub struct Day {
 impl Usage {
     /// Count one more message of the session; returns what it amounts to.
     pub fn add(&mut self, meta: &MessageMeta<'_>) -> Amount {
-        let amount = Amount::of(meta);
-        self.count(meta, &amount);
+        let model = match meta.model() {
+            Some((p, m)) if meta.role == crate::store::Role::Assistant => Some(intern(
+                &mut self.models,
+                |n| is_model(n, p, m),
+                || format!("{p}/{m}"),
+            )),
+            _ => None,
+        };
+        let price = model.and_then(|i| self.prices.of(i, &self.models[i].0));
+        let amount = Amount::of(meta, price);
+        self.count(meta, model, &amount);
         amount
     }
 
-    fn count(&mut self, meta: &MessageMeta<'_>, amount: &Amount) {
+    /// Count a message of `model` (an index into `models`; assistant
+    /// messages only).
+    fn count(&mut self, meta: &MessageMeta<'_>, model: Option<usize>, amount: &Amount) {
         // A message without a (usable) creation time is in no day.
         let d = meta.created().map(|created| {
             let day = created.div_euclid(DAY_MS);
@@ -180,12 +223,7 @@ impl Usage {
         {
             self.active_ms = self.active_ms.saturating_add(done - created);
         }
-        if let Some((p, m)) = meta.model() {
-            let i = intern(
-                &mut self.models,
-                |n| is_model(n, p, m),
-                || format!("{p}/{m}"),
-            );
+        if let Some(i) = model {
             self.models[i].1.add(amount);
             if let Some(d) = d {
                 let day = &mut self.days[d];
@@ -248,6 +286,8 @@ impl Usage {
                 model: model.clone(),
                 messages: a.messages,
                 cost: a.cost,
+                list_cost: a.list_cost,
+                unpriced_messages: a.unpriced,
                 tokens: a.tokens,
             })
             .collect()
@@ -275,6 +315,8 @@ impl Usage {
                 sessions: d.sessions,
                 messages: d.all.messages,
                 cost: d.all.cost,
+                list_cost: d.all.list_cost,
+                unpriced_messages: d.all.unpriced,
                 tokens: d.all.tokens,
                 models: d
                     .models
@@ -284,12 +326,19 @@ impl Usage {
                         sessions,
                         messages: a.messages,
                         cost: a.cost,
+                        list_cost: a.list_cost,
+                        unpriced_messages: a.unpriced,
                         tokens: a.tokens,
                     })
                     .collect(),
             })
             .collect()
     }
+}
+
+/// For `skip_serializing_if`: a count of nothing is left out.
+pub fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Whether `name` is `provider/model` (compared without splitting it).
@@ -333,6 +382,13 @@ pub struct ModelUsage {
     pub model: String,
     pub messages: u64,
     pub cost: f64,
+    /// The tokens at list price (see [`crate::prices`]): what the usage
+    /// is worth, not what was paid.
+    pub list_cost: f64,
+    /// Assistant messages whose model has no list price (left out of
+    /// `list_cost`); omitted when none.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub unpriced_messages: u64,
     pub tokens: TokenTotals,
 }
 
@@ -351,6 +407,13 @@ pub struct DayUsage {
     pub sessions: u64,
     pub messages: u64,
     pub cost: f64,
+    /// The tokens at list price (see [`crate::prices`]): what the usage
+    /// is worth, not what was paid.
+    pub list_cost: f64,
+    /// Assistant messages whose model has no list price (left out of
+    /// `list_cost`); omitted when none.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub unpriced_messages: u64,
     pub tokens: TokenTotals,
     pub models: Vec<DayModelUsage>,
 }
@@ -362,6 +425,13 @@ pub struct DayModelUsage {
     pub sessions: u64,
     pub messages: u64,
     pub cost: f64,
+    /// The tokens at list price (see [`crate::prices`]): what the usage
+    /// is worth, not what was paid.
+    pub list_cost: f64,
+    /// Assistant messages whose model has no list price (left out of
+    /// `list_cost`); omitted when none.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub unpriced_messages: u64,
     pub tokens: TokenTotals,
 }
 

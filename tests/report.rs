@@ -241,7 +241,7 @@ fn totals_equal_the_documents_own_costs_with_subagents_counted_once() {
             assert_eq!(
                 lines.next(),
                 Some(
-                    "key,label,sessions,messages,cost,input,output,reasoning,cacheRead,cacheWrite"
+                    "key,label,sessions,messages,cost,listCost,unpricedMessages,input,output,reasoning,cacheRead,cacheWrite"
                 )
             );
             assert_eq!(lines.count(), rows.len(), "{name} --by {by} csv");

@@ -19,6 +19,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 pub fn run(s: &Settings, e: &Export, send: bool, out: &mut Output) -> Result<ExitCode, Error> {
+    crate::prices::install(e.prices.as_deref())?;
     let ledger_key = e.target.ledger_key();
     let mut sink = if send { Some(e.target.open()?) } else { None };
     let mut store = Store::open(&s.store)?;

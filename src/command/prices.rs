@@ -12,9 +12,9 @@ use jiff::tz::TimeZone;
 use std::io::Write;
 
 pub fn run(s: &Settings, args: &Prices, out: &mut Output) -> Result<ExitCode, Error> {
-    let book = PriceBook::load(args.overrides.as_deref())?;
+    let book = crate::prices::install(args.overrides.as_deref())?;
     if args.info {
-        info(&book, out.out).map_err(Error::Output)?;
+        info(book, out.out).map_err(Error::Output)?;
         return Ok(ExitCode::Ok);
     }
     let models: Vec<(String, Option<u64>)> = if args.models.is_empty() {
@@ -31,7 +31,7 @@ pub fn run(s: &Settings, args: &Prices, out: &mut Output) -> Result<ExitCode, Er
     }
     let rows: Vec<Row> = models
         .iter()
-        .map(|(model, messages)| row(&book, model, *messages))
+        .map(|(model, messages)| row(book, model, *messages))
         .collect();
     table(&rows, args.models.is_empty(), out.out).map_err(Error::Output)?;
     let unpriced: Vec<&Row> = rows.iter().filter(|r| r.prices.is_none()).collect();

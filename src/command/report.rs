@@ -23,6 +23,7 @@ pub fn run(s: &Settings, args: &Report, out: &mut Output) -> Result<ExitCode, Er
     if let Some(deployment) = &args.convex {
         return team(deployment, args, &s.store, out);
     }
+    crate::prices::install(args.prices.as_deref())?;
     let Context {
         mut store, catalog, ..
     } = Context::open(&s.store, out)?;
@@ -168,11 +169,15 @@ fn team_report(by: By, rows: Vec<Row>, sessions: u64, title: String) -> ReportRo
     let mut total = Row {
         key: "Total".into(),
         sessions,
+        // Unknown as soon as a row does not know it.
+        list_cost: Some(0.0),
         ..Row::default()
     };
     for r in &rows {
         total.messages = total.messages.saturating_add(r.messages);
         total.cost = add_usd(total.cost, r.cost);
+        total.list_cost = total.list_cost.zip(r.list_cost).map(|(a, b)| add_usd(a, b));
+        total.unpriced_messages = total.unpriced_messages.saturating_add(r.unpriced_messages);
         total.tokens.add(&r.tokens);
     }
     ReportRows {

@@ -5,7 +5,7 @@
 use crate::error::Error;
 use crate::pipeline;
 use crate::store::{MessageMeta, SessionInfo, Store, Want};
-use crate::usage::{Amount, is_model};
+use crate::usage::{Amount, ModelPrices, is_model};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
@@ -145,6 +145,8 @@ struct Session {
     cells: Vec<Cell>,
     models: Vec<String>,
     agents: Vec<String>,
+    /// The list prices of `models`.
+    prices: ModelPrices,
 }
 
 /// What a lane remembers from one message to the next.
@@ -177,8 +179,9 @@ impl Session {
             None => None,
         };
         let assistant = meta.role == crate::store::Role::Assistant;
-        let amount = Amount::of(meta);
         let model = if assistant { self.model(meta) } else { None };
+        let price = model.and_then(|i| self.prices.of(i, &self.models[i]));
+        let amount = Amount::of(meta, price);
         let agent = meta.agent().map(|a| intern(&mut self.agents, a));
         let same = |c: &Cell| {
             c.day == day && c.assistant == assistant && c.model == model && c.agent == agent

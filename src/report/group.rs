@@ -30,6 +30,7 @@ impl Acc {
             row: Row {
                 key,
                 label,
+                list_cost: Some(0.0),
                 ..Row::default()
             },
             last: None,
@@ -193,6 +194,7 @@ pub fn dashboard(
         let mut row = Row {
             key: info.id.clone(),
             label: Some(info.title.clone()),
+            list_cost: Some(0.0),
             ..Row::default()
         };
         let mut agents: Vec<String> = Vec::new();
@@ -248,5 +250,7 @@ fn add_cell(row: &mut Row, c: &Cell) {
 fn add_amount(row: &mut Row, a: &Amount) {
     row.messages = row.messages.saturating_add(a.messages);
     row.cost = add_usd(row.cost, a.cost);
+    row.list_cost = Some(add_usd(row.list_cost.unwrap_or(0.0), a.list_cost));
+    row.unpriced_messages = row.unpriced_messages.saturating_add(a.unpriced);
     row.tokens.add(&a.tokens);
 }

@@ -30,8 +30,16 @@ pub struct Row {
     pub sessions: u64,
     /// Messages in the row (by model: assistant messages of that model).
     pub messages: u64,
-    /// USD, summed over assistant messages.
+    /// USD, summed over assistant messages: what opencode stored.
     pub cost: f64,
+    /// USD, the same messages' tokens at list price (see
+    /// [`crate::prices`]). Absent only where a deployment does not keep it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub list_cost: Option<f64>,
+    /// Assistant messages whose model has no list price (in no
+    /// `list_cost`); omitted when none.
+    #[serde(default, skip_serializing_if = "crate::usage::is_zero")]
+    pub unpriced_messages: u64,
     pub tokens: TokenTotals,
     /// Under a day, week or month: the same split by model.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -47,7 +55,9 @@ impl Row {
     /// Whether a sum in the row reached the largest number and stopped
     /// there.
     pub fn capped(&self) -> bool {
-        crate::usage::capped(self.cost, &self.tokens) || self.total_tokens() == u64::MAX
+        crate::usage::capped(self.cost, &self.tokens)
+            || self.list_cost == Some(f64::MAX)
+            || self.total_tokens() == u64::MAX
     }
 }
 
