@@ -27,6 +27,7 @@ pub(crate) mod select;
 pub(crate) mod settings;
 pub(crate) mod sink;
 pub(crate) mod store;
+pub(crate) mod tokens;
 pub(crate) mod usage;
 pub(crate) mod when;
 pub(crate) mod xdg;

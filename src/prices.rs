@@ -24,7 +24,7 @@
 //! zero the user's override file gives is taken as it is.
 
 use crate::error::Error;
-use crate::usage::TokenTotals;
+use crate::tokens::TokenTotals;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};

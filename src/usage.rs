@@ -5,55 +5,10 @@
 
 use crate::prices::{self, Price};
 use crate::store::MessageMeta;
+pub use crate::tokens::TokenTotals;
 use serde::Serialize;
 
 const DAY_MS: i64 = 86_400_000;
-
-/// Token counts, summed over assistant messages.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TokenTotals {
-    pub input: u64,
-    pub output: u64,
-    pub reasoning: u64,
-    pub cache_read: u64,
-    pub cache_write: u64,
-}
-
-impl TokenTotals {
-    /// Add `o`; a sum past the largest count stops there (see [`capped`]).
-    pub fn add(&mut self, o: &TokenTotals) {
-        self.input = self.input.saturating_add(o.input);
-        self.output = self.output.saturating_add(o.output);
-        self.reasoning = self.reasoning.saturating_add(o.reasoning);
-        self.cache_read = self.cache_read.saturating_add(o.cache_read);
-        self.cache_write = self.cache_write.saturating_add(o.cache_write);
-    }
-
-    /// All tokens, of every kind.
-    pub fn total(&self) -> u64 {
-        [
-            self.output,
-            self.reasoning,
-            self.cache_read,
-            self.cache_write,
-        ]
-        .into_iter()
-        .fold(self.input, u64::saturating_add)
-    }
-
-    /// Whether a count reached the largest one and stopped there.
-    pub fn capped(&self) -> bool {
-        [
-            self.input,
-            self.output,
-            self.reasoning,
-            self.cache_read,
-            self.cache_write,
-        ]
-        .contains(&u64::MAX)
-    }
-}
 
 /// `a + b` USD, kept within the finite numbers: a sum past the largest
 /// stops there (see [`capped`]), so that no sum becomes infinite (which
