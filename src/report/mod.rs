@@ -4,15 +4,17 @@
 //! [`html`]: rows -> output), so rows from elsewhere (a Convex deployment's
 //! aggregates) render the same way.
 
+pub mod by;
 pub mod collect;
 pub mod csv;
 pub mod group;
 pub mod html;
 pub mod table;
 
-use crate::cli::By;
 use crate::document::{TodoStats, TokenTotals};
 use serde::{Deserialize, Serialize};
+
+pub use by::By;
 
 /// One row of a report (also what a Convex deployment's `sessions:report`
 /// answers).
@@ -89,20 +91,6 @@ pub struct Dashboard {
     pub sessions: Vec<SessionSummary>,
     /// The rows asked for with `--by`.
     pub report: Report,
-}
-
-/// What a `--by` row is called in headers.
-pub fn by_name(by: By) -> &'static str {
-    match by {
-        By::Day => "Day",
-        By::Week => "Week",
-        By::Month => "Month",
-        By::Project => "Project",
-        By::Model => "Model",
-        By::Agent => "Agent",
-        By::Session => "Session",
-        By::Device => "Device",
-    }
 }
 
 /// `$12.34`; below a cent `$0.0042`; from a quadrillion on `$1.798e308`
