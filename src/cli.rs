@@ -1,5 +1,6 @@
 //! The command line (pinned: scripts and cron lines depend on it).
 
+use crate::report::By;
 use crate::when;
 use clap::error::ErrorKind;
 use clap::{ArgGroup, Args, CommandFactory, Parser, Subcommand};
@@ -377,21 +378,6 @@ pub struct ReportArgs {
     /// config file); days in UTC
     #[arg(long)]
     pub convex: bool,
-}
-
-/// What one row of a report is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum By {
-    Day,
-    Week,
-    Month,
-    Project,
-    Model,
-    Agent,
-    Session,
-    Device,
-    // Tool calls per tool, from the sessions' parts.
-    Tool,
 }
 
 #[derive(Debug, Args)]

@@ -3,11 +3,12 @@
 //! values. Nothing after this module sees clap's arguments.
 
 use crate::cli::{
-    By, Cli, Command, ContentArgs, ExportArgs, Filter, ListArgs, PricesArgs, ReportArgs, StoreArgs,
+    Cli, Command, ContentArgs, ExportArgs, Filter, ListArgs, PricesArgs, ReportArgs, StoreArgs,
 };
 use crate::config::Loaded;
 use crate::document::Content;
 use crate::error::Error;
+use crate::report::By;
 use crate::select::Selection;
 use crate::sink::Target;
 use crate::sink::convex::{BATCH_MAX_DOCS, Deployment};
@@ -251,15 +252,11 @@ fn report(
                     .into(),
             ));
         };
-        let by = match a.by {
-            By::Agent => Some("agent"),
-            By::Session => Some("session"),
-            _ => None,
-        };
-        if let Some(by) = by {
+        if !a.by.on_team_report() {
             return Err(Error::Usage(format!(
-                "report --convex --by {by}: the deployment keeps totals by day, week, month, \
-                 device, project and model only"
+                "report --convex --by {}: the deployment keeps totals by day, week, month, \
+                 device, project and model only",
+                a.by.wire()
             )));
         }
         if a.project.is_some() {

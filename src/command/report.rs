@@ -1,7 +1,6 @@
 //! `report`: usage summed per day, week, month, project, model, agent,
 //! session or device, straight from the store.
 
-use crate::cli::By;
 use crate::context::{self, Context};
 use crate::device;
 use crate::document::TodoStats;
@@ -10,7 +9,7 @@ use crate::output::Output;
 use crate::page_file::{self, Protected};
 use crate::report::collect::{self, Window};
 use crate::report::group::{self, Device};
-use crate::report::{Dashboard, Report as ReportRows, Row, by_name, csv, html, table, tools};
+use crate::report::{By, Dashboard, Report as ReportRows, Row, csv, html, table, tools};
 use crate::settings::{Format, Report, Settings};
 use crate::sink::convex::{Convex, Deployment};
 use crate::store::{SessionInfo, StorePaths};
@@ -92,7 +91,7 @@ fn team(
     let convex = Convex::new(deployment)?;
     let ask = |by: By, models: bool| -> Result<Vec<Row>, Error> {
         let query = ReportQuery {
-            by: by_name(by).to_lowercase(),
+            by: by.wire(),
             from: args.since_ms,
             to: args.until_ms,
             models,
@@ -105,21 +104,19 @@ fn team(
             ))
         })
     };
-    let time = matches!(args.by, By::Day | By::Week | By::Month);
     // Table and JSON rows of a period show its models; CSV and the page's table do not.
     let rows = ask(
         args.by,
-        time && matches!(args.format, Format::Table | Format::Json),
+        args.by.is_period() && matches!(args.format, Format::Table | Format::Json),
     )?;
     let days = match &args.format {
         Format::Html(_) if args.by == By::Day => Some(rows.clone()),
         Format::Html(_) => Some(ask(By::Day, true)?),
         _ => None,
     };
-    // Each day's usage is in exactly one row of every grouping but model, so
-    // those rows sum to the sessions total; model and agent rows count a session once
-    // per model or agent, so there the total comes from the days (or months).
-    let sessions = if !matches!(args.by, By::Model | By::Agent) {
+    // Where the rows count a session once per model or agent, the total
+    // comes from the days (or months).
+    let sessions = if args.by.sessions_add_up() {
         sessions_in(&rows)
     } else if let Some(days) = &days {
         sessions_in(days)
@@ -133,9 +130,10 @@ fn team(
     let report = team_report(args.by, rows, sessions, title);
     warn_capped(&report, out);
     if let (Format::Html(file), Some(days)) = (&args.format, days) {
-        let projects = match args.by {
-            By::Project => report.rows.clone(),
-            _ => ask(By::Project, false)?,
+        let projects = if args.by == By::Project {
+            report.rows.clone()
+        } else {
+            ask(By::Project, false)?
         };
         let page = Dashboard {
             title: report.title.clone(),
@@ -154,7 +152,7 @@ fn team(
 /// The arguments of `sessions:report`.
 #[derive(Serialize)]
 struct ReportQuery {
-    by: String,
+    by: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     from: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -297,6 +295,6 @@ fn title(args: &Report, tz: &TimeZone) -> String {
     };
     format!(
         "Usage by {}, {range}, {zone}",
-        by_name(args.by).to_lowercase()
+        args.by.name().to_lowercase()
     )
 }

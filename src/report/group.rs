@@ -1,8 +1,7 @@
 //! Facts -> rows: the cells of every session summed by what a row is.
 
 use super::collect::{Cell, Facts};
-use super::{Dashboard, ProjectTodos, Report, Row, SessionSummary};
-use crate::cli::By;
+use super::{By, Dashboard, ProjectTodos, Report, Row, SessionSummary};
 use crate::document::TodoStats;
 use crate::select::Catalog;
 use crate::store::SessionInfo;
@@ -71,14 +70,14 @@ pub fn report(
     device: &Device,
     title: String,
 ) -> Report {
-    let time = matches!(by, By::Day | By::Week | By::Month);
+    let time = by.is_period();
     let mut rows: HashMap<String, Acc> = HashMap::new();
     let mut total = Acc::new("Total".into(), None);
     for (n, s) in facts.sessions.iter().enumerate() {
         let info = sessions[s.index];
         for c in &s.cells {
             // By model, only assistant messages count (each under its own).
-            if by == By::Model && !c.assistant {
+            if by.replies_only() && !c.assistant {
                 continue;
             }
             total.add(n, &c.amount);

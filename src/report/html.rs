@@ -2,7 +2,7 @@
 //! plotters (no script, no network), and tables.
 
 use super::tools::{ToolRow, duration, percent};
-use super::{Dashboard, Row, by_name, count, money};
+use super::{Dashboard, Row, count, money};
 use crate::usage::add_usd;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -438,8 +438,8 @@ pub fn render(d: &Dashboard) -> Result<String, ChartError> {
         "<h2>By {}</h2>\n<table>\n<tr><th>{}</th><th class=\"n\">Sessions</th><th class=\"n\">Messages</th>\
          <th class=\"n\">Input</th><th class=\"n\">Output</th><th class=\"n\">Reasoning</th>\
          <th class=\"n\">Cache read</th><th class=\"n\">Cache write</th><th class=\"n\">Cost</th></tr>",
-        by_name(r.by).to_lowercase(),
-        by_name(r.by)
+        r.by.name().to_lowercase(),
+        r.by.name()
     );
     for (row, class) in r
         .rows

@@ -4,6 +4,7 @@
 //! [`html`]: rows -> output), so rows from elsewhere (a Convex deployment's
 //! aggregates) render the same way.
 
+pub mod by;
 pub mod collect;
 pub mod csv;
 pub mod group;
@@ -11,9 +12,10 @@ pub mod html;
 pub mod table;
 pub mod tools;
 
-use crate::cli::By;
 use crate::document::{TodoStats, TokenTotals};
 use serde::{Deserialize, Serialize};
+
+pub use by::By;
 
 /// One row of a report (also what a Convex deployment's `sessions:report`
 /// answers).
@@ -103,21 +105,6 @@ pub struct Dashboard {
     /// With `--by tool`: the tool rows, shown in place of the report's
     /// table (whose rows are then by day).
     pub tools: Option<Vec<tools::ToolRow>>,
-}
-
-/// What a `--by` row is called in headers.
-pub fn by_name(by: By) -> &'static str {
-    match by {
-        By::Day => "Day",
-        By::Week => "Week",
-        By::Month => "Month",
-        By::Project => "Project",
-        By::Model => "Model",
-        By::Agent => "Agent",
-        By::Session => "Session",
-        By::Device => "Device",
-        By::Tool => "Tool",
-    }
 }
 
 /// `$12.34`; below a cent `$0.0042`; from a quadrillion on `$1.798e308`

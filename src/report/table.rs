@@ -2,8 +2,7 @@
 //! as `1.2M`, the model breakdown under each period, a totals row; fits an
 //! 80-column terminal.
 
-use super::{Report, Row, by_name, count, money};
-use crate::cli::By;
+use super::{Report, Row, count, money};
 use crate::output::cell;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
 
@@ -15,15 +14,10 @@ pub fn render(report: &Report) -> String {
     t.load_preset(presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
         .set_width(WIDTH);
-    let msgs = if report.by == By::Model {
-        "Replies"
-    } else {
-        "Msgs"
-    };
     t.set_header(vec![
-        by_name(report.by),
+        report.by.name(),
         "Sess",
-        msgs,
+        report.by.messages_header(),
         "Input",
         "Output",
         "Cache",
