@@ -3,14 +3,15 @@
 //! values. Nothing after this module sees clap's arguments.
 
 use crate::cli::{
-    By, Cli, Command, ContentArgs, ExportArgs, Filter, ListArgs, PricesArgs, ReportArgs, StoreArgs,
+    By, Cli, Command, ContentArgs, ExportArgs, Lifecycle, ListArgs, PricesArgs, ReportArgs, Select,
+    StoreArgs,
 };
 use crate::config::Loaded;
 use crate::document::Content;
 use crate::error::Error;
 use crate::select::Selection;
 use crate::sink::Target;
-use crate::sink::convex::{BATCH_MAX_DOCS, Deployment};
+use crate::sink::convex::Deployment;
 use crate::store::StorePaths;
 use crate::{when, xdg};
 use jiff::{SignedDuration, Timestamp};
@@ -128,8 +129,10 @@ impl Settings {
     pub fn resolve(cli: &Cli, now: Timestamp) -> Result<Settings, Error> {
         let mut warnings = Vec::new();
         let command = match &cli.command {
-            Command::Export(a) => Task::Export(export(a, now, &mut warnings)?),
-            Command::DryRun(a) => Task::DryRun(export(a, now, &mut warnings)?),
+            Command::Export(a) => {
+                Task::Export(export(&a.export, a.net.timeout, now, &mut warnings)?)
+            }
+            Command::DryRun(a) => Task::DryRun(export(a, None, now, &mut warnings)?),
             Command::List(a) => Task::List(list(a, now, &mut warnings)?),
             Command::Report(a) => Task::Report(report(a, now, &mut warnings)?),
             Command::Prices(a) => Task::Prices(prices(a, &cli.store, &mut warnings)?),
@@ -166,7 +169,13 @@ fn timeout(flag: Option<SignedDuration>, file: &Loaded) -> Result<Duration, Erro
     }
 }
 
-fn export(a: &ExportArgs, now: Timestamp, warnings: &mut Vec<String>) -> Result<Export, Error> {
+/// `export` and `dry-run`; `timeout` is `export`'s (`dry-run` sends nothing).
+fn export(
+    a: &ExportArgs,
+    timeout_flag: Option<SignedDuration>,
+    now: Timestamp,
+    warnings: &mut Vec<String>,
+) -> Result<Export, Error> {
     let file = load_config(warnings)?;
     let pick = if a.all_complete {
         Pick::AllComplete
@@ -175,14 +184,15 @@ fn export(a: &ExportArgs, now: Timestamp, warnings: &mut Vec<String>) -> Result<
     } else {
         Pick::Ids(a.ids.clone())
     };
-    let timeout = timeout(a.sink.timeout, &file)?;
+    let timeout = timeout(timeout_flag, &file)?;
+    let target = target(&file, a.sink.convex_url.as_deref(), timeout)?;
     Ok(Export {
         pick,
         force: a.force,
-        selection: selection(&file, a.select.view(), now)?,
+        selection: selection(&file, &a.select, &a.lifecycle, now)?,
         content: content(&a.content, &file),
-        target: target(&file, a.sink.convex_url.as_deref(), timeout)?,
-        batch_size: batch_size(&file)?,
+        batch_size: batch_size(&file, &target)?,
+        target,
     })
 }
 
@@ -203,8 +213,8 @@ fn list(a: &ListArgs, now: Timestamp, warnings: &mut Vec<String>) -> Result<List
     Ok(List {
         format,
         limit,
-        selection: selection(&file, a.select.view(), now)?,
-        target: target(&file, a.convex_url.as_deref(), Duration::from_secs(30))?,
+        selection: selection(&file, &a.select, &a.lifecycle, now)?,
+        target: target(&file, a.sink.convex_url.as_deref(), Duration::from_secs(30))?,
     })
 }
 
@@ -222,10 +232,13 @@ fn report(a: &ReportArgs, now: Timestamp, warnings: &mut Vec<String>) -> Result<
     };
     let convex = if a.convex {
         let file = load_config(warnings)?;
-        let Target::Convex(deployment) = target(&file, None, timeout(None, &file)?)? else {
+        let timeout = timeout(a.net.timeout, &file)?;
+        let Target::Convex(deployment) = target(&file, a.sink.convex_url.as_deref(), timeout)?
+        else {
             return Err(Error::Usage(
-                "report --convex needs a deployment: set SESSION_EXPORT_CONVEX_URL \
-                 (or convex_url in the config file) and SESSION_EXPORT_TOKEN"
+                "report --convex needs a deployment: give --convex-url or set \
+                 SESSION_EXPORT_CONVEX_URL (or convex_url in the config file), and \
+                 SESSION_EXPORT_TOKEN"
                     .into(),
             ));
         };
@@ -240,7 +253,7 @@ fn report(a: &ReportArgs, now: Timestamp, warnings: &mut Vec<String>) -> Result<
                  device, project and model only"
             )));
         }
-        if a.project.is_some() {
+        if a.select.project.is_some() {
             return Err(Error::Usage(
                 "report --convex has no --project filter: the deployment keeps totals per \
                  project, see --by project"
@@ -253,9 +266,9 @@ fn report(a: &ReportArgs, now: Timestamp, warnings: &mut Vec<String>) -> Result<
     };
     Ok(Report {
         by: a.by,
-        since_ms: time("--since", &a.since)?,
+        since_ms: time("--since", &a.select.since)?,
         until_ms: time("--until", &a.until)?,
-        selection: Selection::new(None, a.project.clone(), true, None),
+        selection: Selection::new(None, a.select.project.clone(), true, None),
         // The deployment's days are UTC days.
         utc: a.utc || convex.is_some(),
         format,
@@ -284,9 +297,18 @@ pub fn price_file(flag: Option<&std::path::Path>, file: &Loaded) -> Option<PathB
     })
 }
 
-fn selection(file: &Loaded, f: Filter<'_>, now: Timestamp) -> Result<Selection, Error> {
-    let since_ms = f.since.map(|s| when::parse_since(s, now)).transpose()?;
-    let abandoned_after = match (f.abandoned_after, &file.keys.abandoned_after) {
+fn selection(
+    file: &Loaded,
+    f: &Select,
+    life: &Lifecycle,
+    now: Timestamp,
+) -> Result<Selection, Error> {
+    let since_ms = f
+        .since
+        .as_deref()
+        .map(|s| when::parse_since(s, now))
+        .transpose()?;
+    let abandoned_after = match (life.abandoned_after, &file.keys.abandoned_after) {
         (Some(d), _) => Some(d),
         (None, Some(t)) => {
             Some(when::parse_duration(t).map_err(|e| file.bad("abandoned_after", e))?)
@@ -294,10 +316,10 @@ fn selection(file: &Loaded, f: Filter<'_>, now: Timestamp) -> Result<Selection, 
         (None, None) => None,
     };
     let include_subagents =
-        f.include_subagents || file.keys.skip_subagent_sessions.is_some_and(|skip| !skip);
+        life.include_subagents || file.keys.skip_subagent_sessions.is_some_and(|skip| !skip);
     Ok(Selection::new(
         since_ms,
-        f.project.map(str::to_string),
+        f.project.clone(),
         include_subagents,
         abandoned_after.map(|d| now.as_millisecond() - d.as_millis() as i64),
     ))
@@ -352,13 +374,16 @@ fn target(file: &Loaded, flag_url: Option<&str>, timeout: Duration) -> Result<Ta
     })
 }
 
-fn batch_size(file: &Loaded) -> Result<usize, Error> {
+/// Documents per sink call: the file's `batch_size`, within what the sink
+/// takes in one call (and all of that by default).
+fn batch_size(file: &Loaded, target: &Target) -> Result<usize, Error> {
+    let max = target.limits().docs;
     match file.keys.batch_size {
-        None => Ok(BATCH_MAX_DOCS),
-        Some(n @ 1..=BATCH_MAX_DOCS) => Ok(n),
+        None => Ok(max),
+        Some(n) if (1..=max).contains(&n) => Ok(n),
         Some(n) => Err(file.bad(
             "batch_size",
-            format!("{n} is out of range: it must be 1 to {BATCH_MAX_DOCS}"),
+            format!("{n} is out of range: it must be 1 to {max}"),
         )),
     }
 }
