@@ -117,6 +117,12 @@ pub enum Error {
     Prices { path: PathBuf, msg: String },
     #[error("cannot write output: {0}")]
     Output(std::io::Error),
+    /// A time in the store that no calendar holds.
+    #[error("a message time {ms} is out of range: {source}")]
+    BadTime { ms: i64, source: jiff::Error },
+    /// A chart of the page (`report --html`) could not be drawn.
+    #[error("{0}")]
+    Chart(String),
 }
 
 impl Error {
@@ -132,6 +138,7 @@ impl Error {
             Error::Remote(_) => ExitCode::Failure,
             Error::Output(_)
             | Error::Page { .. }
+            | Error::Chart(_)
             | Error::Busy(_)
             | Error::State { .. }
             | Error::ConfigUnreadable { .. } => ExitCode::Failure,
@@ -144,7 +151,8 @@ impl Error {
             | Error::Io { .. }
             | Error::Json { .. }
             | Error::Unstable(_)
-            | Error::Unreadable(_) => ExitCode::Store,
+            | Error::Unreadable(_)
+            | Error::BadTime { .. } => ExitCode::Store,
         }
     }
 }
