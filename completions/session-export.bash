@@ -123,7 +123,7 @@ _session__export() {
             return 0
             ;;
         session__subcmd__export__subcmd__dry__subcmd__run)
-            opts="-q -h --all-complete --if-complete --force --since --project --include-subagents --abandoned-after --include-messages --no-include-messages --include-todos --no-include-todos --include-tools --no-include-tools --hash-paths --no-hash-paths --convex-url --timeout --data-dir --db --quiet --prices --help"
+            opts="-q -h --all-complete --if-complete --force --since --project --include-subagents --abandoned-after --include-messages --no-include-messages --include-todos --no-include-todos --include-tools --no-include-tools --hash-paths --no-hash-paths --convex-url --data-dir --db --quiet --prices --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -142,10 +142,6 @@ _session__export() {
                     return 0
                     ;;
                 --convex-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -341,7 +337,7 @@ _session__export() {
             return 0
             ;;
         session__subcmd__export__subcmd__list)
-            opts="-n -q -h --limit --json --ids --convex-url --since --project --include-subagents --abandoned-after --data-dir --db --quiet --prices --help"
+            opts="-n -q -h --limit --json --ids --since --project --include-subagents --abandoned-after --convex-url --data-dir --db --quiet --prices --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -355,10 +351,6 @@ _session__export() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --convex-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --since)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -368,6 +360,10 @@ _session__export() {
                     return 0
                     ;;
                 --abandoned-after)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --convex-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -443,7 +439,7 @@ _session__export() {
             return 0
             ;;
         session__subcmd__export__subcmd__report)
-            opts="-q -h --by --since --until --project --utc --json --csv --html --convex --data-dir --db --quiet --prices --help"
+            opts="-q -h --by --project --until --utc --json --csv --html --convex --convex-url --timeout --since --data-dir --db --quiet --prices --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -453,7 +449,7 @@ _session__export() {
                     COMPREPLY=($(compgen -W "day week month project model agent session device tool" -- "${cur}"))
                     return 0
                     ;;
-                --since)
+                --project)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -461,11 +457,19 @@ _session__export() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --project)
+                --html)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --html)
+                --convex-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -49,7 +49,7 @@ complete -c session-export -n "__fish_session_export_using_subcommand export" -l
 complete -c session-export -n "__fish_session_export_using_subcommand export" -l all-complete -d 'Every top-level session whose todos are all completed or cancelled (or that has none) and that changed since it was last exported'
 complete -c session-export -n "__fish_session_export_using_subcommand export" -l if-complete -d 'Only those of the given sessions that --all-complete would pick (for the opencode plugin)'
 complete -c session-export -n "__fish_session_export_using_subcommand export" -l force -d 'Send even sessions the ledger says are already exported and unchanged'
-complete -c session-export -n "__fish_session_export_using_subcommand export" -l include-subagents -d 'Also pick subagent (child) sessions on their own'
+complete -c session-export -n "__fish_session_export_using_subcommand export" -l include-subagents -d 'Also take subagent (child) sessions on their own, with the state they would have alone'
 complete -c session-export -n "__fish_session_export_using_subcommand export" -l include-messages -d 'Include the full transcript with parts as `messagesJson`, and the title (well-known secret formats are masked)'
 complete -c session-export -n "__fish_session_export_using_subcommand export" -l no-include-messages -d 'Leave the transcript out [default]'
 complete -c session-export -n "__fish_session_export_using_subcommand export" -l include-todos -d 'Include the todo list as `todosJson` [default]'
@@ -64,14 +64,13 @@ complete -c session-export -n "__fish_session_export_using_subcommand dry-run" -
 complete -c session-export -n "__fish_session_export_using_subcommand dry-run" -l project -d 'Only sessions of this project: an opencode project id, or a directory (sessions run in it or below it)' -r
 complete -c session-export -n "__fish_session_export_using_subcommand dry-run" -l abandoned-after -d 'Treat a session with open todos as ended once it has not changed for this long (crash, closed terminal), e.g. 12h or 7d [default: never]' -r
 complete -c session-export -n "__fish_session_export_using_subcommand dry-run" -l convex-url -d 'Convex deployment URL (https://<name>.convex.cloud) [env: SESSION_EXPORT_CONVEX_URL]' -r
-complete -c session-export -n "__fish_session_export_using_subcommand dry-run" -l timeout -d 'Give up on an HTTP request after this long, e.g. 30s [default: 30s]' -r
 complete -c session-export -n "__fish_session_export_using_subcommand dry-run" -l data-dir -d 'opencode\'s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]' -r -F
 complete -c session-export -n "__fish_session_export_using_subcommand dry-run" -l db -d 'opencode\'s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]' -r -F
 complete -c session-export -n "__fish_session_export_using_subcommand dry-run" -l prices -d 'List prices that beat the shipped table: a TOML or JSON file of `provider/model` -> input, output, cache_read, cache_write (USD per million tokens) [default: `prices` in the config file]' -r -F
 complete -c session-export -n "__fish_session_export_using_subcommand dry-run" -l all-complete -d 'Every top-level session whose todos are all completed or cancelled (or that has none) and that changed since it was last exported'
 complete -c session-export -n "__fish_session_export_using_subcommand dry-run" -l if-complete -d 'Only those of the given sessions that --all-complete would pick (for the opencode plugin)'
 complete -c session-export -n "__fish_session_export_using_subcommand dry-run" -l force -d 'Send even sessions the ledger says are already exported and unchanged'
-complete -c session-export -n "__fish_session_export_using_subcommand dry-run" -l include-subagents -d 'Also pick subagent (child) sessions on their own'
+complete -c session-export -n "__fish_session_export_using_subcommand dry-run" -l include-subagents -d 'Also take subagent (child) sessions on their own, with the state they would have alone'
 complete -c session-export -n "__fish_session_export_using_subcommand dry-run" -l include-messages -d 'Include the full transcript with parts as `messagesJson`, and the title (well-known secret formats are masked)'
 complete -c session-export -n "__fish_session_export_using_subcommand dry-run" -l no-include-messages -d 'Leave the transcript out [default]'
 complete -c session-export -n "__fish_session_export_using_subcommand dry-run" -l include-todos -d 'Include the todo list as `todosJson` [default]'
@@ -83,16 +82,16 @@ complete -c session-export -n "__fish_session_export_using_subcommand dry-run" -
 complete -c session-export -n "__fish_session_export_using_subcommand dry-run" -s q -l quiet -d 'Print no summary; only warnings and errors'
 complete -c session-export -n "__fish_session_export_using_subcommand dry-run" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c session-export -n "__fish_session_export_using_subcommand list" -s n -l limit -d 'Show at most N sessions, the most recently updated; 0 shows all [default: 20 for the table, all with --json or --ids]' -r
-complete -c session-export -n "__fish_session_export_using_subcommand list" -l convex-url -d 'The export state for this Convex deployment [env: SESSION_EXPORT_CONVEX_URL]' -r
 complete -c session-export -n "__fish_session_export_using_subcommand list" -l since -d 'Only sessions updated since WHEN: a duration back from now (36h, 7d, 2w), a date (2026-11-01, local time) or a timestamp (2026-11-01T12:00:00Z)' -r
 complete -c session-export -n "__fish_session_export_using_subcommand list" -l project -d 'Only sessions of this project: an opencode project id, or a directory (sessions run in it or below it)' -r
-complete -c session-export -n "__fish_session_export_using_subcommand list" -l abandoned-after -d 'Treat a session with open todos as ended once it has not changed for this long, e.g. 12h or 7d [default: never]' -r
+complete -c session-export -n "__fish_session_export_using_subcommand list" -l abandoned-after -d 'Treat a session with open todos as ended once it has not changed for this long (crash, closed terminal), e.g. 12h or 7d [default: never]' -r
+complete -c session-export -n "__fish_session_export_using_subcommand list" -l convex-url -d 'Convex deployment URL (https://<name>.convex.cloud) [env: SESSION_EXPORT_CONVEX_URL]' -r
 complete -c session-export -n "__fish_session_export_using_subcommand list" -l data-dir -d 'opencode\'s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]' -r -F
 complete -c session-export -n "__fish_session_export_using_subcommand list" -l db -d 'opencode\'s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]' -r -F
 complete -c session-export -n "__fish_session_export_using_subcommand list" -l prices -d 'List prices that beat the shipped table: a TOML or JSON file of `provider/model` -> input, output, cache_read, cache_write (USD per million tokens) [default: `prices` in the config file]' -r -F
 complete -c session-export -n "__fish_session_export_using_subcommand list" -l json -d 'JSON Lines: one object per session'
 complete -c session-export -n "__fish_session_export_using_subcommand list" -l ids -d 'Only the session ids, one per line, newest first (`list --ids -n 1`: the latest)'
-complete -c session-export -n "__fish_session_export_using_subcommand list" -l include-subagents -d 'Show subagent (child) sessions with the state they would have on their own'
+complete -c session-export -n "__fish_session_export_using_subcommand list" -l include-subagents -d 'Also take subagent (child) sessions on their own, with the state they would have alone'
 complete -c session-export -n "__fish_session_export_using_subcommand list" -s q -l quiet -d 'Print no summary; only warnings and errors'
 complete -c session-export -n "__fish_session_export_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c session-export -n "__fish_session_export_using_subcommand report" -l by -d 'What one row is' -r -f -a "day\t''
@@ -103,18 +102,20 @@ model\t''
 agent\t''
 session\t''
 device\t''
-tool\t''"
-complete -c session-export -n "__fish_session_export_using_subcommand report" -l since -d 'Only messages created at or after WHEN: a duration back from now (36h, 7d, 2w), a date (2026-11-01, local time) or a timestamp (2026-11-01T12:00:00Z)' -r
-complete -c session-export -n "__fish_session_export_using_subcommand report" -l until -d 'Only messages created before WHEN (same forms as --since)' -r
+tool\t'Tool calls per tool, from the sessions\' parts'"
 complete -c session-export -n "__fish_session_export_using_subcommand report" -l project -d 'Only sessions of this project: an opencode project id, or a directory (sessions run in it or below it)' -r
+complete -c session-export -n "__fish_session_export_using_subcommand report" -l until -d 'Only messages created before WHEN (same forms as --since)' -r
 complete -c session-export -n "__fish_session_export_using_subcommand report" -l html -d 'Write one self-contained HTML page with charts to FILE' -r -F
+complete -c session-export -n "__fish_session_export_using_subcommand report" -l convex-url -d 'Convex deployment URL (https://<name>.convex.cloud) [env: SESSION_EXPORT_CONVEX_URL]' -r
+complete -c session-export -n "__fish_session_export_using_subcommand report" -l timeout -d 'Give up on an HTTP request after this long, e.g. 30s [default: 30s]' -r
+complete -c session-export -n "__fish_session_export_using_subcommand report" -l since -d 'Only messages created at or after WHEN: a duration back from now (36h, 7d, 2w), a date (2026-11-01, local time) or a timestamp (2026-11-01T12:00:00Z)' -r
 complete -c session-export -n "__fish_session_export_using_subcommand report" -l data-dir -d 'opencode\'s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]' -r -F
 complete -c session-export -n "__fish_session_export_using_subcommand report" -l db -d 'opencode\'s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]' -r -F
 complete -c session-export -n "__fish_session_export_using_subcommand report" -l prices -d 'List prices that beat the shipped table: a TOML or JSON file of `provider/model` -> input, output, cache_read, cache_write (USD per million tokens) [default: `prices` in the config file]' -r -F
 complete -c session-export -n "__fish_session_export_using_subcommand report" -l utc -d 'Days, weeks and months in UTC instead of local time'
 complete -c session-export -n "__fish_session_export_using_subcommand report" -l json -d 'JSON Lines: one object per row'
 complete -c session-export -n "__fish_session_export_using_subcommand report" -l csv -d 'CSV with a header line'
-complete -c session-export -n "__fish_session_export_using_subcommand report" -l convex -d 'The team report: every exporter\'s sessions, from the Convex deployment\'s aggregates ($SESSION_EXPORT_CONVEX_URL and $SESSION_EXPORT_TOKEN, or the config file); days in UTC'
+complete -c session-export -n "__fish_session_export_using_subcommand report" -l convex -d 'The team report: every exporter\'s sessions, from the Convex deployment\'s aggregates (--convex-url or $SESSION_EXPORT_CONVEX_URL, and $SESSION_EXPORT_TOKEN, or the config file); days in UTC'
 complete -c session-export -n "__fish_session_export_using_subcommand report" -s q -l quiet -d 'Print no summary; only warnings and errors'
 complete -c session-export -n "__fish_session_export_using_subcommand report" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c session-export -n "__fish_session_export_using_subcommand prices" -l data-dir -d 'opencode\'s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]' -r -F

@@ -62,9 +62,10 @@ impl Cli {
     /// sessions `--all-complete` or `--if-complete` pick.
     pub fn check(&self) -> Result<(), clap::Error> {
         let (name, since, export) = match &self.command {
-            Command::Export(a) => ("export", &a.select.since, Some(a)),
+            Command::Export(a) => ("export", &a.export.select.since, Some(&a.export)),
             Command::DryRun(a) => ("dry-run", &a.select.since, Some(a)),
             Command::List(a) => ("list", &a.select.since, None),
+            Command::Report(a) => ("report", &a.select.since, None),
             _ => return Ok(()),
         };
         let (kind, msg) = if let Some(v) = since.as_deref().filter(|v| v.starts_with("--")) {
@@ -103,12 +104,12 @@ fn export_mistake(a: &ExportArgs) -> Option<(ErrorKind, String)> {
     if a.all_complete || a.if_complete {
         return None;
     }
-    let f = &a.select;
+    let (f, life) = (&a.select, &a.lifecycle);
     [
         (f.since.is_some(), "--since"),
         (f.project.is_some(), "--project"),
-        (f.include_subagents, "--include-subagents"),
-        (f.abandoned_after.is_some(), "--abandoned-after"),
+        (life.include_subagents, "--include-subagents"),
+        (life.abandoned_after.is_some(), "--abandoned-after"),
     ]
     .into_iter()
     .find_map(|(given, flag)| given.then_some(flag))
@@ -185,7 +186,7 @@ Examples:
 
 ", exit_status!())
     )]
-    Export(ExportArgs),
+    Export(SendArgs),
 
     /// Print the documents `export` would send; send nothing, change no state
     ///
@@ -293,13 +294,26 @@ pub struct ExportArgs {
     pub force: bool,
 
     #[command(flatten)]
-    pub select: ExportFilter,
+    pub select: Select,
+
+    #[command(flatten)]
+    pub lifecycle: Lifecycle,
 
     #[command(flatten)]
     pub content: ContentArgs,
 
     #[command(flatten)]
     pub sink: SinkArgs,
+}
+
+/// `export`: what `dry-run` takes, and how long a request may take.
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    #[command(flatten)]
+    pub export: ExportArgs,
+
+    #[command(flatten)]
+    pub net: NetArgs,
 }
 
 #[derive(Debug, Args)]
@@ -328,34 +342,41 @@ pub struct ListArgs {
     #[arg(long)]
     pub ids: bool,
 
-    /// The export state for this Convex deployment [env: SESSION_EXPORT_CONVEX_URL]
-    #[arg(long, value_name = "URL")]
-    pub convex_url: Option<String>,
+    #[command(flatten)]
+    pub select: Select,
 
     #[command(flatten)]
-    pub select: ListFilter,
+    pub lifecycle: Lifecycle,
+
+    #[command(flatten)]
+    pub sink: SinkArgs,
 }
 
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("format").args(["json", "csv", "html"])))]
+// The deployment's URL and time limit only matter to the team report.
+#[command(group(
+    ArgGroup::new("team")
+        .args(["convex_url", "timeout"])
+        .multiple(true)
+        .requires("convex")
+))]
+// A report counts messages, not sessions.
+#[command(mut_arg("since", |a| a.help(
+    "Only messages created at or after WHEN: a duration back from now (36h, 7d, 2w), \
+     a date (2026-11-01, local time) or a timestamp (2026-11-01T12:00:00Z)"
+)))]
 pub struct ReportArgs {
     /// What one row is
     #[arg(long, value_enum, default_value_t = By::Day)]
     pub by: By,
 
-    /// Only messages created at or after WHEN: a duration back from now (36h, 7d, 2w),
-    /// a date (2026-11-01, local time) or a timestamp (2026-11-01T12:00:00Z)
-    #[arg(long, value_name = "WHEN")]
-    pub since: Option<String>,
+    #[command(flatten)]
+    pub select: Select,
 
     /// Only messages created before WHEN (same forms as --since)
     #[arg(long, value_name = "WHEN")]
     pub until: Option<String>,
-
-    /// Only sessions of this project: an opencode project id, or a directory
-    /// (sessions run in it or below it)
-    #[arg(long, value_name = "ID|DIR")]
-    pub project: Option<String>,
 
     /// Days, weeks and months in UTC instead of local time
     #[arg(long)]
@@ -374,26 +395,39 @@ pub struct ReportArgs {
     pub html: Option<PathBuf>,
 
     /// The team report: every exporter's sessions, from the Convex deployment's
-    /// aggregates ($SESSION_EXPORT_CONVEX_URL and $SESSION_EXPORT_TOKEN, or the
-    /// config file); days in UTC
+    /// aggregates (--convex-url or $SESSION_EXPORT_CONVEX_URL, and
+    /// $SESSION_EXPORT_TOKEN, or the config file); days in UTC
     #[arg(long)]
     pub convex: bool,
+
+    #[command(flatten)]
+    pub sink: SinkArgs,
+
+    #[command(flatten)]
+    pub net: NetArgs,
 }
 
+/// The sink: a Convex deployment when a URL is configured, else the local
+/// SQLite file.
 #[derive(Debug, Args)]
 pub struct SinkArgs {
     /// Convex deployment URL (https://<name>.convex.cloud) [env: SESSION_EXPORT_CONVEX_URL]
     #[arg(long, value_name = "URL")]
     pub convex_url: Option<String>,
+}
 
+/// For the commands that talk to a deployment.
+#[derive(Debug, Args)]
+pub struct NetArgs {
     /// Give up on an HTTP request after this long, e.g. 30s [default: 30s]
     #[arg(long, value_name = "DURATION", value_parser = when::duration_arg)]
     pub timeout: Option<SignedDuration>,
 }
 
-/// Which sessions `--all-complete` and `--if-complete` pick (only with them).
+/// Which sessions a command looks at (`export` and `dry-run`: among those
+/// `--all-complete` and `--if-complete` pick; `report`: which messages).
 #[derive(Debug, Args)]
-pub struct ExportFilter {
+pub struct Select {
     /// Only sessions updated since WHEN: a duration back from now (36h, 7d, 2w),
     /// a date (2026-11-01, local time) or a timestamp (2026-11-01T12:00:00Z)
     #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
@@ -403,67 +437,18 @@ pub struct ExportFilter {
     /// (sessions run in it or below it)
     #[arg(long, value_name = "ID|DIR")]
     pub project: Option<String>,
+}
 
-    /// Also pick subagent (child) sessions on their own
+/// When a session counts as ended, and whether subagent sessions count on
+/// their own (`export`, `dry-run`, `list`; a report counts every message).
+#[derive(Debug, Args)]
+pub struct Lifecycle {
+    /// Also take subagent (child) sessions on their own, with the state they would have alone
     #[arg(long)]
     pub include_subagents: bool,
 
     /// Treat a session with open todos as ended once it has not changed for
     /// this long (crash, closed terminal), e.g. 12h or 7d [default: never]
-    #[arg(long, value_name = "DURATION", value_parser = when::duration_arg, allow_hyphen_values = true)]
-    pub abandoned_after: Option<SignedDuration>,
-}
-
-/// The filter flags of `export`/`dry-run` or `list`, borrowed.
-#[derive(Debug, Clone, Copy)]
-pub struct Filter<'a> {
-    pub since: Option<&'a str>,
-    pub project: Option<&'a str>,
-    pub include_subagents: bool,
-    pub abandoned_after: Option<SignedDuration>,
-}
-
-impl ExportFilter {
-    pub fn view(&self) -> Filter<'_> {
-        Filter {
-            since: self.since.as_deref(),
-            project: self.project.as_deref(),
-            include_subagents: self.include_subagents,
-            abandoned_after: self.abandoned_after,
-        }
-    }
-}
-
-impl ListFilter {
-    pub fn view(&self) -> Filter<'_> {
-        Filter {
-            since: self.since.as_deref(),
-            project: self.project.as_deref(),
-            include_subagents: self.include_subagents,
-            abandoned_after: self.abandoned_after,
-        }
-    }
-}
-
-/// Which sessions `list` shows, and the state it gives them.
-#[derive(Debug, Args)]
-pub struct ListFilter {
-    /// Only sessions updated since WHEN: a duration back from now (36h, 7d, 2w),
-    /// a date (2026-11-01, local time) or a timestamp (2026-11-01T12:00:00Z)
-    #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
-    pub since: Option<String>,
-
-    /// Only sessions of this project: an opencode project id, or a directory
-    /// (sessions run in it or below it)
-    #[arg(long, value_name = "ID|DIR")]
-    pub project: Option<String>,
-
-    /// Show subagent (child) sessions with the state they would have on their own
-    #[arg(long)]
-    pub include_subagents: bool,
-
-    /// Treat a session with open todos as ended once it has not changed for
-    /// this long, e.g. 12h or 7d [default: never]
     #[arg(long, value_name = "DURATION", value_parser = when::duration_arg, allow_hyphen_values = true)]
     pub abandoned_after: Option<SignedDuration>,
 }

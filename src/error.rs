@@ -115,6 +115,12 @@ pub enum Error {
     Prices { path: PathBuf, msg: String },
     #[error("cannot write output: {0}")]
     Output(std::io::Error),
+    /// A time in the store that no calendar holds.
+    #[error("a message time {ms} is out of range: {source}")]
+    BadTime { ms: i64, source: jiff::Error },
+    /// A chart of the page (`report --html`) could not be drawn.
+    #[error("{0}")]
+    Chart(String),
 }
 
 impl Error {
@@ -130,6 +136,7 @@ impl Error {
             Error::Remote(_) => ExitCode::Failure,
             Error::Output(_)
             | Error::Page { .. }
+            | Error::Chart(_)
             | Error::Busy(_)
             | Error::State { .. }
             | Error::ConfigUnreadable { .. } => ExitCode::Failure,
@@ -141,7 +148,8 @@ impl Error {
             | Error::BadRow { .. }
             | Error::Io { .. }
             | Error::Json { .. }
-            | Error::Unstable(_) => ExitCode::Store,
+            | Error::Unstable(_)
+            | Error::BadTime { .. } => ExitCode::Store,
         }
     }
 }

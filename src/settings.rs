@@ -3,7 +3,8 @@
 //! values. Nothing after this module sees clap's arguments.
 
 use crate::cli::{
-    Cli, Command, ContentArgs, ExportArgs, Filter, ListArgs, PricesArgs, ReportArgs, StoreArgs,
+    Cli, Command, ContentArgs, ExportArgs, Lifecycle, ListArgs, PricesArgs, ReportArgs, Select,
+    StoreArgs,
 };
 use crate::config::Loaded;
 use crate::document::Content;
@@ -11,7 +12,7 @@ use crate::error::Error;
 use crate::report::By;
 use crate::select::Selection;
 use crate::sink::Target;
-use crate::sink::convex::{BATCH_MAX_DOCS, Deployment};
+use crate::sink::convex::Deployment;
 use crate::store::StorePaths;
 use crate::{when, xdg};
 use jiff::{SignedDuration, Timestamp};
@@ -133,8 +134,14 @@ impl Settings {
     pub fn resolve(cli: &Cli, now: Timestamp) -> Result<Settings, Error> {
         let mut warnings = Vec::new();
         let command = match &cli.command {
-            Command::Export(a) => Task::Export(export(a, &cli.store, now, &mut warnings)?),
-            Command::DryRun(a) => Task::DryRun(export(a, &cli.store, now, &mut warnings)?),
+            Command::Export(a) => Task::Export(export(
+                &a.export,
+                a.net.timeout,
+                &cli.store,
+                now,
+                &mut warnings,
+            )?),
+            Command::DryRun(a) => Task::DryRun(export(a, None, &cli.store, now, &mut warnings)?),
             Command::List(a) => Task::List(list(a, now, &mut warnings)?),
             Command::Report(a) => Task::Report(report(a, &cli.store, now, &mut warnings)?),
             Command::Prices(a) => Task::Prices(prices(a, &cli.store, &mut warnings)?),
@@ -171,8 +178,10 @@ fn timeout(flag: Option<SignedDuration>, file: &Loaded) -> Result<Duration, Erro
     }
 }
 
+/// `export` and `dry-run`; `timeout` is `export`'s (`dry-run` sends nothing).
 fn export(
     a: &ExportArgs,
+    timeout_flag: Option<SignedDuration>,
     store: &StoreArgs,
     now: Timestamp,
     warnings: &mut Vec<String>,
@@ -185,14 +194,15 @@ fn export(
     } else {
         Pick::Ids(a.ids.clone())
     };
-    let timeout = timeout(a.sink.timeout, &file)?;
+    let timeout = timeout(timeout_flag, &file)?;
+    let target = target(&file, a.sink.convex_url.as_deref(), timeout)?;
     Ok(Export {
         pick,
         force: a.force,
-        selection: selection(&file, a.select.view(), now)?,
+        selection: selection(&file, &a.select, &a.lifecycle, now)?,
         content: content(&a.content, &file),
-        target: target(&file, a.sink.convex_url.as_deref(), timeout)?,
-        batch_size: batch_size(&file)?,
+        batch_size: batch_size(&file, &target)?,
+        target,
         prices: price_file(store.prices.as_deref(), &file),
     })
 }
@@ -214,8 +224,8 @@ fn list(a: &ListArgs, now: Timestamp, warnings: &mut Vec<String>) -> Result<List
     Ok(List {
         format,
         limit,
-        selection: selection(&file, a.select.view(), now)?,
-        target: target(&file, a.convex_url.as_deref(), Duration::from_secs(30))?,
+        selection: selection(&file, &a.select, &a.lifecycle, now)?,
+        target: target(&file, a.sink.convex_url.as_deref(), Duration::from_secs(30))?,
     })
 }
 
@@ -245,10 +255,13 @@ fn report(
     }
     let file = load_config(warnings)?;
     let convex = if a.convex {
-        let Target::Convex(deployment) = target(&file, None, timeout(None, &file)?)? else {
+        let timeout = timeout(a.net.timeout, &file)?;
+        let Target::Convex(deployment) = target(&file, a.sink.convex_url.as_deref(), timeout)?
+        else {
             return Err(Error::Usage(
-                "report --convex needs a deployment: set SESSION_EXPORT_CONVEX_URL \
-                 (or convex_url in the config file) and SESSION_EXPORT_TOKEN"
+                "report --convex needs a deployment: give --convex-url or set \
+                 SESSION_EXPORT_CONVEX_URL (or convex_url in the config file), and \
+                 SESSION_EXPORT_TOKEN"
                     .into(),
             ));
         };
@@ -259,7 +272,7 @@ fn report(
                 a.by.wire()
             )));
         }
-        if a.project.is_some() {
+        if a.select.project.is_some() {
             return Err(Error::Usage(
                 "report --convex has no --project filter: the deployment keeps totals per \
                  project, see --by project"
@@ -272,9 +285,9 @@ fn report(
     };
     Ok(Report {
         by: a.by,
-        since_ms: time("--since", &a.since)?,
+        since_ms: time("--since", &a.select.since)?,
         until_ms: time("--until", &a.until)?,
-        selection: Selection::new(None, a.project.clone(), true, None),
+        selection: Selection::new(None, a.select.project.clone(), true, None),
         // The deployment's days are UTC days.
         utc: a.utc || convex.is_some(),
         format,
@@ -304,9 +317,18 @@ pub fn price_file(flag: Option<&std::path::Path>, file: &Loaded) -> Option<PathB
     })
 }
 
-fn selection(file: &Loaded, f: Filter<'_>, now: Timestamp) -> Result<Selection, Error> {
-    let since_ms = f.since.map(|s| when::parse_since(s, now)).transpose()?;
-    let abandoned_after = match (f.abandoned_after, &file.keys.abandoned_after) {
+fn selection(
+    file: &Loaded,
+    f: &Select,
+    life: &Lifecycle,
+    now: Timestamp,
+) -> Result<Selection, Error> {
+    let since_ms = f
+        .since
+        .as_deref()
+        .map(|s| when::parse_since(s, now))
+        .transpose()?;
+    let abandoned_after = match (life.abandoned_after, &file.keys.abandoned_after) {
         (Some(d), _) => Some(d),
         (None, Some(t)) => {
             Some(when::parse_duration(t).map_err(|e| file.bad("abandoned_after", e))?)
@@ -314,10 +336,10 @@ fn selection(file: &Loaded, f: Filter<'_>, now: Timestamp) -> Result<Selection, 
         (None, None) => None,
     };
     let include_subagents =
-        f.include_subagents || file.keys.skip_subagent_sessions.is_some_and(|skip| !skip);
+        life.include_subagents || file.keys.skip_subagent_sessions.is_some_and(|skip| !skip);
     Ok(Selection::new(
         since_ms,
-        f.project.map(str::to_string),
+        f.project.clone(),
         include_subagents,
         abandoned_after.map(|d| now.as_millisecond() - d.as_millis() as i64),
     ))
@@ -372,13 +394,16 @@ fn target(file: &Loaded, flag_url: Option<&str>, timeout: Duration) -> Result<Ta
     })
 }
 
-fn batch_size(file: &Loaded) -> Result<usize, Error> {
+/// Documents per sink call: the file's `batch_size`, within what the sink
+/// takes in one call (and all of that by default).
+fn batch_size(file: &Loaded, target: &Target) -> Result<usize, Error> {
+    let max = target.limits().docs;
     match file.keys.batch_size {
-        None => Ok(BATCH_MAX_DOCS),
-        Some(n @ 1..=BATCH_MAX_DOCS) => Ok(n),
+        None => Ok(max),
+        Some(n) if (1..=max).contains(&n) => Ok(n),
         Some(n) => Err(file.bad(
             "batch_size",
-            format!("{n} is out of range: it must be 1 to {BATCH_MAX_DOCS}"),
+            format!("{n} is out of range: it must be 1 to {max}"),
         )),
     }
 }

@@ -361,3 +361,30 @@ fn an_answer_over_the_size_limit_is_not_downloaded_again() {
     assert!(!err.contains(TOKEN), "{err}");
     assert!(start.elapsed() < Duration::from_secs(60));
 }
+
+#[test]
+fn the_team_report_takes_the_deployment_from_the_flag() {
+    let fx = Fixture::load(STORE);
+    let server = FakeServer::start(|_, _| {
+        Reply::json(
+            200,
+            json!({"status": "error", "errorMessage": "not here", "logLines": []}),
+        )
+    });
+    let out = fx
+        .cmd()
+        .env("SESSION_EXPORT_TOKEN", TOKEN)
+        .args(["report", "--convex", "--convex-url", &server.url])
+        .args(["--timeout", "20s"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(server.count(), 1, "{err}");
+    assert_eq!(
+        server.requests.lock().unwrap()[0]["path"],
+        "sessions:report",
+        "{err}"
+    );
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("not here"), "{err}");
+}

@@ -186,6 +186,22 @@ fn a_page_never_goes_into_the_opencode_data_dir_or_over_a_sqlite_database() {
 }
 
 #[test]
+fn a_page_that_cannot_be_written_is_a_failure_not_a_usage_error() {
+    let fx = Fixture::load("v1.18.33");
+    // A directory that is not there: nothing can be written, and the
+    // command line was fine.
+    let file = fx.tmp.path().join("no-such-dir/report.html");
+    let (code, err) = report_to(&fx, &file);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("cannot write the page") && err.contains(&*file.to_string_lossy()),
+        "{err}"
+    );
+    assert!(!err.contains("ledger"), "{err}");
+}
+
+#[test]
 fn a_page_cut_short_leaves_the_old_page_whole() {
     use std::os::unix::fs::PermissionsExt;
     let fx = Fixture::load("v1.18.33");

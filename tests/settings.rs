@@ -56,3 +56,47 @@ fn an_unreadable_config_file_is_not_a_usage_error() {
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("cannot read the config file"), "{err}");
 }
+
+/// A flag is offered only where it does something: `dry-run` sends
+/// nothing (no `--timeout`), `list` asks no deployment, a report counts
+/// every message (no `--include-subagents`, `--abandoned-after`).
+#[test]
+fn a_flag_that_would_do_nothing_is_not_offered() {
+    let fx = Fixture::load(STORE);
+    for args in [
+        &["dry-run", "--all-complete", "--timeout", "5s"][..],
+        &["list", "--timeout", "5s"],
+        &["report", "--include-subagents"],
+        &["report", "--abandoned-after", "1d"],
+    ] {
+        let out = fx.cmd().args(args).output().unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("unexpected argument"), "{args:?}: {err}");
+    }
+    // The deployment's URL and time limit are for the team report only.
+    for flag in [
+        &["--convex-url", "https://x.convex.cloud"][..],
+        &["--timeout", "5s"],
+    ] {
+        let out = fx.cmd().arg("report").args(flag).output().unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{flag:?}: {err}");
+        assert!(err.contains("--convex"), "{flag:?}: {err}");
+    }
+    // The shared flags are on every command that selects sessions.
+    for cmd in [
+        &["export", "--all-complete"][..],
+        &["dry-run", "--all-complete"],
+        &["list"],
+        &["report", "--json"],
+    ] {
+        let out = fx
+            .cmd()
+            .args(cmd)
+            .args(["--since", "2000-01-01", "--project", "prj_none"])
+            .output()
+            .unwrap();
+        assert_ne!(out.status.code(), Some(2), "{cmd:?}: {}", stderr(&out));
+    }
+}

@@ -241,7 +241,7 @@ fn write_page(
     store: &StorePaths,
     out: &mut Output,
 ) -> Result<ExitCode, Error> {
-    let text = html::render(page).map_err(|e| Error::Usage(e.to_string()))?;
+    let text = html::render(page).map_err(|e| Error::Chart(e.to_string()))?;
     // `--db` may name a database elsewhere: it looks like a database, but
     // its -wal and -shm do not.
     let [wal, shm] = ["-wal", "-shm"].map(|suffix| {

@@ -221,8 +221,7 @@ impl Lane {
         {
             return Ok(date);
         }
-        let bad =
-            |e: jiff::Error| Error::Usage(format!("a message time {ms} is out of range: {e}"));
+        let bad = |source| Error::BadTime { ms, source };
         let at = jiff::Timestamp::from_millisecond(ms).map_err(bad)?;
         let zoned = at.to_zoned_datetime(tz.clone());
         let date = zoned.date();

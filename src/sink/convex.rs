@@ -20,8 +20,10 @@ use std::time::Duration;
 /// accounting differs a little from JSON bytes).
 pub const DOC_BUDGET: usize = 900 * 1024;
 /// Per batch: Convex allows 16 MiB of arguments and 1 s of mutation time.
-pub const BATCH_MAX_DOCS: usize = 100;
-pub const BATCH_MAX_BYTES: usize = 4 * 1024 * 1024;
+pub const LIMITS: Limits = Limits {
+    docs: 100,
+    bytes: Some(4 * 1024 * 1024),
+};
 /// The largest answer read (a team report is far smaller); a larger one
 /// fails the call, without asking again.
 const MAX_ANSWER: u64 = 64 << 20;
@@ -358,10 +360,7 @@ impl Sink for Convex {
     }
 
     fn limits(&self) -> Limits {
-        Limits {
-            docs: BATCH_MAX_DOCS,
-            bytes: Some(BATCH_MAX_BYTES),
-        }
+        LIMITS
     }
 
     fn describe(&self) -> String {

@@ -10,8 +10,12 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, pa
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// Documents per transaction when the settings name no batch size.
-const BATCH_DOCS: usize = 100;
+/// The most one transaction takes; also the batch size when the settings
+/// name none.
+pub const LIMITS: Limits = Limits {
+    docs: 100,
+    bytes: None,
+};
 /// How long a write waits for another process that holds the file.
 const BUSY_WAIT: Duration = Duration::from_secs(30);
 const SCHEMA: &str = "
@@ -136,10 +140,7 @@ impl Sink for LocalDb {
     }
 
     fn limits(&self) -> Limits {
-        Limits {
-            docs: BATCH_DOCS,
-            bytes: None,
-        }
+        LIMITS
     }
 
     fn describe(&self) -> String {

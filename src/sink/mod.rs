@@ -48,6 +48,15 @@ impl Target {
         }
     }
 
+    /// How much one call to this sink may carry (the same as its opened
+    /// [`Sink::limits`]).
+    pub fn limits(&self) -> Limits {
+        match self {
+            Target::Convex(_) => convex::LIMITS,
+            Target::Local(_) => local::LIMITS,
+        }
+    }
+
     /// Make `doc` acceptable to the sink (Convex: inside its size limit, by
     /// trimming the transcript). `dry-run` shows the document after this,
     /// exactly as it would be sent. Err says why the document cannot go.
