@@ -135,20 +135,10 @@ set edit:completion:arg-completer[session-export] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'session-export;completions'= {
-            cand --data-dir 'opencode''s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]'
-            cand --db 'opencode''s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]'
-            cand --prices 'List prices that beat the shipped table: a TOML or JSON file of `provider/model` -> input, output, cache_read, cache_write (USD per million tokens) [default: `prices` in the config file]'
-            cand -q 'Print no summary; only warnings and errors'
-            cand --quiet 'Print no summary; only warnings and errors'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'session-export;man'= {
-            cand --data-dir 'opencode''s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]'
-            cand --db 'opencode''s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]'
-            cand --prices 'List prices that beat the shipped table: a TOML or JSON file of `provider/model` -> input, output, cache_read, cache_write (USD per million tokens) [default: `prices` in the config file]'
-            cand -q 'Print no summary; only warnings and errors'
-            cand --quiet 'Print no summary; only warnings and errors'
             cand -h 'Print help'
             cand --help 'Print help'
         }

@@ -122,15 +122,7 @@ complete -c session-export -n "__fish_session_export_using_subcommand prices" -l
 complete -c session-export -n "__fish_session_export_using_subcommand prices" -l info -d 'Print where the shipped table came from and when it was taken'
 complete -c session-export -n "__fish_session_export_using_subcommand prices" -s q -l quiet -d 'Print no summary; only warnings and errors'
 complete -c session-export -n "__fish_session_export_using_subcommand prices" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c session-export -n "__fish_session_export_using_subcommand completions" -l data-dir -d 'opencode\'s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]' -r -F
-complete -c session-export -n "__fish_session_export_using_subcommand completions" -l db -d 'opencode\'s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]' -r -F
-complete -c session-export -n "__fish_session_export_using_subcommand completions" -l prices -d 'List prices that beat the shipped table: a TOML or JSON file of `provider/model` -> input, output, cache_read, cache_write (USD per million tokens) [default: `prices` in the config file]' -r -F
-complete -c session-export -n "__fish_session_export_using_subcommand completions" -s q -l quiet -d 'Print no summary; only warnings and errors'
 complete -c session-export -n "__fish_session_export_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c session-export -n "__fish_session_export_using_subcommand man" -l data-dir -d 'opencode\'s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]' -r -F
-complete -c session-export -n "__fish_session_export_using_subcommand man" -l db -d 'opencode\'s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]' -r -F
-complete -c session-export -n "__fish_session_export_using_subcommand man" -l prices -d 'List prices that beat the shipped table: a TOML or JSON file of `provider/model` -> input, output, cache_read, cache_write (USD per million tokens) [default: `prices` in the config file]' -r -F
-complete -c session-export -n "__fish_session_export_using_subcommand man" -s q -l quiet -d 'Print no summary; only warnings and errors'
 complete -c session-export -n "__fish_session_export_using_subcommand man" -s h -l help -d 'Print help'
 complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list report prices completions man help" -f -a "export" -d 'Send session documents to the local SQLite file, or to Convex when one is configured'
 complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list report prices completions man help" -f -a "dry-run" -d 'Print the documents `export` would send; send nothing, change no state'

@@ -44,6 +44,18 @@ pub struct Cli {
 }
 
 impl Cli {
+    /// The store flags, from before and after the subcommand.
+    pub fn store(&self) -> StoreArgs {
+        let after = match &self.command {
+            Command::Export(a) | Command::DryRun(a) => &a.store,
+            Command::List(a) => &a.store,
+            Command::Report(a) => &a.store,
+            Command::Prices(a) => &a.store,
+            Command::Completions { .. } | Command::Man => return self.store.clone(),
+        };
+        after.or(&self.store)
+    }
+
     /// Parse the command line; on a mistake, print what was wrong with
     /// the usage and exit with status 2.
     pub fn parse_checked() -> Cli {
@@ -139,25 +151,40 @@ macro_rules! export_usage {
     };
 }
 
-#[derive(Debug, Args)]
+/// Where the store is, and how much to say: given before the subcommand, or
+/// after it where the subcommand reads a store (`completions` and `man`
+/// read none, so they neither take nor list these).
+#[derive(Debug, Clone, Args)]
 pub struct StoreArgs {
     /// opencode's data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
 
     /// opencode's database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, value_name = "FILE")]
     pub db: Option<PathBuf>,
 
     /// Print no summary; only warnings and errors
-    #[arg(short, long, global = true)]
+    #[arg(short, long)]
     pub quiet: bool,
 
     /// List prices that beat the shipped table: a TOML or JSON file of
     /// `provider/model` -> input, output, cache_read, cache_write (USD per million tokens)
     /// [default: `prices` in the config file]
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, value_name = "FILE")]
     pub prices: Option<PathBuf>,
+}
+
+impl StoreArgs {
+    /// These flags given after the subcommand beat those given before it.
+    fn or(&self, before: &StoreArgs) -> StoreArgs {
+        StoreArgs {
+            data_dir: self.data_dir.clone().or_else(|| before.data_dir.clone()),
+            db: self.db.clone().or_else(|| before.db.clone()),
+            quiet: self.quiet || before.quiet,
+            prices: self.prices.clone().or_else(|| before.prices.clone()),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -298,6 +325,9 @@ pub struct ExportArgs {
 
     #[command(flatten)]
     pub sink: SinkArgs,
+
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 #[derive(Debug, Args)]
@@ -309,6 +339,9 @@ pub struct PricesArgs {
     /// Print where the shipped table came from and when it was taken
     #[arg(long, conflicts_with = "models")]
     pub info: bool,
+
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 #[derive(Debug, Args)]
@@ -332,6 +365,9 @@ pub struct ListArgs {
 
     #[command(flatten)]
     pub select: ListFilter,
+
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 #[derive(Debug, Args)]
@@ -376,6 +412,9 @@ pub struct ReportArgs {
     /// config file); days in UTC
     #[arg(long)]
     pub convex: bool,
+
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 /// What one row of a report is.

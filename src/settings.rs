@@ -127,18 +127,19 @@ impl Settings {
     /// the commands that use it.
     pub fn resolve(cli: &Cli, now: Timestamp) -> Result<Settings, Error> {
         let mut warnings = Vec::new();
+        let store = cli.store();
         let command = match &cli.command {
             Command::Export(a) => Task::Export(export(a, now, &mut warnings)?),
             Command::DryRun(a) => Task::DryRun(export(a, now, &mut warnings)?),
             Command::List(a) => Task::List(list(a, now, &mut warnings)?),
             Command::Report(a) => Task::Report(report(a, now, &mut warnings)?),
-            Command::Prices(a) => Task::Prices(prices(a, &cli.store, &mut warnings)?),
+            Command::Prices(a) => Task::Prices(prices(a, &store, &mut warnings)?),
             Command::Completions { shell } => Task::Completions(*shell),
             Command::Man => Task::Man,
         };
         Ok(Settings {
-            store: store_paths(&cli.store)?,
-            quiet: cli.store.quiet,
+            store: store_paths(&store)?,
+            quiet: store.quiet,
             now,
             command,
             warnings,
