@@ -419,7 +419,7 @@ _session__export() {
             return 0
             ;;
         session__subcmd__export__subcmd__report)
-            opts="-q -h --by --since --until --project --utc --json --csv --html --convex --data-dir --db --quiet --prices --help"
+            opts="-q -h --by --since --until --project --utc --tz --last --json --csv --html --convex --data-dir --db --quiet --prices --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -438,6 +438,14 @@ _session__export() {
                     return 0
                     ;;
                 --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tz)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --last)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -106,11 +106,13 @@ device\t''"
 complete -c session-export -n "__fish_session_export_using_subcommand report" -l since -d 'Only messages created at or after WHEN: a duration back from now (36h, 7d, 2w), a date (2026-11-01, local time) or a timestamp (2026-11-01T12:00:00Z)' -r
 complete -c session-export -n "__fish_session_export_using_subcommand report" -l until -d 'Only messages created before WHEN (same forms as --since)' -r
 complete -c session-export -n "__fish_session_export_using_subcommand report" -l project -d 'Only sessions of this project: an opencode project id, or a directory (sessions run in it or below it)' -r
-complete -c session-export -n "__fish_session_export_using_subcommand report" -l html -d 'Write one self-contained HTML page with charts to FILE' -r -F
+complete -c session-export -n "__fish_session_export_using_subcommand report" -l tz -d 'Days, weeks and months in this time zone instead of local time: an IANA name such as Europe/Berlin or America/New_York; dates given to --since and --until are read in it too' -r
+complete -c session-export -n "__fish_session_export_using_subcommand report" -l last -d 'Only the last N days, weeks or months (with --by day, week or month), the current one included, counted in the report\'s time zone' -r
+complete -c session-export -n "__fish_session_export_using_subcommand report" -l html -d 'Write one self-contained HTML page with charts to FILE (`-`: to stdout)' -r -F
 complete -c session-export -n "__fish_session_export_using_subcommand report" -l data-dir -d 'opencode\'s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]' -r -F
 complete -c session-export -n "__fish_session_export_using_subcommand report" -l db -d 'opencode\'s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]' -r -F
 complete -c session-export -n "__fish_session_export_using_subcommand report" -l prices -d 'List prices that beat the shipped table: a TOML or JSON file of `provider/model` -> input, output, cache_read, cache_write (USD per million tokens) [default: `prices` in the config file]' -r -F
-complete -c session-export -n "__fish_session_export_using_subcommand report" -l utc -d 'Days, weeks and months in UTC instead of local time'
+complete -c session-export -n "__fish_session_export_using_subcommand report" -l utc -d 'Days, weeks and months in UTC instead of local time (the same as --tz UTC)'
 complete -c session-export -n "__fish_session_export_using_subcommand report" -l json -d 'JSON Lines: one object per row'
 complete -c session-export -n "__fish_session_export_using_subcommand report" -l csv -d 'CSV with a header line'
 complete -c session-export -n "__fish_session_export_using_subcommand report" -l convex -d 'The team report: every exporter\'s sessions, from the Convex deployment\'s aggregates ($SESSION_EXPORT_CONVEX_URL and $SESSION_EXPORT_TOKEN, or the config file); days in UTC'

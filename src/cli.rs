@@ -31,6 +31,7 @@ Examples:
   session-export dry-run --all-complete        # the documents an export would send
   session-export export --all-complete         # send every finished session that changed
   session-export export \"$(session-export list --ids -n 1)\"   # send the latest session
+  session-export report --by model --since 7d  # this week's cost and tokens per model
 
 ", exit_status!()),
     max_term_width = 100
@@ -262,6 +263,16 @@ Examples:
     /// where it happened, so the totals are everything spent. A table by
     /// default; JSON Lines with --json, CSV with --csv, or a page with charts
     /// with --html.
+    #[command(after_help = concat!("\
+Examples:
+  session-export report                               # per day, each day split by model
+  session-export report --by model --since 7d         # this week, per provider/model
+  session-export report --by week --last 4 --tz Europe/Berlin   # four weeks, Berlin's
+  session-export report --by project --json           # JSON Lines, one object per row
+  session-export report --by week --csv > usage.csv   # for a spreadsheet
+  session-export report --html usage.html             # one page with charts
+
+", exit_status!()))]
     Report(ReportArgs),
 
     /// The list prices a model's usage is valued at, and where each came from
@@ -391,9 +402,25 @@ pub struct ReportArgs {
     #[arg(long, value_name = "ID|DIR")]
     pub project: Option<String>,
 
-    /// Days, weeks and months in UTC instead of local time
-    #[arg(long)]
+    /// Days, weeks and months in UTC instead of local time (the same as --tz UTC)
+    #[arg(long, conflicts_with = "tz")]
     pub utc: bool,
+
+    /// Days, weeks and months in this time zone instead of local time: an IANA
+    /// name such as Europe/Berlin or America/New_York; dates given to --since and
+    /// --until are read in it too
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
+
+    /// Only the last N days, weeks or months (with --by day, week or month), the
+    /// current one included, counted in the report's time zone
+    #[arg(
+        long,
+        value_name = "N",
+        value_parser = clap::value_parser!(u32).range(1..),
+        conflicts_with_all = ["since", "until"]
+    )]
+    pub last: Option<u32>,
 
     /// JSON Lines: one object per row
     #[arg(long)]
@@ -403,7 +430,7 @@ pub struct ReportArgs {
     #[arg(long)]
     pub csv: bool,
 
-    /// Write one self-contained HTML page with charts to FILE
+    /// Write one self-contained HTML page with charts to FILE (`-`: to stdout)
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
 
