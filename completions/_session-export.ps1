@@ -45,10 +45,10 @@ Register-ArgumentCompleter -Native -CommandName 'session-export' -ScriptBlock {
             [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Only sessions of this project: an opencode project id, or a directory (sessions run in it or below it)')
             [CompletionResult]::new('--abandoned-after', '--abandoned-after', [CompletionResultType]::ParameterName, 'Treat a session with open todos as ended once it has not changed for this long (crash, closed terminal), e.g. 12h or 7d [default: never]')
             [CompletionResult]::new('--convex-url', '--convex-url', [CompletionResultType]::ParameterName, 'Convex deployment URL (https://<name>.convex.cloud) [env: SESSION_EXPORT_CONVEX_URL]')
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up on an HTTP request after this long, e.g. 30s [default: 30s]')
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'opencode''s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'opencode''s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]')
             [CompletionResult]::new('--prices', '--prices', [CompletionResultType]::ParameterName, 'List prices that beat the shipped table: a TOML or JSON file of `provider/model` -> input, output, cache_read, cache_write (USD per million tokens) [default: `prices` in the config file]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up on an HTTP request after this long, e.g. 30s [default: 30s]')
             [CompletionResult]::new('--all-complete', '--all-complete', [CompletionResultType]::ParameterName, 'Every top-level session whose todos are all completed or cancelled (or that has none) and that changed since it was last exported')
             [CompletionResult]::new('--if-complete', '--if-complete', [CompletionResultType]::ParameterName, 'Only those of the given sessions that --all-complete would pick (for the opencode plugin)')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Send even sessions the ledger says are already exported and unchanged')
@@ -116,14 +116,16 @@ Register-ArgumentCompleter -Native -CommandName 'session-export' -ScriptBlock {
             [CompletionResult]::new('--by', '--by', [CompletionResultType]::ParameterName, 'What one row is')
             [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Only sessions of this project: an opencode project id, or a directory (sessions run in it or below it)')
             [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Only messages created before WHEN (same forms as --since)')
-            [CompletionResult]::new('--html', '--html', [CompletionResultType]::ParameterName, 'Write one self-contained HTML page with charts to FILE')
+            [CompletionResult]::new('--tz', '--tz', [CompletionResultType]::ParameterName, 'Days, weeks and months in this time zone instead of local time: an IANA name such as Europe/Berlin or America/New_York; dates given to --since and --until are read in it too')
+            [CompletionResult]::new('--last', '--last', [CompletionResultType]::ParameterName, 'Only the last N days, weeks or months (with --by day, week or month), the current one included, counted in the report''s time zone')
+            [CompletionResult]::new('--html', '--html', [CompletionResultType]::ParameterName, 'Write one self-contained HTML page with charts to FILE (`-`: to stdout)')
             [CompletionResult]::new('--convex-url', '--convex-url', [CompletionResultType]::ParameterName, 'Convex deployment URL (https://<name>.convex.cloud) [env: SESSION_EXPORT_CONVEX_URL]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up on an HTTP request after this long, e.g. 30s [default: 30s]')
-            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only messages created at or after WHEN: a duration back from now (36h, 7d, 2w), a date (2026-11-01, local time) or a timestamp (2026-11-01T12:00:00Z)')
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'opencode''s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'opencode''s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]')
             [CompletionResult]::new('--prices', '--prices', [CompletionResultType]::ParameterName, 'List prices that beat the shipped table: a TOML or JSON file of `provider/model` -> input, output, cache_read, cache_write (USD per million tokens) [default: `prices` in the config file]')
-            [CompletionResult]::new('--utc', '--utc', [CompletionResultType]::ParameterName, 'Days, weeks and months in UTC instead of local time')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only messages created at or after WHEN: a duration back from now (36h, 7d, 2w), a date (2026-11-01, local time) or a timestamp (2026-11-01T12:00:00Z)')
+            [CompletionResult]::new('--utc', '--utc', [CompletionResultType]::ParameterName, 'Days, weeks and months in UTC instead of local time (the same as --tz UTC)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'JSON Lines: one object per row')
             [CompletionResult]::new('--csv', '--csv', [CompletionResultType]::ParameterName, 'CSV with a header line')
             [CompletionResult]::new('--convex', '--convex', [CompletionResultType]::ParameterName, 'The team report: every exporter''s sessions, from the Convex deployment''s aggregates (--convex-url or $SESSION_EXPORT_CONVEX_URL, and $SESSION_EXPORT_TOKEN, or the config file); days in UTC')
@@ -145,21 +147,11 @@ Register-ArgumentCompleter -Native -CommandName 'session-export' -ScriptBlock {
             break
         }
         'session-export;completions' {
-            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'opencode''s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'opencode''s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]')
-            [CompletionResult]::new('--prices', '--prices', [CompletionResultType]::ParameterName, 'List prices that beat the shipped table: a TOML or JSON file of `provider/model` -> input, output, cache_read, cache_write (USD per million tokens) [default: `prices` in the config file]')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no summary; only warnings and errors')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no summary; only warnings and errors')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
         'session-export;man' {
-            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'opencode''s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'opencode''s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]')
-            [CompletionResult]::new('--prices', '--prices', [CompletionResultType]::ParameterName, 'List prices that beat the shipped table: a TOML or JSON file of `provider/model` -> input, output, cache_read, cache_write (USD per million tokens) [default: `prices` in the config file]')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no summary; only warnings and errors')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no summary; only warnings and errors')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break

@@ -97,24 +97,12 @@ _session__export() {
             return 0
             ;;
         session__subcmd__export__subcmd__completions)
-            opts="-q -h --data-dir --db --quiet --prices --help bash elvish fish powershell zsh"
+            opts="-h --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --data-dir)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --db)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --prices)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -165,7 +153,7 @@ _session__export() {
             return 0
             ;;
         session__subcmd__export__subcmd__export)
-            opts="-q -h --all-complete --if-complete --force --since --project --include-subagents --abandoned-after --include-messages --no-include-messages --include-todos --no-include-todos --include-tools --no-include-tools --hash-paths --no-hash-paths --convex-url --timeout --data-dir --db --quiet --prices --help"
+            opts="-q -h --all-complete --if-complete --force --since --project --include-subagents --abandoned-after --include-messages --no-include-messages --include-todos --no-include-todos --include-tools --no-include-tools --hash-paths --no-hash-paths --convex-url --data-dir --db --quiet --prices --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -187,10 +175,6 @@ _session__export() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --data-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -200,6 +184,10 @@ _session__export() {
                     return 0
                     ;;
                 --prices)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -387,24 +375,12 @@ _session__export() {
             return 0
             ;;
         session__subcmd__export__subcmd__man)
-            opts="-q -h --data-dir --db --quiet --prices --help"
+            opts="-h --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --data-dir)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --db)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --prices)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -439,7 +415,7 @@ _session__export() {
             return 0
             ;;
         session__subcmd__export__subcmd__report)
-            opts="-q -h --by --project --until --utc --json --csv --html --convex --convex-url --timeout --since --data-dir --db --quiet --prices --help"
+            opts="-q -h --by --project --until --utc --tz --last --json --csv --html --convex --convex-url --timeout --data-dir --db --quiet --prices --since --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -457,6 +433,14 @@ _session__export() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tz)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --last)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --html)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -469,10 +453,6 @@ _session__export() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --since)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --data-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -482,6 +462,10 @@ _session__export() {
                     return 0
                     ;;
                 --prices)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -42,10 +42,10 @@ complete -c session-export -n "__fish_session_export_using_subcommand export" -l
 complete -c session-export -n "__fish_session_export_using_subcommand export" -l project -d 'Only sessions of this project: an opencode project id, or a directory (sessions run in it or below it)' -r
 complete -c session-export -n "__fish_session_export_using_subcommand export" -l abandoned-after -d 'Treat a session with open todos as ended once it has not changed for this long (crash, closed terminal), e.g. 12h or 7d [default: never]' -r
 complete -c session-export -n "__fish_session_export_using_subcommand export" -l convex-url -d 'Convex deployment URL (https://<name>.convex.cloud) [env: SESSION_EXPORT_CONVEX_URL]' -r
-complete -c session-export -n "__fish_session_export_using_subcommand export" -l timeout -d 'Give up on an HTTP request after this long, e.g. 30s [default: 30s]' -r
 complete -c session-export -n "__fish_session_export_using_subcommand export" -l data-dir -d 'opencode\'s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]' -r -F
 complete -c session-export -n "__fish_session_export_using_subcommand export" -l db -d 'opencode\'s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]' -r -F
 complete -c session-export -n "__fish_session_export_using_subcommand export" -l prices -d 'List prices that beat the shipped table: a TOML or JSON file of `provider/model` -> input, output, cache_read, cache_write (USD per million tokens) [default: `prices` in the config file]' -r -F
+complete -c session-export -n "__fish_session_export_using_subcommand export" -l timeout -d 'Give up on an HTTP request after this long, e.g. 30s [default: 30s]' -r
 complete -c session-export -n "__fish_session_export_using_subcommand export" -l all-complete -d 'Every top-level session whose todos are all completed or cancelled (or that has none) and that changed since it was last exported'
 complete -c session-export -n "__fish_session_export_using_subcommand export" -l if-complete -d 'Only those of the given sessions that --all-complete would pick (for the opencode plugin)'
 complete -c session-export -n "__fish_session_export_using_subcommand export" -l force -d 'Send even sessions the ledger says are already exported and unchanged'
@@ -105,14 +105,16 @@ device\t''
 tool\t'Tool calls per tool, from the sessions\' parts'"
 complete -c session-export -n "__fish_session_export_using_subcommand report" -l project -d 'Only sessions of this project: an opencode project id, or a directory (sessions run in it or below it)' -r
 complete -c session-export -n "__fish_session_export_using_subcommand report" -l until -d 'Only messages created before WHEN (same forms as --since)' -r
-complete -c session-export -n "__fish_session_export_using_subcommand report" -l html -d 'Write one self-contained HTML page with charts to FILE' -r -F
+complete -c session-export -n "__fish_session_export_using_subcommand report" -l tz -d 'Days, weeks and months in this time zone instead of local time: an IANA name such as Europe/Berlin or America/New_York; dates given to --since and --until are read in it too' -r
+complete -c session-export -n "__fish_session_export_using_subcommand report" -l last -d 'Only the last N days, weeks or months (with --by day, week or month), the current one included, counted in the report\'s time zone' -r
+complete -c session-export -n "__fish_session_export_using_subcommand report" -l html -d 'Write one self-contained HTML page with charts to FILE (`-`: to stdout)' -r -F
 complete -c session-export -n "__fish_session_export_using_subcommand report" -l convex-url -d 'Convex deployment URL (https://<name>.convex.cloud) [env: SESSION_EXPORT_CONVEX_URL]' -r
 complete -c session-export -n "__fish_session_export_using_subcommand report" -l timeout -d 'Give up on an HTTP request after this long, e.g. 30s [default: 30s]' -r
-complete -c session-export -n "__fish_session_export_using_subcommand report" -l since -d 'Only messages created at or after WHEN: a duration back from now (36h, 7d, 2w), a date (2026-11-01, local time) or a timestamp (2026-11-01T12:00:00Z)' -r
 complete -c session-export -n "__fish_session_export_using_subcommand report" -l data-dir -d 'opencode\'s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]' -r -F
 complete -c session-export -n "__fish_session_export_using_subcommand report" -l db -d 'opencode\'s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]' -r -F
 complete -c session-export -n "__fish_session_export_using_subcommand report" -l prices -d 'List prices that beat the shipped table: a TOML or JSON file of `provider/model` -> input, output, cache_read, cache_write (USD per million tokens) [default: `prices` in the config file]' -r -F
-complete -c session-export -n "__fish_session_export_using_subcommand report" -l utc -d 'Days, weeks and months in UTC instead of local time'
+complete -c session-export -n "__fish_session_export_using_subcommand report" -l since -d 'Only messages created at or after WHEN: a duration back from now (36h, 7d, 2w), a date (2026-11-01, local time) or a timestamp (2026-11-01T12:00:00Z)' -r
+complete -c session-export -n "__fish_session_export_using_subcommand report" -l utc -d 'Days, weeks and months in UTC instead of local time (the same as --tz UTC)'
 complete -c session-export -n "__fish_session_export_using_subcommand report" -l json -d 'JSON Lines: one object per row'
 complete -c session-export -n "__fish_session_export_using_subcommand report" -l csv -d 'CSV with a header line'
 complete -c session-export -n "__fish_session_export_using_subcommand report" -l convex -d 'The team report: every exporter\'s sessions, from the Convex deployment\'s aggregates (--convex-url or $SESSION_EXPORT_CONVEX_URL, and $SESSION_EXPORT_TOKEN, or the config file); days in UTC'
@@ -124,15 +126,7 @@ complete -c session-export -n "__fish_session_export_using_subcommand prices" -l
 complete -c session-export -n "__fish_session_export_using_subcommand prices" -l info -d 'Print where the shipped table came from and when it was taken'
 complete -c session-export -n "__fish_session_export_using_subcommand prices" -s q -l quiet -d 'Print no summary; only warnings and errors'
 complete -c session-export -n "__fish_session_export_using_subcommand prices" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c session-export -n "__fish_session_export_using_subcommand completions" -l data-dir -d 'opencode\'s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]' -r -F
-complete -c session-export -n "__fish_session_export_using_subcommand completions" -l db -d 'opencode\'s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]' -r -F
-complete -c session-export -n "__fish_session_export_using_subcommand completions" -l prices -d 'List prices that beat the shipped table: a TOML or JSON file of `provider/model` -> input, output, cache_read, cache_write (USD per million tokens) [default: `prices` in the config file]' -r -F
-complete -c session-export -n "__fish_session_export_using_subcommand completions" -s q -l quiet -d 'Print no summary; only warnings and errors'
 complete -c session-export -n "__fish_session_export_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c session-export -n "__fish_session_export_using_subcommand man" -l data-dir -d 'opencode\'s data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]' -r -F
-complete -c session-export -n "__fish_session_export_using_subcommand man" -l db -d 'opencode\'s database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]' -r -F
-complete -c session-export -n "__fish_session_export_using_subcommand man" -l prices -d 'List prices that beat the shipped table: a TOML or JSON file of `provider/model` -> input, output, cache_read, cache_write (USD per million tokens) [default: `prices` in the config file]' -r -F
-complete -c session-export -n "__fish_session_export_using_subcommand man" -s q -l quiet -d 'Print no summary; only warnings and errors'
 complete -c session-export -n "__fish_session_export_using_subcommand man" -s h -l help -d 'Print help'
 complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list report prices completions man help" -f -a "export" -d 'Send session documents to the local SQLite file, or to Convex when one is configured'
 complete -c session-export -n "__fish_session_export_using_subcommand help; and not __fish_seen_subcommand_from export dry-run list report prices completions man help" -f -a "dry-run" -d 'Print the documents `export` would send; send nothing, change no state'

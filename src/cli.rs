@@ -32,6 +32,7 @@ Examples:
   session-export dry-run --all-complete        # the documents an export would send
   session-export export --all-complete         # send every finished session that changed
   session-export export \"$(session-export list --ids -n 1)\"   # send the latest session
+  session-export report --by model --since 7d  # this week's cost and tokens per model
 
 ", exit_status!()),
     max_term_width = 100
@@ -45,6 +46,19 @@ pub struct Cli {
 }
 
 impl Cli {
+    /// The store flags, from before and after the subcommand.
+    pub fn store(&self) -> StoreArgs {
+        let after = match &self.command {
+            Command::Export(a) => &a.export.store,
+            Command::DryRun(a) => &a.store,
+            Command::List(a) => &a.store,
+            Command::Report(a) => &a.store,
+            Command::Prices(a) => &a.store,
+            Command::Completions { .. } | Command::Man => return self.store.clone(),
+        };
+        after.or(&self.store)
+    }
+
     /// Parse the command line; on a mistake, print what was wrong with
     /// the usage and exit with status 2.
     pub fn parse_checked() -> Cli {
@@ -141,25 +155,40 @@ macro_rules! export_usage {
     };
 }
 
-#[derive(Debug, Args)]
+/// Where the store is, and how much to say: given before the subcommand, or
+/// after it where the subcommand reads a store (`completions` and `man`
+/// read none, so they neither take nor list these).
+#[derive(Debug, Clone, Args)]
 pub struct StoreArgs {
     /// opencode's data dir [default: $XDG_DATA_HOME/opencode, else ~/.local/share/opencode]
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
 
     /// opencode's database [default: $OPENCODE_DB resolved against the data dir, else <data dir>/opencode.db]
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, value_name = "FILE")]
     pub db: Option<PathBuf>,
 
     /// Print no summary; only warnings and errors
-    #[arg(short, long, global = true)]
+    #[arg(short, long)]
     pub quiet: bool,
 
     /// List prices that beat the shipped table: a TOML or JSON file of
     /// `provider/model` -> input, output, cache_read, cache_write (USD per million tokens)
     /// [default: `prices` in the config file]
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, value_name = "FILE")]
     pub prices: Option<PathBuf>,
+}
+
+impl StoreArgs {
+    /// These flags given after the subcommand beat those given before it.
+    fn or(&self, before: &StoreArgs) -> StoreArgs {
+        StoreArgs {
+            data_dir: self.data_dir.clone().or_else(|| before.data_dir.clone()),
+            db: self.db.clone().or_else(|| before.db.clone()),
+            quiet: self.quiet || before.quiet,
+            prices: self.prices.clone().or_else(|| before.prices.clone()),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -238,6 +267,16 @@ Examples:
     /// where it happened, so the totals are everything spent. A table by
     /// default; JSON Lines with --json, CSV with --csv, or a page with charts
     /// with --html.
+    #[command(after_help = concat!("\
+Examples:
+  session-export report                               # per day, each day split by model
+  session-export report --by model --since 7d         # this week, per provider/model
+  session-export report --by week --last 4 --tz Europe/Berlin   # four weeks, Berlin's
+  session-export report --by project --json           # JSON Lines, one object per row
+  session-export report --by week --csv > usage.csv   # for a spreadsheet
+  session-export report --html usage.html             # one page with charts
+
+", exit_status!()))]
     Report(ReportArgs),
 
     /// The list prices a model's usage is valued at, and where each came from
@@ -304,6 +343,9 @@ pub struct ExportArgs {
 
     #[command(flatten)]
     pub sink: SinkArgs,
+
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 /// `export`: what `dry-run` takes, and how long a request may take.
@@ -325,6 +367,9 @@ pub struct PricesArgs {
     /// Print where the shipped table came from and when it was taken
     #[arg(long, conflicts_with = "models")]
     pub info: bool,
+
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 #[derive(Debug, Args)]
@@ -350,6 +395,9 @@ pub struct ListArgs {
 
     #[command(flatten)]
     pub sink: SinkArgs,
+
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 #[derive(Debug, Args)]
@@ -378,9 +426,25 @@ pub struct ReportArgs {
     #[arg(long, value_name = "WHEN")]
     pub until: Option<String>,
 
-    /// Days, weeks and months in UTC instead of local time
-    #[arg(long)]
+    /// Days, weeks and months in UTC instead of local time (the same as --tz UTC)
+    #[arg(long, conflicts_with = "tz")]
     pub utc: bool,
+
+    /// Days, weeks and months in this time zone instead of local time: an IANA
+    /// name such as Europe/Berlin or America/New_York; dates given to --since and
+    /// --until are read in it too
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
+
+    /// Only the last N days, weeks or months (with --by day, week or month), the
+    /// current one included, counted in the report's time zone
+    #[arg(
+        long,
+        value_name = "N",
+        value_parser = clap::value_parser!(u32).range(1..),
+        conflicts_with_all = ["since", "until"]
+    )]
+    pub last: Option<u32>,
 
     /// JSON Lines: one object per row
     #[arg(long)]
@@ -390,7 +454,7 @@ pub struct ReportArgs {
     #[arg(long)]
     pub csv: bool,
 
-    /// Write one self-contained HTML page with charts to FILE
+    /// Write one self-contained HTML page with charts to FILE (`-`: to stdout)
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
 
@@ -405,6 +469,9 @@ pub struct ReportArgs {
 
     #[command(flatten)]
     pub net: NetArgs,
+
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 /// The sink: a Convex deployment when a URL is configured, else the local

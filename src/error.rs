@@ -42,6 +42,14 @@ pub enum Error {
         /// Named by `--data-dir` (else the default).
         explicit: bool,
     },
+    /// `--data-dir` names a file (such as `opencode.db`), not the
+    /// folder that holds it.
+    #[error(
+        "opencode data dir {} is a file, not a folder: give the folder that holds opencode.db (--data-dir {})",
+        .0.display(),
+        folder_of(.0).display()
+    )]
+    DataDirIsFile(PathBuf),
     #[error("opencode database {} does not exist", .0.display())]
     MissingDb(PathBuf),
     #[error("no opencode store in {}: neither opencode.db nor storage/ is there", .0.display())]
@@ -141,6 +149,7 @@ impl Error {
             | Error::State { .. }
             | Error::ConfigUnreadable { .. } => ExitCode::Failure,
             Error::MissingDataDir { .. }
+            | Error::DataDirIsFile(_)
             | Error::MissingDb(_)
             | Error::NoStore(_)
             | Error::Db { .. }
@@ -151,5 +160,13 @@ impl Error {
             | Error::Unstable(_)
             | Error::BadTime { .. } => ExitCode::Store,
         }
+    }
+}
+
+/// The folder holding `file` (`.` for a bare file name).
+fn folder_of(file: &std::path::Path) -> &std::path::Path {
+    match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => std::path::Path::new("."),
     }
 }

@@ -102,6 +102,11 @@ impl Selection {
                 .is_some_and(|t| s.time_updated <= t)
     }
 
+    /// `--project`, as the user typed it.
+    pub fn project(&self) -> Option<&str> {
+        self.project.as_deref()
+    }
+
     /// The options `in_scope` applies, as the user typed them.
     pub fn scope_options(&self) -> &'static str {
         match (self.since_ms.is_some(), self.project.is_some()) {

@@ -15,7 +15,8 @@ use crate::sink::Target;
 use crate::sink::convex::Deployment;
 use crate::store::StorePaths;
 use crate::{when, xdg};
-use jiff::{SignedDuration, Timestamp};
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp, Unit};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -98,14 +99,47 @@ pub struct Report {
     pub until_ms: Option<i64>,
     /// `--project` (no other filter).
     pub selection: Selection,
-    /// Days, weeks and months in UTC, else local time.
-    pub utc: bool,
+    /// Where days, weeks and months are cut.
+    pub zone: Zone,
     pub format: Format,
     /// `--convex`: the team report from this deployment's aggregates, not
     /// the local store.
     pub convex: Option<Deployment>,
     /// The list-price override file, if any (see [`price_file`]).
     pub prices: Option<PathBuf>,
+}
+
+/// The time zone a report cuts its days, weeks and months in.
+#[derive(Debug, Clone)]
+pub enum Zone {
+    /// The system's.
+    Local,
+    /// `--tz NAME`, or UTC (`--utc`, the team report).
+    Named(String, TimeZone),
+}
+
+impl Zone {
+    fn utc() -> Zone {
+        Zone::Named("UTC".into(), TimeZone::UTC)
+    }
+
+    pub fn tz(&self) -> TimeZone {
+        match self {
+            Zone::Local => TimeZone::system(),
+            Zone::Named(_, tz) => tz.clone(),
+        }
+    }
+
+    /// As a report's title names it: `UTC`, `Asia/Tokyo`, `local time (Europe/Berlin)`.
+    pub fn describe(&self) -> String {
+        match self {
+            Zone::Named(name, _) => name.clone(),
+            Zone::Local => match TimeZone::system().iana_name() {
+                Some(name) => format!("local time ({name})"),
+                None => "local time".to_string(),
+            },
+        }
+    }
 }
 
 /// `prices`.
@@ -133,24 +167,25 @@ impl Settings {
     /// the commands that use it.
     pub fn resolve(cli: &Cli, now: Timestamp) -> Result<Settings, Error> {
         let mut warnings = Vec::new();
+        let store = cli.store();
         let command = match &cli.command {
             Command::Export(a) => Task::Export(export(
                 &a.export,
                 a.net.timeout,
-                &cli.store,
+                &store,
                 now,
                 &mut warnings,
             )?),
-            Command::DryRun(a) => Task::DryRun(export(a, None, &cli.store, now, &mut warnings)?),
+            Command::DryRun(a) => Task::DryRun(export(a, None, &store, now, &mut warnings)?),
             Command::List(a) => Task::List(list(a, now, &mut warnings)?),
-            Command::Report(a) => Task::Report(report(a, &cli.store, now, &mut warnings)?),
-            Command::Prices(a) => Task::Prices(prices(a, &cli.store, &mut warnings)?),
+            Command::Report(a) => Task::Report(report(a, &store, now, &mut warnings)?),
+            Command::Prices(a) => Task::Prices(prices(a, &store, &mut warnings)?),
             Command::Completions { shell } => Task::Completions(*shell),
             Command::Man => Task::Man,
         };
         Ok(Settings {
-            store: store_paths(&cli.store)?,
-            quiet: cli.store.quiet,
+            store: store_paths(&store)?,
+            quiet: store.quiet,
             now,
             command,
             warnings,
@@ -235,9 +270,24 @@ fn report(
     now: Timestamp,
     warnings: &mut Vec<String>,
 ) -> Result<Report, Error> {
+    let zone = match (&a.tz, a.utc || a.convex) {
+        (Some(name), _) => {
+            let tz = TimeZone::get(name).map_err(|_| {
+                Error::Usage(format!(
+                    "--tz {name}: not a time zone (give an IANA name such as Europe/Berlin, \
+                     America/New_York or UTC)"
+                ))
+            })?;
+            // As the zone database spells it (`utc` is `UTC`).
+            Zone::Named(tz.iana_name().unwrap_or(name).to_string(), tz)
+        }
+        (None, true) => Zone::utc(),
+        (None, false) => Zone::Local,
+    };
+    let tz = zone.tz();
     let time = |flag: &str, v: &Option<String>| {
         v.as_deref()
-            .map(|s| when::parse_time(flag, s, now))
+            .map(|s| when::parse_time(flag, s, now, &tz))
             .transpose()
     };
     let format = match (&a.html, a.json, a.csv) {
@@ -272,6 +322,11 @@ fn report(
                 a.by.wire()
             )));
         }
+        if let Some(name) = a.tz.as_deref().filter(|_| tz != TimeZone::UTC) {
+            return Err(Error::Usage(format!(
+                "report --convex --tz {name}: the deployment keeps totals per UTC day"
+            )));
+        }
         if a.select.project.is_some() {
             return Err(Error::Usage(
                 "report --convex has no --project filter: the deployment keeps totals per \
@@ -283,13 +338,40 @@ fn report(
     } else {
         None
     };
+    let since_ms = match a.last {
+        Some(n) => {
+            let unit = match a.by {
+                By::Day => Unit::Day,
+                By::Week => Unit::Week,
+                By::Month => Unit::Month,
+                _ => {
+                    return Err(Error::Usage(format!(
+                        "--last {n} counts days, weeks or months: give --by day, week or month \
+                         with it (or --since {n}d)"
+                    )));
+                }
+            };
+            Some(when::start_of_last(n, unit, now, &tz)?)
+        }
+        None => time("--since", &a.select.since)?,
+    };
+    let until_ms = time("--until", &a.until)?;
+    if let (Some(since), Some(until), Some(s), Some(u)) =
+        (since_ms, until_ms, &a.select.since, &a.until)
+        && since >= until
+    {
+        return Err(Error::Usage(format!(
+            "--since {s} is not before --until {u}: no message is in that range (--since is the \
+             earlier end)"
+        )));
+    }
     Ok(Report {
         by: a.by,
-        since_ms: time("--since", &a.select.since)?,
-        until_ms: time("--until", &a.until)?,
+        since_ms,
+        until_ms,
         selection: Selection::new(None, a.select.project.clone(), true, None),
         // The deployment's days are UTC days.
-        utc: a.utc || convex.is_some(),
+        zone,
         format,
         convex,
         prices: price_file(store.prices.as_deref(), &file),

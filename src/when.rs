@@ -6,7 +6,7 @@ use crate::error::Error;
 #[derive(Debug, thiserror::Error)]
 #[error("cannot read {0:?} as a duration (like 12h, 7d or 2w)")]
 pub struct BadDuration(String);
-use jiff::{SignedDuration, Span, SpanRelativeTo, Timestamp, civil, tz::TimeZone};
+use jiff::{SignedDuration, Span, SpanRelativeTo, Timestamp, Unit, civil, tz::TimeZone};
 
 /// A duration such as `90m`, `36h`, `7d`, `2w` or `1 day`. Days are 24 hours.
 pub fn parse_duration(s: &str) -> Result<SignedDuration, BadDuration> {
@@ -29,23 +29,23 @@ pub fn duration_arg(s: &str) -> Result<SignedDuration, String> {
 /// A point in time as epoch milliseconds: a timestamp with offset, a local
 /// date or date-time, or a duration back from `now`.
 pub fn parse_since(s: &str, now: Timestamp) -> Result<i64, Error> {
-    parse_time("--since", s, now)
+    parse_time("--since", s, now, &TimeZone::system())
 }
 
-/// [`parse_since`] for the option `flag` (named in errors).
-pub fn parse_time(flag: &str, s: &str, now: Timestamp) -> Result<i64, Error> {
+/// [`parse_since`] for the option `flag` (named in errors), a date or
+/// date-time without offset read in `tz`.
+pub fn parse_time(flag: &str, s: &str, now: Timestamp, tz: &TimeZone) -> Result<i64, Error> {
     let t = s.trim();
     if let Some(back) = t.strip_prefix('-') {
         return Err(Error::Usage(format!(
-            "--since {t}: a duration is already counted back from now; write {back}"
+            "{flag} {t}: a duration is already counted back from now; write {back}"
         )));
     }
     if let Ok(ts) = t.parse::<Timestamp>() {
         return Ok(ts.as_millisecond());
     }
     let local = |dt: civil::DateTime| -> Result<i64, Error> {
-        TimeZone::system()
-            .to_timestamp(dt)
+        tz.to_timestamp(dt)
             .map(|ts| ts.as_millisecond())
             .map_err(|e| Error::Usage(format!("{flag}: {s:?}: {e}")))
     };
@@ -61,6 +61,38 @@ pub fn parse_time(flag: &str, s: &str, now: Timestamp) -> Result<i64, Error> {
             "{flag}: cannot read {s:?} as a time (like 7d, 2026-11-01 or 2026-11-01T12:00:00Z)"
         ))),
     }
+}
+
+/// Where `--last n` starts: midnight in `tz` at the start of the day, ISO
+/// week (Monday) or month `n - 1` of them before the one holding `now`, so
+/// the current one is the last of the `n`.
+pub fn start_of_last(n: u32, unit: Unit, now: Timestamp, tz: &TimeZone) -> Result<i64, Error> {
+    let too_far = || {
+        Error::Usage(format!(
+            "--last {n}: that reaches past the earliest date there is"
+        ))
+    };
+    let back = i64::from(n.saturating_sub(1));
+    let today = now.to_zoned_datetime(tz.clone()).date();
+    let start = match unit {
+        Unit::Month => Span::new()
+            .try_months(back)
+            .and_then(|span| today.first_of_month().checked_sub(span)),
+        Unit::Week => {
+            let monday = i64::from(today.weekday().to_monday_zero_offset());
+            Span::new()
+                .try_days(monday)
+                .and_then(|d| today.checked_sub(d))
+                .and_then(|m| Span::new().try_weeks(back).and_then(|w| m.checked_sub(w)))
+        }
+        _ => Span::new()
+            .try_days(back)
+            .and_then(|span| today.checked_sub(span)),
+    }
+    .map_err(|_| too_far())?;
+    // Midnight, or the first moment of the day where a change of clocks skips it.
+    let zoned = start.to_zoned_datetime(tz.clone()).map_err(|_| too_far())?;
+    Ok(zoned.timestamp().as_millisecond())
 }
 
 #[cfg(test)]
@@ -90,5 +122,36 @@ mod tests {
         assert!(e.contains("--since"), "{e}");
         let e = parse_since("-3d", now).unwrap_err().to_string();
         assert!(e.contains("write 3d"), "{e}");
+    }
+
+    #[test]
+    fn last_starts_at_the_first_of_n_periods_in_the_zone() {
+        // A Wednesday, 01:30 in UTC: still Tuesday in New York.
+        let now: Timestamp = "2026-11-25T01:30:00Z".parse().unwrap();
+        let ms = |s: &str| s.parse::<Timestamp>().unwrap().as_millisecond();
+        let utc = TimeZone::UTC;
+        let ny = TimeZone::get("America/New_York").unwrap();
+        assert_eq!(
+            start_of_last(1, Unit::Day, now, &utc).unwrap(),
+            ms("2026-11-25T00:00:00Z")
+        );
+        assert_eq!(
+            start_of_last(3, Unit::Day, now, &utc).unwrap(),
+            ms("2026-11-23T00:00:00Z")
+        );
+        assert_eq!(
+            start_of_last(1, Unit::Day, now, &ny).unwrap(),
+            ms("2026-11-24T05:00:00Z")
+        );
+        assert_eq!(
+            start_of_last(2, Unit::Week, now, &utc).unwrap(),
+            ms("2026-11-16T00:00:00Z")
+        );
+        assert_eq!(
+            start_of_last(2, Unit::Month, now, &utc).unwrap(),
+            ms("2026-10-01T00:00:00Z")
+        );
+        let e = start_of_last(u32::MAX, Unit::Day, now, &utc).unwrap_err();
+        assert!(e.to_string().contains("--last 4294967295"), "{e}");
     }
 }

@@ -466,3 +466,72 @@ fn the_local_sink_has_a_total_cost_with_subagents_also_in_older_files() {
         .unwrap();
     assert_eq!(zero, 0);
 }
+
+// `--data-dir` given the database file itself: it says so and names the
+// folder to give instead.
+#[test]
+fn a_data_dir_that_is_a_file_names_its_folder() {
+    let fx = Fixture::load(STORE);
+    let db = fx.data.join("opencode.db");
+    let out = common::bin(fx.tmp.path())
+        .arg("--data-dir")
+        .arg(&db)
+        .arg("list")
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains(&format!("{} is a file", db.display()))
+            && err.contains(&format!("--data-dir {})", fx.data.display())),
+        "{err}"
+    );
+    // A bare file name: its folder is the current directory.
+    let out = common::bin(fx.tmp.path())
+        .current_dir(&fx.data)
+        .args(["report", "--data-dir", "opencode.db"])
+        .output()
+        .unwrap();
+    assert!(stderr(&out).contains("(--data-dir .)"), "{}", stderr(&out));
+}
+
+// `completions` and `man` read no store: their help and the completion
+// scripts offer none of the store options, which the other commands take
+// before or after their name.
+#[test]
+fn completions_and_man_offer_no_options_that_do_nothing_there() {
+    let fx = Fixture::load(STORE);
+    let store_flags = ["--data-dir", "--db", "--quiet", "--prices"];
+    for cmd in ["completions", "man"] {
+        let help = String::from_utf8(run(&fx, &[cmd, "--help"]).stdout).unwrap();
+        for flag in store_flags {
+            assert!(!help.contains(flag), "{cmd} --help offers {flag}: {help}");
+        }
+    }
+    let list_help = String::from_utf8(run(&fx, &["list", "--help"]).stdout).unwrap();
+    assert!(list_help.contains("--data-dir"), "{list_help}");
+    let bash = String::from_utf8(run(&fx, &["completions", "bash"]).stdout).unwrap();
+    let opts = |cmd: &str| -> String {
+        let at = bash
+            .find(&format!("session__subcmd__export__subcmd__{cmd})"))
+            .unwrap_or_else(|| panic!("{cmd} in the bash script"));
+        bash[at..].lines().nth(1).unwrap().to_string()
+    };
+    assert!(
+        !opts("completions").contains("--data-dir"),
+        "{}",
+        opts("completions")
+    );
+    assert!(!opts("man").contains("--quiet"), "{}", opts("man"));
+    assert!(opts("list").contains("--data-dir"), "{}", opts("list"));
+    // After the subcommand's name, the store options still work, and beat
+    // those before it.
+    let out = common::bin(fx.tmp.path())
+        .args(["--data-dir", "/nowhere", "list", "--ids", "--data-dir"])
+        .arg(&fx.data)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).lines().count(), fx.sessions().len());
+}

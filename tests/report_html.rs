@@ -6,6 +6,7 @@
 mod common;
 
 use common::Fixture;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -17,23 +18,35 @@ const CHARTS: [&str; 5] = [
     "todo-completion",
 ];
 
-fn chromium() -> PathBuf {
+/// The browser: `$CHROMIUM`, else Debian's `/usr/bin/chromium`. Without
+/// it the test that needs it is skipped with a notice on stderr (written
+/// past the test harness's capture, so `cargo test` shows it), so the other
+/// suites still run on a machine without a browser; under `CI=true` (CI
+/// installs it) a missing browser fails instead.
+fn chromium() -> Option<PathBuf> {
     let path = std::env::var_os("CHROMIUM")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
-    assert!(
-        path.exists(),
+    if path.exists() {
+        return Some(path);
+    }
+    let why = format!(
         "{} is missing: `apt-get install chromium` (or set CHROMIUM)",
         path.display()
     );
-    path
+    assert!(std::env::var("CI").as_deref() != Ok("true"), "{why}");
+    let _ = writeln!(
+        std::io::stderr(),
+        "\n*** NOTICE: {why}; the HTML page was not opened in a browser (test skipped) ***\n"
+    );
+    None
 }
 
 /// Run headless Chromium on `page` with `args`; its stdout and stderr.
-fn browse(page: &Path, profile: &Path, args: &[&str]) -> (String, String) {
+fn browse(browser: &Path, page: &Path, profile: &Path, args: &[&str]) -> (String, String) {
     let out = Command::new("timeout")
         .arg("120")
-        .arg(chromium())
+        .arg(browser)
         .args([
             "--headless",
             "--no-sandbox",
@@ -96,6 +109,9 @@ fn the_page_opens_without_network_or_errors_and_every_chart_is_drawn() {
         assert!(html.contains(&format!("id=\"{id}\"")), "chart {id}");
     }
     assert!(html.contains("Fixture long-chat"), "the sessions table");
+    let Some(browser) = chromium() else {
+        return;
+    };
 
     // The page as it is: no console errors; a screenshot.
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("../report-html");
@@ -103,6 +119,7 @@ fn the_page_opens_without_network_or_errors_and_every_chart_is_drawn() {
     let shot = shots.join("report.png");
     let _ = std::fs::remove_file(&shot);
     let (_, log) = browse(
+        &browser,
         &page,
         &dir.join("profile-1"),
         &[
@@ -124,7 +141,7 @@ fn the_page_opens_without_network_or_errors_and_every_chart_is_drawn() {
         html.replace("</body>", &format!("{CHECK}</body>")),
     )
     .unwrap();
-    let (dom, log) = browse(&checked, &dir.join("profile-2"), &["--dump-dom"]);
+    let (dom, log) = browse(&browser, &checked, &dir.join("profile-2"), &["--dump-dom"]);
     assert_eq!(console_errors(&log), Vec::<&str>::new(), "{log}");
     let drawn = dom
         .split("data-drawn=\"")
@@ -140,8 +157,35 @@ fn the_page_opens_without_network_or_errors_and_every_chart_is_drawn() {
         "<html><body><script>console.error('probe'); undefinedThing();</script></body></html>",
     )
     .unwrap();
-    let (_, log) = browse(&broken, &dir.join("profile-3"), &["--dump-dom"]);
+    let (_, log) = browse(&browser, &broken, &dir.join("profile-3"), &["--dump-dom"]);
     assert!(!console_errors(&log).is_empty(), "errors are seen: {log}");
+}
+
+#[test]
+fn without_a_browser_the_page_test_is_skipped_loudly_except_in_ci() {
+    // This test binary, running only the browser test, with no browser.
+    let run = |ci: Option<&str>| {
+        let mut c = Command::new(std::env::current_exe().unwrap());
+        c.args([
+            "--exact",
+            "the_page_opens_without_network_or_errors_and_every_chart_is_drawn",
+        ])
+        .env("CHROMIUM", "/nonexistent/chromium")
+        .env_remove("CI");
+        if let Some(ci) = ci {
+            c.env("CI", ci);
+        }
+        c.output().unwrap()
+    };
+    let out = run(None);
+    let err = common::stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("NOTICE: /nonexistent/chromium is missing: `apt-get install chromium`"),
+        "{err}"
+    );
+    let out = run(Some("true"));
+    assert!(!out.status.success(), "CI needs the browser");
 }
 
 /// Run `report --html FILE` on the fixture; its exit status and stderr.

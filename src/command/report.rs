@@ -31,11 +31,16 @@ pub fn run(s: &Settings, args: &Report, out: &mut Output) -> Result<ExitCode, Er
         .iter()
         .filter(|s| args.selection.in_scope(s))
         .collect();
-    let tz = if args.utc {
-        TimeZone::UTC
-    } else {
-        TimeZone::system()
-    };
+    if let Some(project) = args.selection.project()
+        && sessions.is_empty()
+    {
+        out.warn(&format!(
+            "no session in {} has the project {project} (an opencode project id, or a \
+             directory sessions ran in or below): the report is empty",
+            s.store.data_dir.display()
+        ));
+    }
+    let tz = args.zone.tz();
     let window = Window {
         since_ms: args.since_ms,
         until_ms: args.until_ms,
@@ -242,6 +247,10 @@ fn write_page(
     out: &mut Output,
 ) -> Result<ExitCode, Error> {
     let text = html::render(page).map_err(|e| Error::Chart(e.to_string()))?;
+    if file == std::path::Path::new("-") {
+        out.out.write_all(text.as_bytes()).map_err(Error::Output)?;
+        return Ok(ExitCode::Ok);
+    }
     // `--db` may name a database elsewhere: it looks like a database, but
     // its -wal and -shm do not.
     let [wal, shm] = ["-wal", "-shm"].map(|suffix| {
@@ -285,14 +294,7 @@ fn title(args: &Report, tz: &TimeZone) -> String {
         (None, Some(b)) => format!("before {}", at(b)),
         (Some(a), Some(b)) => format!("{} to {}", at(a), at(b)),
     };
-    let zone = if args.utc {
-        "UTC".to_string()
-    } else {
-        match tz.iana_name() {
-            Some(name) => format!("local time ({name})"),
-            None => "local time".to_string(),
-        }
-    };
+    let zone = args.zone.describe();
     format!(
         "Usage by {}, {range}, {zone}",
         args.by.name().to_lowercase()

@@ -66,6 +66,9 @@ impl Store {
     /// only the JSON store is there, unless the user named it.
     pub fn open(paths: &StorePaths) -> Result<Store, Error> {
         let (data_dir, db) = (paths.data_dir.as_path(), paths.db.as_path());
+        if data_dir.is_file() {
+            return Err(Error::DataDirIsFile(data_dir.to_path_buf()));
+        }
         if !data_dir.is_dir() {
             return Err(Error::MissingDataDir {
                 path: data_dir.to_path_buf(),
