@@ -233,6 +233,8 @@ fn stacked_bars(
         let mut c = ChartBuilder::on(root)
             .caption(caption, ("sans-serif", 20))
             .margin(12)
+            // Room for the last tick's label, centred on the right end.
+            .margin_right(36)
             .x_label_area_size(30)
             .y_label_area_size(260)
             .build_cartesian_2d(x, -0.5..n as f64 - 0.5)?;
@@ -318,6 +320,7 @@ th, td { border-bottom: 1px solid #e4e4e4; padding: 5px 8px; text-align: left; v
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.total td { font-weight: bold; border-top: 2px solid #999; }
 code { font-size: 12px; }
+td.models, span.path { white-space: nowrap; }
 p.empty { background: #fff; border: 1px solid #ddd; border-radius: 6px; margin: 16px 0;
   padding: 10px 14px; color: #555; }
 p.empty b { color: #222; }
@@ -521,14 +524,19 @@ pub fn render(d: &Dashboard) -> Result<String, ChartError> {
             };
             let _ = writeln!(
                 h,
-                "<tr><td class=\"n\">{}</td><td>{}<br><code>{}</code> · {}</td><td>{}</td><td>{}</td>\
+                "<tr><td class=\"n\">{}</td><td>{}<br><code>{}</code> · <span class=\"path\">{}</span></td><td>{}</td><td class=\"models\">{}</td>\
                  <td class=\"n\">{todos}</td><td class=\"n\">{}</td></tr>",
                 money(s.row.cost),
                 esc(s.row.label.as_deref().unwrap_or("")),
                 esc(&s.row.key),
                 esc(&tail(&s.project, 40)),
                 esc(&s.agents.join(", ")),
-                esc(&s.models.join(", ")),
+                // One model id a line: an id is long and reads badly cut.
+                s.models
+                    .iter()
+                    .map(|m| esc(m))
+                    .collect::<Vec<_>>()
+                    .join("<br>"),
                 s.row.messages
             );
         }
