@@ -181,12 +181,14 @@ fn stacked_days(
             .x_label_area_size(36)
             .y_label_area_size(72)
             .build_cartesian_2d(-0.5..n.max(10) as f64 - 0.5, y)?;
-        let every = (days.len() / 16).max(1);
+        // At most 16 day labels, so that they never run into each other.
+        let every = days.len().div_ceil(16).max(1);
         c.configure_mesh()
             .disable_x_mesh()
             .light_line_style(TRANSPARENT)
             .label_style(("sans-serif", 13))
-            .x_labels(days.len().min(40))
+            // Every day a candidate, so that every few days gets one.
+            .x_labels(days.len().max(1))
             .x_label_formatter(&|v| match at(*v) {
                 Some(i) if i % every == 0 => {
                     days.get(i).map(|d| short_day(&d.key)).unwrap_or_default()
@@ -406,11 +408,17 @@ pub fn render(d: &Dashboard) -> Result<String, ChartError> {
         },
         |y| count(y.max(0.0) as u64),
     )?;
-    let top_projects: Vec<&Row> = d.projects.iter().take(12).collect();
+    // The projects most spent on; the caption says when there are more.
+    const TOP_PROJECTS: usize = 12;
+    let top_projects: Vec<&Row> = d.projects.iter().take(TOP_PROJECTS).collect();
     let project_names: Vec<String> = top_projects.iter().map(|p| p.key.clone()).collect();
+    let of_all = match d.projects.len() {
+        n if n > TOP_PROJECTS => format!(", the {TOP_PROJECTS} most spent on of {n}"),
+        _ => String::new(),
+    };
     let project_chart = stacked_bars(
         "cost per project",
-        "Cost per project (USD)",
+        &format!("Cost per project (USD){of_all}"),
         &project_names,
         &top_projects
             .iter()
@@ -421,7 +429,7 @@ pub fn render(d: &Dashboard) -> Result<String, ChartError> {
     )?;
     let sessions_chart = stacked_bars(
         "sessions per project",
-        "Sessions per project",
+        &format!("Sessions per project{of_all}"),
         &project_names,
         &top_projects
             .iter()
@@ -430,10 +438,15 @@ pub fn render(d: &Dashboard) -> Result<String, ChartError> {
         &["sessions"],
         |x| format!("{x:.0}"),
     )?;
-    let with_todos: Vec<_> = d.todos.iter().filter(|t| t.todos.total > 0).collect();
+    // Of the same projects, in the same order.
+    let with_todos: Vec<_> = d
+        .todos
+        .iter()
+        .filter(|t| t.todos.total > 0 && project_names.contains(&t.project))
+        .collect();
     let todo_chart = stacked_bars(
         "todo completion",
-        "Todo completion per project",
+        &format!("Todo completion per project{of_all}"),
         &with_todos
             .iter()
             .map(|t| t.project.clone())
