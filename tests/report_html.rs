@@ -440,6 +440,8 @@ fn long_real_model_names_and_many_projects_read_right() {
         .unwrap();
     assert!(legend.contains(&format!("</i>{long}</span>")), "{legend}");
     assert!(html.contains(&format!("<tr><td>{long}</td>")), "{html}");
+    // By model a row counts that model's replies, and says so.
+    assert!(html.contains("<th class=\"n\">Replies</th>"), "{html}");
     // A bar per project (sessions with usage, each in its own directory).
     let sessions = html
         .split("id=\"sessions-per-project\"")

@@ -558,11 +558,17 @@ pub fn render(d: &Dashboard) -> Result<String, ChartError> {
     let r = &d.report;
     let _ = writeln!(
         h,
-        "<h2>By {}</h2>\n<table>\n<tr><th>{}</th><th class=\"n\">Sessions</th><th class=\"n\">Messages</th>\
+        "<h2>By {}</h2>\n<table>\n<tr><th>{}</th><th class=\"n\">Sessions</th><th class=\"n\">{}</th>\
          <th class=\"n\">Input</th><th class=\"n\">Output</th><th class=\"n\">Reasoning</th>\
          <th class=\"n\">Cache read</th><th class=\"n\">Cache write</th><th class=\"n\">Cost</th></tr>",
         by_name(r.by).to_lowercase(),
-        by_name(r.by)
+        by_name(r.by),
+        // By model a row counts that model's replies (assistant messages).
+        if r.by == crate::cli::By::Model {
+            "Replies"
+        } else {
+            "Messages"
+        }
     );
     for (row, class) in r
         .rows
