@@ -11,7 +11,8 @@ The fixture sessions are cut into *turns* (one user message and the assistant me
 that answer it, with their parts, their events and, for the subagent turn, the child
 session). A generated session is a sequence of such turns, each cloned with fresh ids
 and shifted times. Nothing is hand-typed: a cloned row is the fixture row's own text with
-its ids, epoch-ms times and project directory substituted, and read/bash tool outputs
+its ids, epoch-ms times and project directory substituted (with --real-models also its
+provider/model id, one real one per session), and read/bash tool outputs
 scaled to 1-8 KB by repeating their real lines.
 
 The SQLite store starts from a copy of the fixture database (so schema and migration
@@ -43,6 +44,7 @@ import string
 import sys
 import tempfile
 import time
+import zlib
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -589,8 +591,31 @@ def slug(rng):
     return f"{rng.choice(ADJ)}-{rng.choice(NOUN)}"
 
 
+# Real provider/model ids (as opencode records them) for --real-models, each with how often
+# it is picked for a session: the fixtures' `fake/m1` is far shorter than any real one.
+REAL_MODELS = [
+    ("anthropic", "claude-sonnet-4-5-20250929", 5),
+    ("anthropic", "claude-opus-4-1-20250805", 2),
+    ("openai", "gpt-5-codex", 2),
+    ("google", "gemini-2.5-pro", 1),
+    ("openrouter", "qwen/qwen3-coder", 1),
+]
+
+
+def real_model(sid: str) -> tuple[str, str]:
+    """The model of session `sid` under --real-models (the same on every run)."""
+    n = zlib.crc32(sid.encode()) % sum(w for _, _, w in REAL_MODELS)
+    for provider, model, w in REAL_MODELS:
+        if n < w:
+            return provider, model
+        n -= w
+    raise AssertionError
+
+
 class Clone:
     """One cloned turn: its id map, time shift, literal substitutions and scaled outputs."""
+
+    real_models = False  # set from --real-models
 
     def __init__(self, rng, ids: Ids, fx, turn: Turn, t_start: int, sid: str, proj: dict, s_slug: str, s_title: str):
         self.delta = delta = t_start - turn.t0
@@ -610,9 +635,15 @@ class Clone:
         for old, prefix, ms, cnt in turn.asc:
             self.idmap[old] = ids.asc(prefix, ms + delta, cnt)
         self.outs = out_values(rng, turn, fx, d)
+        self.model = real_model(sid) if Clone.real_models else None
 
     def render(self, tpl):
-        return render(tpl, self.idmap, self.delta, self.subs, self.outs)
+        text = render(tpl, self.idmap, self.delta, self.subs, self.outs)
+        if self.model:
+            provider, model = self.model
+            text = re.sub(r'("providerID":\s*)"fake"', lambda m: f'{m[1]}"{provider}"', text)
+            text = re.sub(r'("modelID":\s*)"m1"', lambda m: f'{m[1]}"{model}"', text)
+        return text
 
 
 def totals(messages):
@@ -964,7 +995,10 @@ def main():
     ap.add_argument("--projects", type=int, default=8, help="git projects (plus 'global')")
     ap.add_argument("--days", type=int, default=180, help="time span of the sessions")
     ap.add_argument("--no-events", dest="events", action="store_false", help="leave 1.18's event log empty")
+    ap.add_argument("--real-models", action="store_true",
+                    help="record real provider/model ids (one per session) instead of the fixtures' fake/m1")
     args = ap.parse_args()
+    Clone.real_models = args.real_models
     if args.store == "both" and args.out:
         ap.error("OUT only with a single store")
     results = []

@@ -26,6 +26,19 @@ pub fn printable(text: &str) -> Cow<'_, str> {
     )
 }
 
+/// The width to fit: `$COLUMNS` when set, else the terminal's; none when
+/// stdout is not a terminal (a pipe gets whole lines).
+pub fn terminal_width() -> Option<usize> {
+    if let Some(n) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&n| n > 0)
+    {
+        return Some(n);
+    }
+    terminal_size::terminal_size().map(|(w, _)| usize::from(w.0))
+}
+
 /// The widest a table cell is before it is cut with `…`: wider than any
 /// terminal, and small enough that laying out a table stays linear in its
 /// cells however long a name in the store is.

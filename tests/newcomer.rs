@@ -243,7 +243,7 @@ fn list_shows_usage_columns_fits_a_terminal_and_trusts_the_ledger() {
         cells.contains(&doc["messageCount"].to_string().as_str()),
         "{row}"
     );
-    let cost = format!("{:.2}", doc["cost"].as_f64().unwrap());
+    let cost = format!("${:.2}", doc["cost"].as_f64().unwrap());
     assert!(cells.contains(&cost.as_str()), "{row}: {cost}");
     let json = list_json(&fx, &[]);
     let r = json

@@ -459,21 +459,147 @@ fn the_table_reads_as_shown_in_the_readme() {
 }
 
 const TABLE_BY_AGENT: &str = r#"Usage by agent, all time, UTC
-┌─────────┬──────┬──────┬───────┬────────┬───────┬────────┬─────────┐
-│ Agent   ┆ Sess ┆ Msgs ┆ Input ┆ Output ┆ Cache ┆ Tokens ┆    Cost │
-╞═════════╪══════╪══════╪═══════╪════════╪═══════╪════════╪═════════╡
-│ build   ┆   10 ┆   60 ┆ 46.6K ┆   2.5K ┆ 35.9K ┆  85.0K ┆   $0.19 │
-│ general ┆    1 ┆    3 ┆  2.7K ┆     87 ┆   900 ┆   3.7K ┆ $0.0096 │
-│ plan    ┆    1 ┆    2 ┆  1.0K ┆     55 ┆     0 ┆   1.1K ┆ $0.0039 │
-│ Total   ┆   11 ┆   65 ┆ 50.3K ┆   2.7K ┆ 36.8K ┆  89.8K ┆   $0.20 │
-└─────────┴──────┴──────┴───────┴────────┴───────┴────────┴─────────┘
+┌─────────┬──────────┬──────────┬───────┬────────┬───────┬────────┬─────────┐
+│ Agent   ┆ Sessions ┆ Messages ┆ Input ┆ Output ┆ Cache ┆ Tokens ┆    Cost │
+╞═════════╪══════════╪══════════╪═══════╪════════╪═══════╪════════╪═════════╡
+│ build   ┆       10 ┆       60 ┆ 46.6K ┆   2.5K ┆ 35.9K ┆  85.0K ┆   $0.19 │
+│ general ┆        1 ┆        3 ┆  2.7K ┆     87 ┆   900 ┆   3.7K ┆ $0.0096 │
+│ plan    ┆        1 ┆        2 ┆  1.0K ┆     55 ┆     0 ┆   1.1K ┆ $0.0039 │
+│ Total   ┆       11 ┆       65 ┆ 50.3K ┆   2.7K ┆ 36.8K ┆  89.8K ┆   $0.20 │
+└─────────┴──────────┴──────────┴───────┴────────┴───────┴────────┴─────────┘
 "#;
 const TABLE_BY_DAY: &str = r#"Usage by day, all time, UTC
-┌────────────┬──────┬──────┬───────┬────────┬───────┬────────┬───────┐
-│ Day        ┆ Sess ┆ Msgs ┆ Input ┆ Output ┆ Cache ┆ Tokens ┆  Cost │
-╞════════════╪══════╪══════╪═══════╪════════╪═══════╪════════╪═══════╡
-│ 2026-11-25 ┆   11 ┆   65 ┆ 50.3K ┆   2.7K ┆ 36.8K ┆  89.8K ┆ $0.20 │
-│ └ fake/m1  ┆   11 ┆   49 ┆ 50.3K ┆   2.7K ┆ 36.8K ┆  89.8K ┆ $0.20 │
-│ Total      ┆   11 ┆   65 ┆ 50.3K ┆   2.7K ┆ 36.8K ┆  89.8K ┆ $0.20 │
-└────────────┴──────┴──────┴───────┴────────┴───────┴────────┴───────┘
+┌────────────┬──────────┬──────────┬───────┬────────┬───────┬────────┬───────┐
+│ Day        ┆ Sessions ┆ Messages ┆ Input ┆ Output ┆ Cache ┆ Tokens ┆  Cost │
+╞════════════╪══════════╪══════════╪═══════╪════════╪═══════╪════════╪═══════╡
+│ 2026-11-25 ┆       11 ┆       65 ┆ 50.3K ┆   2.7K ┆ 36.8K ┆  89.8K ┆ $0.20 │
+│ └ fake/m1  ┆       11 ┆       49 ┆ 50.3K ┆   2.7K ┆ 36.8K ┆  89.8K ┆ $0.20 │
+│ Total      ┆       11 ┆       65 ┆ 50.3K ┆   2.7K ┆ 36.8K ┆  89.8K ┆ $0.20 │
+└────────────┴──────────┴──────────┴───────┴────────┴───────┴────────┴───────┘
+└ rows: that model's replies (assistant messages) under Messages
 "#;
+
+/// A copy of the 1.18.33 store (written by real opencode) with real-length
+/// names: every reply's model renamed to a real id and one session's
+/// directory to a 60-character path. Only those values differ from what
+/// opencode wrote; the fixtures' `fake/m1` and short paths hid how tables
+/// treat real names.
+fn long_names() -> (Fixture, &'static str, &'static str) {
+    const MODEL: &str = "anthropic/claude-sonnet-4-5-20250929";
+    const PATH: &str = "/home/dev/src/github.com/example-org/payment-service/backend";
+    assert_eq!(PATH.chars().count(), 60);
+    let fx = Fixture::load("v1.18.33");
+    let db = rusqlite::Connection::open(fx.data.join("opencode.db")).unwrap();
+    db.execute_batch(&format!(
+        "UPDATE message SET data = json_set(data, '$.providerID', 'anthropic',
+           '$.modelID', 'claude-sonnet-4-5-20250929')
+         WHERE json_extract(data, '$.role') = 'assistant';
+         UPDATE session SET directory = '{PATH}' WHERE title = 'Fixture long-chat';"
+    ))
+    .unwrap();
+    drop(db);
+    (fx, MODEL, PATH)
+}
+
+/// `report` with `args` at `columns` (none: through a pipe, no `$COLUMNS`).
+fn table_at(fx: &Fixture, columns: Option<usize>, args: &[&str]) -> String {
+    let mut c = fx.cmd();
+    if let Some(n) = columns {
+        c.env("COLUMNS", n.to_string());
+    }
+    let out = c.arg("report").arg("--utc").args(args).assert().success();
+    String::from_utf8(out.get_output().stdout.clone()).unwrap()
+}
+
+fn widest(text: &str) -> usize {
+    text.lines().map(|l| l.chars().count()).max().unwrap_or(0)
+}
+
+#[test]
+fn tables_give_real_names_the_width_they_need_and_cut_only_when_too_narrow() {
+    let (fx, model, path) = long_names();
+    for args in [
+        &["--by", "model"][..],
+        &["--by", "day"],
+        &["--by", "project"],
+    ] {
+        // Wide and through a pipe: every name whole, on one line.
+        for columns in [Some(200), None] {
+            let text = table_at(&fx, columns, args);
+            assert!(widest(&text) <= columns.unwrap_or(200), "{args:?}:\n{text}");
+            let name = if args[1] == "project" { path } else { model };
+            assert!(text.contains(name), "{args:?} {columns:?}:\n{text}");
+            assert!(!text.contains('…'), "{args:?} {columns:?}:\n{text}");
+            assert!(!text.contains("not shown"), "{args:?} {columns:?}:\n{text}");
+        }
+        // 80 columns: every line fits.
+        let text = table_at(&fx, Some(80), args);
+        assert!(widest(&text) <= 80, "{args:?}:\n{text}");
+    }
+    // At 80 the model id stays whole: the parts of Tokens give way, and a
+    // line says so.
+    let text = table_at(&fx, Some(80), &["--by", "model"]);
+    assert!(text.contains(&format!("│ {model} ")), "{text}");
+    assert!(
+        text.contains("not shown (too narrow): Input, Output, Cache"),
+        "{text}"
+    );
+    assert!(text.contains("Replies") && text.contains("Cost"), "{text}");
+    // The 60-character path does not fit beside the numbers: cut with `…`,
+    // keeping its start.
+    let text = table_at(&fx, Some(80), &["--by", "project"]);
+    assert!(
+        text.contains("│ /home/dev/src/github.com/example-org/"),
+        "{text}"
+    );
+    assert!(text.contains('…') && !text.contains(path), "{text}");
+    // Under a day, a model's row counts its replies: the table says so.
+    let text = table_at(&fx, None, &["--by", "day"]);
+    assert!(text.contains(&format!("│ └ {model} ")), "{text}");
+    assert!(text.contains("└ rows: that model's replies"), "{text}");
+}
+
+#[test]
+fn sessions_and_devices_are_named_with_their_id_beside_when_there_is_room() {
+    let fx = Fixture::load("v1.18.33");
+    let long = fx.scenario("long-chat").unwrap();
+    let wide = table_at(&fx, Some(200), &["--by", "session"]);
+    let row = wide.lines().find(|l| l.contains(&long)).expect(&wide);
+    assert!(row.starts_with("│ Fixture long-chat "), "{wide}");
+    let narrow = table_at(&fx, Some(80), &["--by", "session"]);
+    assert!(widest(&narrow) <= 80, "{narrow}");
+    assert!(narrow.contains("│ Fixture long-chat "), "{narrow}");
+    let device = table_at(&fx, Some(200), &["--by", "device"]);
+    let host = hostname::get().unwrap().to_string_lossy().into_owned();
+    assert!(
+        device.contains(&format!("│ {host} ")) && device.contains("Device id"),
+        "{device}"
+    );
+}
+
+#[test]
+fn list_at_80_columns_keeps_cost_and_messages_before_the_title() {
+    let (fx, ..) = long_names();
+    let out = fx.cmd().env("COLUMNS", "80").arg("list").assert().success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(widest(&text) <= 80, "{text}");
+    let header: Vec<&str> = text.lines().next().unwrap().split_whitespace().collect();
+    assert!(
+        header.contains(&"MSGS") && header.contains(&"COST"),
+        "{text}"
+    );
+    assert!(!header.contains(&"TITLE"), "{text}");
+    // Money as `report` shows it.
+    assert!(text.contains("$0.10"), "{text}");
+    let wide = fx
+        .cmd()
+        .env("COLUMNS", "200")
+        .arg("list")
+        .assert()
+        .success();
+    let wide = String::from_utf8(wide.get_output().stdout.clone()).unwrap();
+    assert!(
+        wide.contains("TITLE") && wide.contains("Fixture long-chat"),
+        "{wide}"
+    );
+}

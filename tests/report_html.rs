@@ -89,6 +89,136 @@ const drawn = figs.filter(f => {
 document.body.setAttribute('data-drawn', drawn.join(' '));
 </script>"#;
 
+/// Marks on `<body>` each chart's value axis as laid out: the labels in line
+/// with the one at zero (`0`, `$0.00`), in a column on the charts per day
+/// and in a row on the charts per project; `id=label|label;...`.
+const TICKS: &str = r#"<script>
+const axes = [...document.querySelectorAll('figure.chart')].map(f => {
+  const texts = [...f.querySelectorAll('svg text')];
+  const zero = texts.find(t => ['0', '$0.00'].includes(t.textContent.trim()));
+  if (!zero) return f.id + '=';
+  const along = f.id.endsWith('-per-day') ? 'x' : 'y';
+  const line = texts.filter(t => t.getAttribute(along) === zero.getAttribute(along));
+  return f.id + '=' + line.map(t => t.textContent.trim()).join('|');
+});
+document.body.setAttribute('data-ticks', axes.join(';'));
+</script>"#;
+
+/// An attribute that a check script set on `<body>`, from the dumped DOM.
+fn marked<'a>(dom: &'a str, name: &str) -> &'a str {
+    dom.split(&format!("{name}=\""))
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap_or_else(|| panic!("the check ran: {dom:.500}"))
+}
+
+/// What a tick label stands for: `$0.05` 0.05, `20.0K` 20000, `12` 12.
+fn tick_value(label: &str) -> f64 {
+    let s = label.trim_start_matches('$');
+    let (num, scale) = match s.chars().last() {
+        Some('K') => (&s[..s.len() - 1], 1e3),
+        Some('M') => (&s[..s.len() - 1], 1e6),
+        Some('B') => (&s[..s.len() - 1], 1e9),
+        _ => (s, 1.0),
+    };
+    num.parse::<f64>()
+        .unwrap_or_else(|e| panic!("tick {label:?}: {e}"))
+        * scale
+}
+
+/// A value axis a person can read: at least two ticks, no label twice,
+/// from zero up in equal steps of 1, 2 or 5 times a power of ten.
+fn assert_readable(chart: &str, labels: &[&str]) {
+    assert!(labels.len() >= 2, "{chart}: ticks {labels:?}");
+    for (i, l) in labels.iter().enumerate() {
+        assert!(!labels[..i].contains(l), "{chart}: {l} twice in {labels:?}");
+    }
+    let mut values: Vec<f64> = labels.iter().map(|l| tick_value(l)).collect();
+    values.sort_by(f64::total_cmp);
+    assert_eq!(values[0], 0.0, "{chart}: {labels:?}");
+    let step = values[1];
+    let power = 10f64.powf(step.log10().floor());
+    let m = step / power;
+    assert!(
+        [1.0, 2.0, 5.0, 10.0].iter().any(|r| (m - r).abs() < 1e-6),
+        "{chart}: a step of {step} is not round: {labels:?}"
+    );
+    for (k, v) in values.iter().enumerate() {
+        assert!(
+            (v - k as f64 * step).abs() <= step * 1e-6,
+            "{chart}: {v} is not tick {k} of {step}: {labels:?}"
+        );
+    }
+}
+
+/// The page of `fx` (`report --html` with `args`) as Chromium lays it out:
+/// the HTML, the charts drawn (as [`CHECK`] finds them) and each chart's
+/// value-axis labels; a screenshot goes to `target/report-html/NAME.png`.
+fn look(
+    browser: &Path,
+    fx: &Fixture,
+    name: &str,
+    args: &[&str],
+) -> (String, String, Vec<(String, Vec<String>)>) {
+    let dir = fx.tmp.path().join(format!("look-{name}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let page = dir.join("report.html");
+    fx.cmd()
+        .args(["report", "--utc"])
+        .args(args)
+        .arg("--html")
+        .arg(&page)
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(&page).unwrap();
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("../report-html");
+    std::fs::create_dir_all(&shots).unwrap();
+    let shot = shots.join(format!("{name}.png"));
+    let _ = std::fs::remove_file(&shot);
+    let (_, log) = browse(
+        browser,
+        &page,
+        &dir.join("profile-shot"),
+        &[
+            "--window-size=1100,2600",
+            &format!("--screenshot={}", shot.display()),
+        ],
+    );
+    assert_eq!(console_errors(&log), Vec::<&str>::new(), "{log}");
+    assert!(std::fs::read(&shot).unwrap().starts_with(b"\x89PNG"));
+    let checked = dir.join("checked.html");
+    std::fs::write(
+        &checked,
+        html.replace("</body>", &format!("{CHECK}{TICKS}</body>")),
+    )
+    .unwrap();
+    let (dom, log) = browse(browser, &checked, &dir.join("profile-dom"), &["--dump-dom"]);
+    assert_eq!(console_errors(&log), Vec::<&str>::new(), "{log}");
+    let drawn = marked(&dom, "data-drawn").to_string();
+    let ticks = marked(&dom, "data-ticks")
+        .split(';')
+        .filter(|a| !a.is_empty())
+        .map(|a| {
+            let (id, labels) = a.split_once('=').unwrap();
+            let labels = labels
+                .split('|')
+                .filter(|l| !l.is_empty())
+                .map(|l| l.replace("&amp;", "&"))
+                .collect();
+            (id.to_string(), labels)
+        })
+        .collect();
+    (html, drawn, ticks)
+}
+
+/// Every chart's value axis is readable.
+fn assert_axes_readable(ticks: &[(String, Vec<String>)]) {
+    for (id, labels) in ticks {
+        let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
+        assert_readable(id, &labels);
+    }
+}
+
 #[test]
 fn the_page_opens_without_network_or_errors_and_every_chart_is_drawn() {
     let fx = Fixture::load("v1.18.33");
@@ -281,4 +411,117 @@ fn a_page_cut_short_leaves_the_old_page_whole() {
         "the page was cut short"
     );
     assert!(store == common::snapshot(&fx.data), "the store changed");
+}
+
+#[test]
+fn the_tick_check_catches_repeated_or_odd_ticks() {
+    for bad in [
+        // What a cost axis of a few cents once read.
+        &["$0.00", "$0.0050", "$0.01", "$0.01", "$0.02"][..],
+        &["0", "0", "0", "1", "1"],
+        &["0", "3", "6"],
+        &["$0.00", "$0.01", "$0.03"],
+        &["0"],
+    ] {
+        let caught = std::panic::catch_unwind(|| assert_readable("probe", bad));
+        assert!(caught.is_err(), "{bad:?} passed");
+    }
+    assert_readable("probe", &["$0.00", "$0.0050", "$0.0100"]);
+    assert_readable("probe", &["0", "20.0K", "40.0K", "60.0K"]);
+}
+
+#[test]
+fn one_project_without_todos_reads_right() {
+    // tool-errors: one project directory, two sessions, no todo list.
+    let Some(browser) = chromium() else {
+        return;
+    };
+    let fx = Fixture::load("tool-errors");
+    let (html, drawn, ticks) = look(&browser, &fx, "no-todos", &[]);
+    assert_eq!(
+        drawn,
+        "cost-per-day tokens-per-day cost-per-project sessions-per-project"
+    );
+    assert_eq!(ticks.len(), 4, "{ticks:?}");
+    assert_axes_readable(&ticks);
+    // Two sessions: whole numbers on the sessions axis.
+    let sessions = &ticks
+        .iter()
+        .find(|t| t.0 == "sessions-per-project")
+        .unwrap()
+        .1;
+    assert_eq!(sessions, &["0", "1", "2"]);
+    // No empty frame for the todos: one line saying why.
+    assert!(!html.contains("<figure class=\"chart\" id=\"todo-completion\""));
+    assert!(
+        html.contains(
+            "<p class=\"empty\" id=\"todo-completion\"><b>Todo completion per project</b>: \
+             no session in this report wrote a todo list.</p>"
+        ),
+        "{html}"
+    );
+}
+
+#[test]
+fn a_range_without_messages_says_so_instead_of_empty_charts() {
+    let Some(browser) = chromium() else {
+        return;
+    };
+    let fx = Fixture::load("v1.18.33");
+    let (html, drawn, _) = look(&browser, &fx, "nothing", &["--until", "2000-01-01"]);
+    assert_eq!(drawn, "");
+    for id in &CHARTS[..4] {
+        assert!(
+            html.contains(&format!("<p class=\"empty\" id=\"{id}\">")),
+            "{id}: {html}"
+        );
+    }
+    assert_eq!(html.matches("no messages in this report.").count(), 4);
+}
+
+#[test]
+fn long_real_model_names_and_many_projects_read_right() {
+    // A copy of the 1.18.33 store (written by real opencode) in which the
+    // model of each reply and the directory of each session were renamed:
+    // real model ids are this long, and people have many projects with long
+    // paths; the fixtures' `fake/m1` in one folder hid both. Only those
+    // names differ from what opencode wrote.
+    let Some(browser) = chromium() else {
+        return;
+    };
+    let fx = Fixture::load("v1.18.33");
+    let db = rusqlite::Connection::open(fx.data.join("opencode.db")).unwrap();
+    db.execute_batch(
+        "UPDATE message SET data = json_set(data,
+           '$.providerID', CASE WHEN rowid % 3 = 0 THEN 'openai' ELSE 'anthropic' END,
+           '$.modelID', CASE WHEN rowid % 3 = 0 THEN 'gpt-5-codex'
+                             ELSE 'claude-sonnet-4-5-20250929' END)
+         WHERE json_extract(data, '$.role') = 'assistant';
+         UPDATE session SET directory =
+           printf('/home/dev/src/github.com/example-org/service-%02d/backend', rowid);",
+    )
+    .unwrap();
+    drop(db);
+    let (html, drawn, ticks) = look(&browser, &fx, "real-models", &["--by", "model"]);
+    assert_eq!(drawn, CHARTS.join(" "));
+    assert_eq!(ticks.len(), 5, "{ticks:?}");
+    assert_axes_readable(&ticks);
+    // Model names whole in the legend, the sessions and the rows.
+    let long = "anthropic/claude-sonnet-4-5-20250929";
+    let legend = html
+        .split("id=\"cost-per-day\"")
+        .nth(1)
+        .and_then(|s| s.split("</figure>").next())
+        .unwrap();
+    assert!(legend.contains(&format!("</i>{long}</span>")), "{legend}");
+    assert!(html.contains(&format!("<tr><td>{long}</td>")), "{html}");
+    // By model a row counts that model's replies, and says so.
+    assert!(html.contains("<th class=\"n\">Replies</th>"), "{html}");
+    // A bar per project (sessions with usage, each in its own directory).
+    let sessions = html
+        .split("id=\"sessions-per-project\"")
+        .nth(1)
+        .and_then(|s| s.split("</figure>").next())
+        .unwrap();
+    assert!(sessions.matches("service-").count() >= 10, "{sessions}");
 }

@@ -10,7 +10,7 @@ use crate::context::{self, Context};
 use crate::document::{Content, Origin, TodoStats};
 use crate::error::{Error, ExitCode};
 use crate::ledger::Ledger;
-use crate::output::{Output, cell, truncate};
+use crate::output::{Output, cell, terminal_width, truncate};
 use crate::pipeline::{self, Recipe};
 use crate::repository::Repositories;
 use crate::select::{Catalog, change_key};
@@ -280,12 +280,14 @@ const COLS: [Col; 9] = [
     col("UPDATED", 0, false, false),
     col("STATE", 1, false, false),
     col("TODOS", 3, false, true),
-    col("MSGS", 6, false, true),
-    col("COST $", 4, false, true),
+    col("MSGS", 5, false, true),
+    col("COST", 4, false, true),
     col("MODEL", 8, true, false),
     col("PROJECT", 7, true, false),
     col("SESSION", 2, false, false),
-    col("TITLE", 5, true, false),
+    // The title gives way before the numbers: cost and messages are what
+    // a glance at the list is for.
+    col("TITLE", 6, true, false),
 ];
 
 const fn col(head: &'static str, priority: u8, flexible: bool, right: bool) -> Col {
@@ -402,7 +404,7 @@ fn cells(l: &Line, now: jiff::Timestamp) -> [String; 9] {
     let (messages, cost, model) = match &l.usage {
         Some(u) => (
             u.message_count.to_string(),
-            dollars(u.total_cost),
+            crate::report::money(u.total_cost),
             u.primary_model.as_deref().map_or_else(|| "-".into(), cell),
         ),
         None => ("?".into(), "?".into(), "?".into()),
@@ -424,28 +426,6 @@ fn cells(l: &Line, now: jiff::Timestamp) -> [String; 9] {
         cell(l.session_id),
         cell(l.title).chars().take(60).collect(),
     ]
-}
-
-/// USD to the cent; `<0.01` for a spend below one cent.
-fn dollars(usd: f64) -> String {
-    if usd > 0.0 && usd < 0.005 {
-        "<0.01".into()
-    } else {
-        format!("{usd:.2}")
-    }
-}
-
-/// The width to fit: `$COLUMNS` when set, else the terminal's; none when
-/// stdout is not a terminal (a pipe gets whole lines).
-fn terminal_width() -> Option<usize> {
-    if let Some(n) = std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.trim().parse::<usize>().ok())
-        .filter(|&n| n > 0)
-    {
-        return Some(n);
-    }
-    terminal_size::terminal_size().map(|(w, _)| usize::from(w.0))
 }
 
 /// `Nov 25 04:33` in the local time zone, as `ls -l` does for this year;
@@ -483,11 +463,14 @@ mod tests {
         assert_eq!(less[7], Some(30));
         let flex: usize = [5, 6, 8].iter().map(|&i| less[i].unwrap()).sum();
         assert_eq!(flex, 20 + 13 + 40 - 15);
-        // 80 columns: MODEL, PROJECT, MSGS and TITLE give way; what stays fits.
+        // 80 columns: MODEL, PROJECT and TITLE give way, cost and messages
+        // stay; what stays fits.
         let narrow = fit(&natural, 80);
         assert_eq!(narrow[5], None);
         assert_eq!(narrow[6], None);
-        assert_eq!(narrow[3], None);
+        assert_eq!(narrow[8], None);
+        assert_eq!(narrow[3], Some(4));
+        assert_eq!(narrow[4], Some(6));
         let used: usize =
             narrow.iter().flatten().sum::<usize>() + GAP * (narrow.iter().flatten().count() - 1);
         assert!(used <= 80, "{used}");

@@ -71,7 +71,22 @@ impl By {
         if self.replies_only() {
             "Replies"
         } else {
-            "Msgs"
+            "Messages"
+        }
+    }
+
+    /// Whether a row's label (a session's title, a machine's host name)
+    /// names it better than its key, which then goes beside it.
+    pub fn has_label(self) -> bool {
+        matches!(self, By::Session | By::Device)
+    }
+
+    /// The header of the key beside a label.
+    pub fn key_header(self) -> &'static str {
+        if self == By::Device {
+            "Device id"
+        } else {
+            "Id"
         }
     }
 

@@ -5,6 +5,8 @@ use super::tools::{ToolRow, duration, percent};
 use super::{Dashboard, Row, count, money};
 use crate::usage::add_usd;
 use plotters::coord::Shift;
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use std::fmt::Write;
 
@@ -82,17 +84,82 @@ fn height(stack: &[f64]) -> f64 {
         .fold(0.0, |sum, v| (sum + v).min(f64::MAX))
 }
 
-/// Where a value axis ends: a tenth above the tallest stack (1 when all
-/// are empty or too small to draw). Always finite and not tiny: plotters
-/// finds its ticks by dividing the axis until they are few enough, which
-/// never ends on an infinite axis, nor reliably on one of subnormal size.
-fn axis_end(stacks: &[Vec<f64>]) -> f64 {
+/// A value axis: from 0 to `end`, with ticks at `ticks` (plotters would
+/// pick its own, which a formatter can make read alike).
+struct Axis {
+    end: f64,
+    ticks: Vec<f64>,
+}
+
+impl Ranged for Axis {
+    type ValueType = f64;
+    type FormatOption = DefaultFormatting;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        RangedCoordf64::from(0.0..self.end).map(value, limit)
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        if hint.weight().allow_light_points() {
+            Vec::new()
+        } else {
+            self.ticks.clone()
+        }
+    }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        0.0..self.end
+    }
+}
+
+/// The most intervals between ticks on a value axis.
+const MAX_INTERVALS: f64 = 6.0;
+
+/// A value axis for these stacks whose ticks stand at multiples of a round
+/// step (1, 2 or 5 times a power of ten) and read differently once
+/// labelled: the smallest such step that gives at most [`MAX_INTERVALS`]
+/// intervals, so a cost axis never shows `$0.01` twice nor a count axis `0`
+/// twice. The axis ends at the first tick at or above the tallest stack (1
+/// when all are empty or too small to draw); always finite and not tiny.
+fn axis(stacks: &[Vec<f64>], label: &impl Fn(f64) -> String) -> Axis {
     const SMALLEST: f64 = 1e-9;
     let max = stacks.iter().map(|s| height(s)).fold(0.0, f64::max);
-    if max > SMALLEST {
-        (max * 1.1).min(f64::MAX)
-    } else {
-        1.0
+    let max = if max > SMALLEST { max } else { 1.0 };
+    // A power of ten at or below the tallest stack over the most intervals; each turn
+    // tries the next larger step, and there are fewer than 330 powers of ten
+    // between the smallest axis and the largest number.
+    let mut power = 10f64.powi((max / MAX_INTERVALS).log10().floor() as i32);
+    for _ in 0..330 {
+        for step in [1.0, 2.0, 5.0].map(|m| m * power) {
+            if !step.is_finite() {
+                break;
+            }
+            // Less a hair, so that 0.3 / 0.1 stays 3 intervals.
+            let n = (max / step - 1e-9).ceil().max(1.0);
+            if n > MAX_INTERVALS {
+                continue;
+            }
+            // Near the largest number the round end is past it: the axis
+            // ends at the tallest stack, after the last tick below it.
+            let end = Some(n * step).filter(|e| e.is_finite()).unwrap_or(max);
+            let ticks: Vec<f64> = (0..=n as usize)
+                .map(|k| k as f64 * step)
+                .filter(|t| *t <= end)
+                .collect();
+            let labels: Vec<String> = ticks.iter().map(|t| label(*t)).collect();
+            let distinct = labels
+                .iter()
+                .enumerate()
+                .all(|(i, l)| !labels[..i].contains(l));
+            if distinct {
+                return Axis { end, ticks };
+            }
+        }
+        power *= 10.0;
+    }
+    Axis {
+        end: max,
+        ticks: vec![0.0],
     }
 }
 
@@ -106,7 +173,7 @@ fn stacked_days(
     label: impl Fn(f64) -> String,
 ) -> Result<String, ChartError> {
     let stacks: Vec<Vec<f64>> = days.iter().map(&parts).collect();
-    let top = axis_end(&stacks);
+    let y = axis(&stacks, &label);
     let n = days.len().max(1) as u32;
     svg(chart, WIDE, |root| {
         let mut c = ChartBuilder::on(root)
@@ -114,13 +181,15 @@ fn stacked_days(
             .margin(12)
             .x_label_area_size(36)
             .y_label_area_size(72)
-            .build_cartesian_2d(-0.5..n.max(10) as f64 - 0.5, 0f64..top)?;
-        let every = (days.len() / 16).max(1);
+            .build_cartesian_2d(-0.5..n.max(10) as f64 - 0.5, y)?;
+        // At most 16 day labels, so that they never run into each other.
+        let every = days.len().div_ceil(16).max(1);
         c.configure_mesh()
             .disable_x_mesh()
             .light_line_style(TRANSPARENT)
             .label_style(("sans-serif", 13))
-            .x_labels(days.len().min(40))
+            // Every day a candidate, so that every few days gets one.
+            .x_labels(days.len().max(1))
             .x_label_formatter(&|v| match at(*v) {
                 Some(i) if i % every == 0 => {
                     days.get(i).map(|d| short_day(&d.key)).unwrap_or_default()
@@ -158,16 +227,20 @@ fn stacked_bars(
     series: &[&str],
     label: impl Fn(f64) -> String,
 ) -> Result<String, ChartError> {
-    let right = axis_end(stacks);
+    let x = axis(stacks, &label);
     let n = names.len().max(1) as u32;
-    let height = (90 + 34 * n).clamp(180, 640);
+    // A bar's band is about 34 pixels, so that one or two names do not
+    // get fat bars.
+    let height = (90 + 34 * n).clamp(140, 640);
     svg(chart, (WIDE.0, height), |root| {
         let mut c = ChartBuilder::on(root)
             .caption(caption, ("sans-serif", 20))
             .margin(12)
+            // Room for the last tick's label, centred on the right end.
+            .margin_right(36)
             .x_label_area_size(30)
             .y_label_area_size(260)
-            .build_cartesian_2d(0f64..right, -0.5..n as f64 - 0.5)?;
+            .build_cartesian_2d(x, -0.5..n as f64 - 0.5)?;
         c.configure_mesh()
             .disable_y_mesh()
             .light_line_style(TRANSPARENT)
@@ -250,7 +323,39 @@ th, td { border-bottom: 1px solid #e4e4e4; padding: 5px 8px; text-align: left; v
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.total td { font-weight: bold; border-top: 2px solid #999; }
 code { font-size: 12px; }
+td.models, span.path { white-space: nowrap; }
+p.empty { background: #fff; border: 1px solid #ddd; border-radius: 6px; margin: 16px 0;
+  padding: 10px 14px; color: #555; }
+p.empty b { color: #222; }
 ";
+
+/// A chart with nothing to draw, as its title and the reason, shown as one
+/// line in its place (an empty frame with ticks `0 0 0 1 1` says nothing).
+fn empty(id: &str, d: &Dashboard, no_todos: bool) -> Option<(&'static str, &'static str)> {
+    const NO_MESSAGES: &str = "no messages in this report.";
+    const NO_COST: &str = "every message in this report recorded a cost of $0.00 \
+                           (opencode records none for subscription and free models).";
+    let spent = |rows: &[Row]| rows.iter().any(|r| r.cost > 0.0);
+    match id {
+        "cost-per-day" if d.days.is_empty() => Some(("Cost per day", NO_MESSAGES)),
+        "cost-per-day" if !spent(&d.days) => Some(("Cost per day", NO_COST)),
+        "tokens-per-day" if d.days.is_empty() => Some(("Tokens per day", NO_MESSAGES)),
+        "tokens-per-day" if d.days.iter().all(|r| r.total_tokens() == 0) => Some((
+            "Tokens per day",
+            "no message in this report recorded any tokens.",
+        )),
+        "cost-per-project" if d.projects.is_empty() => Some(("Cost per project", NO_MESSAGES)),
+        "cost-per-project" if !spent(&d.projects) => Some(("Cost per project", NO_COST)),
+        "sessions-per-project" if d.projects.is_empty() => {
+            Some(("Sessions per project", NO_MESSAGES))
+        }
+        "todo-completion" if no_todos => Some((
+            "Todo completion per project",
+            "no session in this report wrote a todo list.",
+        )),
+        _ => None,
+    }
+}
 
 pub fn render(d: &Dashboard) -> Result<String, ChartError> {
     let total = &d.report.total;
@@ -304,11 +409,17 @@ pub fn render(d: &Dashboard) -> Result<String, ChartError> {
         },
         |y| count(y.max(0.0) as u64),
     )?;
-    let top_projects: Vec<&Row> = d.projects.iter().take(12).collect();
+    // The projects most spent on; the caption says when there are more.
+    const TOP_PROJECTS: usize = 12;
+    let top_projects: Vec<&Row> = d.projects.iter().take(TOP_PROJECTS).collect();
     let project_names: Vec<String> = top_projects.iter().map(|p| p.key.clone()).collect();
+    let of_all = match d.projects.len() {
+        n if n > TOP_PROJECTS => format!(", the {TOP_PROJECTS} most spent on of {n}"),
+        _ => String::new(),
+    };
     let project_chart = stacked_bars(
         "cost per project",
-        "Cost per project (USD)",
+        &format!("Cost per project (USD){of_all}"),
         &project_names,
         &top_projects
             .iter()
@@ -319,7 +430,7 @@ pub fn render(d: &Dashboard) -> Result<String, ChartError> {
     )?;
     let sessions_chart = stacked_bars(
         "sessions per project",
-        "Sessions per project",
+        &format!("Sessions per project{of_all}"),
         &project_names,
         &top_projects
             .iter()
@@ -328,10 +439,15 @@ pub fn render(d: &Dashboard) -> Result<String, ChartError> {
         &["sessions"],
         |x| format!("{x:.0}"),
     )?;
-    let with_todos: Vec<_> = d.todos.iter().filter(|t| t.todos.total > 0).collect();
+    // Of the same projects, in the same order.
+    let with_todos: Vec<_> = d
+        .todos
+        .iter()
+        .filter(|t| t.todos.total > 0 && project_names.contains(&t.project))
+        .collect();
     let todo_chart = stacked_bars(
         "todo completion",
-        "Todo completion per project",
+        &format!("Todo completion per project{of_all}"),
         &with_todos
             .iter()
             .map(|t| t.project.clone())
@@ -393,6 +509,14 @@ pub fn render(d: &Dashboard) -> Result<String, ChartError> {
         if id == "todo-completion" && d.todos.is_empty() {
             continue;
         }
+        if let Some((title, why)) = empty(id, d, with_todos.is_empty()) {
+            let _ = writeln!(
+                h,
+                "<p class=\"empty\" id=\"{id}\"><b>{title}</b>: {}</p>",
+                esc(why)
+            );
+            continue;
+        }
         let _ = writeln!(
             h,
             "<figure class=\"chart\" id=\"{id}\">\n{}\n{caption}</figure>",
@@ -405,7 +529,7 @@ pub fn render(d: &Dashboard) -> Result<String, ChartError> {
         h.push_str(
             "<h2>Most expensive sessions</h2>\n<p class=\"sub\">Each with its subagents' usage rolled in.</p>\n\
              <table>\n<tr><th class=\"n\">Cost</th><th>Session</th><th>Agents</th><th>Models</th>\
-             <th class=\"n\">Todos</th><th class=\"n\">Msgs</th></tr>\n",
+             <th class=\"n\">Todos</th><th class=\"n\">Messages</th></tr>\n",
         );
         for s in d.sessions.iter().take(15) {
             let todos = match s.todos.total {
@@ -414,14 +538,19 @@ pub fn render(d: &Dashboard) -> Result<String, ChartError> {
             };
             let _ = writeln!(
                 h,
-                "<tr><td class=\"n\">{}</td><td>{}<br><code>{}</code> · {}</td><td>{}</td><td>{}</td>\
+                "<tr><td class=\"n\">{}</td><td>{}<br><code>{}</code> · <span class=\"path\">{}</span></td><td>{}</td><td class=\"models\">{}</td>\
                  <td class=\"n\">{todos}</td><td class=\"n\">{}</td></tr>",
                 money(s.row.cost),
                 esc(s.row.label.as_deref().unwrap_or("")),
                 esc(&s.row.key),
                 esc(&tail(&s.project, 40)),
                 esc(&s.agents.join(", ")),
-                esc(&s.models.join(", ")),
+                // One model id a line: an id is long and reads badly cut.
+                s.models
+                    .iter()
+                    .map(|m| esc(m))
+                    .collect::<Vec<_>>()
+                    .join("<br>"),
                 s.row.messages
             );
         }
@@ -435,11 +564,12 @@ pub fn render(d: &Dashboard) -> Result<String, ChartError> {
     let r = &d.report;
     let _ = writeln!(
         h,
-        "<h2>By {}</h2>\n<table>\n<tr><th>{}</th><th class=\"n\">Sessions</th><th class=\"n\">Messages</th>\
+        "<h2>By {}</h2>\n<table>\n<tr><th>{}</th><th class=\"n\">Sessions</th><th class=\"n\">{}</th>\
          <th class=\"n\">Input</th><th class=\"n\">Output</th><th class=\"n\">Reasoning</th>\
          <th class=\"n\">Cache read</th><th class=\"n\">Cache write</th><th class=\"n\">Cost</th></tr>",
         r.by.name().to_lowercase(),
-        r.by.name()
+        r.by.name(),
+        r.by.messages_header()
     );
     for (row, class) in r
         .rows
@@ -498,6 +628,41 @@ fn tool_section(h: &mut String, tools: &[ToolRow]) {
 mod tests {
     use super::*;
 
+    /// The labels of the ticks of an axis over one stack of `max`.
+    fn labels(max: f64, label: impl Fn(f64) -> String) -> Vec<String> {
+        axis(&[vec![max]], &label)
+            .ticks
+            .into_iter()
+            .map(label)
+            .collect()
+    }
+
+    #[test]
+    fn ticks_are_round_and_read_differently() {
+        // Costs of a few cents once read `$0.00, $0.0050, $0.01, $0.01, $0.02`.
+        assert_eq!(labels(0.018, money), ["$0.00", "$0.01", "$0.02"]);
+        assert_eq!(
+            labels(0.037, money),
+            ["$0.00", "$0.01", "$0.02", "$0.03", "$0.04"]
+        );
+        assert_eq!(
+            labels(0.004, money),
+            ["$0.00", "$0.0010", "$0.0020", "$0.0030", "$0.0040"]
+        );
+        assert_eq!(labels(4.3, money)[1..3], ["$1.00", "$2.00"]);
+        // Counts of a few: whole numbers only.
+        let whole = |x: f64| format!("{x:.0}");
+        assert_eq!(labels(2.0, whole), ["0", "1", "2"]);
+        assert_eq!(labels(0.0, whole), ["0", "1"]);
+        assert_eq!(labels(12.0, whole), ["0", "2", "4", "6", "8", "10", "12"]);
+        let tokens = |y: f64| count(y as u64);
+        assert_eq!(labels(89_800.0, tokens)[..3], ["0", "20.0K", "40.0K"]);
+        // The end is the last tick, at or above the tallest stack.
+        let a = axis(&[vec![0.037]], &money);
+        assert_eq!(a.ticks.last(), Some(&a.end));
+        assert!(a.end >= 0.037);
+    }
+
     #[test]
     fn any_values_give_a_finite_axis_whose_ticks_are_found() {
         let odd = [
@@ -522,8 +687,9 @@ mod tests {
         for a in odd {
             for b in odd {
                 let stacks = vec![vec![a, b], vec![b, a]];
-                let top = axis_end(&stacks);
-                assert!(top.is_finite() && top >= 1e-9, "{a} {b}: {top}");
+                let y = axis(&stacks, &money);
+                assert!(y.end.is_finite() && y.end >= 1e-9, "{a} {b}: {}", y.end);
+                assert!(y.ticks.len() >= 2, "{a} {b}: {:?}", y.ticks);
                 // Drawn in a thread: a search for ticks that never ends
                 // fails the test instead of hanging it.
                 let (tx, rx) = std::sync::mpsc::channel();

@@ -1,37 +1,117 @@
 //! Rows -> a table for a person: aligned columns, money as `$12.34`, tokens
-//! as `1.2M`, the model breakdown under each period, a totals row; fits an
-//! 80-column terminal.
+//! as `1.2M`, the model breakdown under each period, a totals row. Names are
+//! never wrapped: the name column gets what it needs of the terminal's width
+//! and is cut with `…` only when the terminal is too narrow; through a pipe
+//! (no `$COLUMNS`, no terminal) nothing is cut.
 
 use super::{Report, Row, count, money};
-use crate::output::cell;
+use crate::output::{cell, terminal_width, truncate};
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
+use unicode_width::UnicodeWidthStr;
 
-/// The table's width: an 80-column terminal.
-const WIDTH: u16 = 80;
+/// The narrowest a cut name column is made: narrower says nothing.
+const NAME_MIN: usize = 12;
+
+/// The numbers that give way, in turn, to a name that does not fit:
+/// cache, input and output (their sum is in Tokens), then sessions.
+const GIVE_WAY: [usize; 4] = [4, 2, 3, 0];
+
+/// The number columns' headers (`Messages` is `Replies` by model).
+const NUMBERS: [&str; 7] = [
+    "Sessions", "Messages", "Input", "Output", "Cache", "Tokens", "Cost",
+];
 
 pub fn render(report: &Report) -> String {
-    let mut t = Table::new();
-    t.load_preset(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(WIDTH);
-    t.set_header(vec![
-        report.by.name(),
-        "Sess",
-        report.by.messages_header(),
-        "Input",
-        "Output",
-        "Cache",
-        "Tokens",
-        "Cost",
-    ]);
+    render_to(report, terminal_width())
+}
+
+/// One line of the table: its name, the key beside it (a session's or
+/// machine's id, when the name is its title or host name) and its numbers.
+struct Line {
+    name: String,
+    key: String,
+    numbers: [String; 7],
+}
+
+/// The table fitted to `width` columns, or whole when there is none.
+fn render_to(report: &Report, width: Option<usize>) -> String {
+    // By session or device the name is the title or host name; the id goes
+    // in a column of its own, shown when there is room.
+    let named = report.by.has_label();
+    let mut lines = Vec::new();
+    let mut sub_rows = false;
     for r in &report.rows {
-        t.add_row(cells(&r.key, r));
+        let (name, key) = match &r.label {
+            Some(l) if named && !l.is_empty() => (cell(l), cell(&r.key)),
+            _ => (cell(&r.key), String::new()),
+        };
+        lines.push(line(name, key, r));
         for m in &r.models {
-            t.add_row(cells(&format!("└ {}", m.key), m));
+            sub_rows = true;
+            lines.push(line(format!("└ {}", cell(&m.key)), String::new(), m));
         }
     }
-    t.add_row(cells("Total", &report.total));
-    for i in 1..8 {
+    lines.push(line("Total".into(), String::new(), &report.total));
+    let messages = report.by.messages_header();
+    let head = Line {
+        name: report.by.name().into(),
+        key: report.by.key_header().into(),
+        numbers: NUMBERS.map(|h| if h == "Messages" { messages } else { h }.to_string()),
+    };
+    let widest = |f: &dyn Fn(&Line) -> usize| lines.iter().chain([&head]).map(f).max().unwrap_or(0);
+    let name_w = widest(&|l| l.name.width());
+    let has_key = lines.iter().any(|l| !l.key.is_empty());
+    let key_w = widest(&|l| l.key.width());
+    let number_w: Vec<usize> = (0..7).map(|i| widest(&|l| l.numbers[i].width())).collect();
+    let mut shown = [true; 7];
+    let (show_key, name_cut) = match width {
+        None => (has_key, None),
+        Some(width) => {
+            let mut give_way = GIVE_WAY.iter();
+            loop {
+                // A column takes its text, a space either side and a border;
+                // the table one more border.
+                let numbers: usize = (0..7).filter(|&i| shown[i]).map(|i| number_w[i] + 3).sum();
+                let room = width.saturating_sub(numbers + 1 + 3);
+                let all = shown.iter().all(|s| *s);
+                if all && has_key && name_w + key_w + 3 <= room {
+                    break (true, None);
+                }
+                if name_w <= room {
+                    break (false, None);
+                }
+                match give_way.next() {
+                    Some(&i) => shown[i] = false,
+                    None => break (false, Some(room.max(NAME_MIN))),
+                }
+            }
+        }
+    };
+    let mut t = Table::new();
+    t.load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled);
+    let cells = |l: &Line| {
+        let name = match name_cut {
+            Some(w) => truncate(&l.name, w),
+            None => l.name.clone(),
+        };
+        let mut row = vec![Cell::new(name)];
+        if show_key {
+            row.push(Cell::new(&l.key));
+        }
+        row.extend(
+            (0..7)
+                .filter(|&i| shown[i])
+                .map(|i| Cell::new(&l.numbers[i])),
+        );
+        row
+    };
+    t.set_header(cells(&head));
+    for l in &lines {
+        t.add_row(cells(l));
+    }
+    let first_number = 1 + usize::from(show_key);
+    for i in first_number..first_number + shown.iter().filter(|s| **s).count() {
         if let Some(c) = t.column_mut(i) {
             c.set_cell_alignment(CellAlignment::Right);
         }
@@ -43,19 +123,98 @@ pub fn render(report: &Report) -> String {
     }
     out.push_str(&t.to_string());
     out.push('\n');
+    let left_out: Vec<&str> = (0..7).filter(|&i| !shown[i]).map(|i| NUMBERS[i]).collect();
+    if !left_out.is_empty() {
+        out.push_str(&format!(
+            "not shown (too narrow): {}\n",
+            left_out.join(", ")
+        ));
+    }
+    if sub_rows {
+        out.push_str("└ rows: that model's replies (assistant messages) under Messages\n");
+    }
     out
 }
 
-fn cells(key: &str, r: &Row) -> Vec<Cell> {
+fn line(name: String, key: String, r: &Row) -> Line {
     let t = &r.tokens;
-    vec![
-        Cell::new(cell(key)),
-        Cell::new(r.sessions),
-        Cell::new(r.messages),
-        Cell::new(count(t.input)),
-        Cell::new(count(t.output + t.reasoning)),
-        Cell::new(count(t.cache_read + t.cache_write)),
-        Cell::new(count(r.total_tokens())),
-        Cell::new(money(r.cost)),
-    ]
+    Line {
+        name,
+        key,
+        numbers: [
+            r.sessions.to_string(),
+            r.messages.to_string(),
+            count(t.input),
+            count(t.output + t.reasoning),
+            count(t.cache_read + t.cache_write),
+            count(r.total_tokens()),
+            money(r.cost),
+        ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::By;
+
+    fn report(by: By, key: &str, label: Option<&str>) -> Report {
+        let row = Row {
+            key: key.into(),
+            label: label.map(String::from),
+            sessions: 1,
+            messages: 12,
+            cost: 1.5,
+            ..Row::default()
+        };
+        Report {
+            title: String::new(),
+            by,
+            rows: vec![row.clone()],
+            total: row,
+        }
+    }
+
+    fn widest(text: &str) -> usize {
+        text.lines().map(|l| l.width()).max().unwrap_or(0)
+    }
+
+    #[test]
+    fn names_are_whole_when_they_fit_and_cut_only_when_the_terminal_is_too_narrow() {
+        let long = "anthropic/claude-sonnet-4-5-20250929";
+        let r = report(By::Model, long, None);
+        for width in [None, Some(200), Some(100)] {
+            let text = render_to(&r, width);
+            assert!(text.contains(long), "{width:?}:\n{text}");
+            assert!(widest(&text) <= width.unwrap_or(usize::MAX));
+        }
+        // 80 columns: the parts of Tokens give way to the name.
+        let eighty = render_to(&r, Some(80));
+        assert!(eighty.contains(long) && widest(&eighty) <= 80, "{eighty}");
+        assert!(!eighty.contains("┆ Input"), "{eighty}");
+        assert!(eighty.ends_with("not shown (too narrow): Input, Output, Cache\n"));
+        // Narrower still: the name is cut.
+        let narrow = render_to(&r, Some(60));
+        assert!(widest(&narrow) <= 60, "{narrow}");
+        assert!(
+            narrow.contains("anthropic/cla") && narrow.contains('…'),
+            "{narrow}"
+        );
+    }
+
+    #[test]
+    fn a_session_shows_its_title_and_its_id_when_there_is_room() {
+        let id = "ses_deef7dda3ffeFcewaXXfpUoyM6";
+        let r = report(By::Session, id, Some("Fixture long-chat"));
+        let wide = render_to(&r, Some(120));
+        assert!(
+            wide.contains("Fixture long-chat") && wide.contains(id),
+            "{wide}"
+        );
+        let narrow = render_to(&r, Some(80));
+        assert!(narrow.contains("Fixture long-chat"), "{narrow}");
+        assert!(!narrow.contains(id) && widest(&narrow) <= 80, "{narrow}");
+        let piped = render_to(&r, None);
+        assert!(piped.contains(id), "{piped}");
+    }
 }
