@@ -81,6 +81,22 @@ pub fn spreadsheet_safe(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// One JSON document and a newline: a line of JSON Lines, or with
+/// `pretty` indented for a person. Every JSON that goes to stdout (report
+/// rows, the session list, dry-run documents) is written here.
+pub fn json(
+    value: &impl serde::Serialize,
+    pretty: bool,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    if pretty {
+        serde_json::to_writer_pretty(&mut *out, value)?;
+    } else {
+        serde_json::to_writer(&mut *out, value)?;
+    }
+    out.write_all(b"\n")
+}
+
 pub struct Output<'a> {
     pub out: &'a mut dyn Write,
     pub err: &'a mut dyn Write,

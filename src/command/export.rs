@@ -14,7 +14,6 @@ use crate::sink::Tally;
 use crate::sink::batch::Batcher;
 use crate::store::{SessionInfo, Slot, Source, Store};
 use crate::xdg;
-use std::io::Write;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -490,15 +489,7 @@ fn summary(t: &Tally, unreadable: u64, dest: &str) -> Option<String> {
 
 /// One document on stdout: pretty for a single session, else one line.
 fn emit(doc: &Document, pretty: bool, out: &mut Output) -> Result<(), Error> {
-    let write = |w: &mut dyn Write| -> std::io::Result<()> {
-        if pretty {
-            serde_json::to_writer_pretty(&mut *w, doc)?;
-        } else {
-            serde_json::to_writer(&mut *w, doc)?;
-        }
-        w.write_all(b"\n")
-    };
-    write(out.out).map_err(Error::Output)
+    crate::output::json(doc, pretty, out.out).map_err(Error::Output)
 }
 
 #[cfg(test)]

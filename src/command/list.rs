@@ -10,7 +10,7 @@ use crate::context::{self, Context};
 use crate::document::{Content, Origin, TodoStats};
 use crate::error::{Error, ExitCode};
 use crate::ledger::Ledger;
-use crate::output::{Output, cell, terminal_width, truncate};
+use crate::output::{Output, cell, json, terminal_width, truncate};
 use crate::pipeline::{self, Recipe};
 use crate::repository::Repositories;
 use crate::select::{Catalog, change_key};
@@ -161,11 +161,7 @@ pub fn run(s: &Settings, args: &List, out: &mut Output) -> Result<ExitCode, Erro
 
     let write = |w: &mut dyn Write| -> std::io::Result<()> {
         if args.format == ListFormat::Json {
-            for l in &lines {
-                serde_json::to_writer(&mut *w, l)?;
-                w.write_all(b"\n")?;
-            }
-            return Ok(());
+            return lines.iter().try_for_each(|l| json(l, false, w));
         }
         for line in table(&lines, s.now).lines() {
             writeln!(w, "{}", line.trim_end())?;

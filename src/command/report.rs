@@ -9,7 +9,7 @@ use crate::output::Output;
 use crate::page_file::{self, Protected};
 use crate::report::collect::{self, Window};
 use crate::report::group::{self, Device};
-use crate::report::{By, Dashboard, Report as ReportRows, Row, csv, html, table, tools};
+use crate::report::{self, By, Dashboard, Render, Report as ReportRows, Row, Rows, tools};
 use crate::settings::{Format, Report, Settings};
 use crate::sink::convex::{Convex, Deployment};
 use crate::store::{SessionInfo, StorePaths};
@@ -50,7 +50,11 @@ pub fn run(s: &Settings, args: &Report, out: &mut Output) -> Result<ExitCode, Er
     let tool_rows = if args.by == By::Tool {
         let rows = tools::collect(&mut store, &sessions, &window, &mut |w| out.warn(&w))?;
         if !matches!(args.format, Format::Html(_)) {
-            return print_tools(&title, &rows, &args.format, out);
+            let rows = Rows::Tools {
+                title: &title,
+                rows: &rows,
+            };
+            return print(rows, &args.format, out);
         }
         Some(rows)
     } else {
@@ -82,7 +86,7 @@ pub fn run(s: &Settings, args: &Report, out: &mut Output) -> Result<ExitCode, Er
         page.tools = tool_rows;
         return write_page(&page, file, &s.store, out);
     }
-    print(&rows, &args.format, out)
+    print(Rows::Usage(&rows), &args.format, out)
 }
 
 /// `report --convex`: the same rows from the deployment's aggregates
@@ -151,7 +155,7 @@ fn team(
         };
         return write_page(&page, file, store, out);
     }
-    print(&report, &args.format, out)
+    print(Rows::Usage(&report), &args.format, out)
 }
 
 /// The arguments of `sessions:report`.
@@ -205,37 +209,15 @@ fn warn_capped(report: &ReportRows, out: &mut Output) {
     }
 }
 
-fn print(rows: &ReportRows, format: &Format, out: &mut Output) -> Result<ExitCode, Error> {
-    let written = match format {
-        Format::Table => out.out.write_all(table::render(rows).as_bytes()),
-        Format::Json => rows.rows.iter().try_for_each(|r| {
-            serde_json::to_writer(&mut *out.out, r)?;
-            out.out.write_all(b"\n")
-        }),
-        Format::Csv => csv::render(rows, out.out).map_err(std::io::Error::other),
+/// Rows as a table, JSON Lines or CSV on stdout.
+fn print(rows: Rows<'_>, format: &Format, out: &mut Output) -> Result<ExitCode, Error> {
+    let what = match format {
+        Format::Table => Render::Table(rows),
+        Format::Json => Render::JsonLines(rows),
+        Format::Csv => Render::Csv(rows),
         Format::Html(_) => unreachable!("pages are written by write_page"),
     };
-    written.map_err(Error::Output)?;
-    Ok(ExitCode::Ok)
-}
-
-/// The rows of `report --by tool` as a table, JSON Lines or CSV.
-fn print_tools(
-    title: &str,
-    rows: &[tools::ToolRow],
-    format: &Format,
-    out: &mut Output,
-) -> Result<ExitCode, Error> {
-    let written = match format {
-        Format::Table => out.out.write_all(tools::table(title, rows).as_bytes()),
-        Format::Json => rows.iter().try_for_each(|r| {
-            serde_json::to_writer(&mut *out.out, r)?;
-            out.out.write_all(b"\n")
-        }),
-        Format::Csv => tools::csv(rows, out.out).map_err(std::io::Error::other),
-        Format::Html(_) => unreachable!("pages are written by write_page"),
-    };
-    written.map_err(Error::Output)?;
+    report::render(what, out.out)?;
     Ok(ExitCode::Ok)
 }
 
@@ -246,11 +228,12 @@ fn write_page(
     store: &StorePaths,
     out: &mut Output,
 ) -> Result<ExitCode, Error> {
-    let text = html::render(page).map_err(|e| Error::Chart(e.to_string()))?;
     if file == std::path::Path::new("-") {
-        out.out.write_all(text.as_bytes()).map_err(Error::Output)?;
+        report::render(Render::Html(page), out.out)?;
         return Ok(ExitCode::Ok);
     }
+    let mut text = Vec::new();
+    report::render(Render::Html(page), &mut text)?;
     // `--db` may name a database elsewhere: it looks like a database, but
     // its -wal and -shm do not.
     let [wal, shm] = ["-wal", "-shm"].map(|suffix| {
@@ -272,7 +255,7 @@ fn write_page(
             why: "it is opencode's",
         },
     ];
-    page_file::write(file, text.as_bytes(), &protected)?;
+    page_file::write(file, &text, &protected)?;
     out.note(&format!("wrote {}", file.display()));
     Ok(ExitCode::Ok)
 }

@@ -1,8 +1,8 @@
 //! Reports: usage summed per day, week, month, project, model, agent,
 //! session or device. Aggregation ([`collect`]: store -> facts, [`group`]:
-//! facts -> rows) is kept apart from rendering ([`table`], [`csv`],
-//! [`html`]: rows -> output), so rows from elsewhere (a Convex deployment's
-//! aggregates) render the same way.
+//! facts -> rows) is kept apart from rendering ([`render`]: rows -> a
+//! [`table`], JSON Lines, [`csv`] or the [`html`] page), so rows from
+//! elsewhere (a Convex deployment's aggregates) render the same way.
 
 pub mod by;
 pub mod collect;
@@ -13,7 +13,9 @@ pub mod table;
 pub mod tools;
 
 use crate::document::{TodoStats, TokenTotals};
+use crate::error::Error;
 use serde::{Deserialize, Serialize};
+use std::io::Write;
 
 pub use by::By;
 
@@ -105,6 +107,51 @@ pub struct Dashboard {
     /// With `--by tool`: the tool rows, shown in place of the report's
     /// table (whose rows are then by day).
     pub tools: Option<Vec<tools::ToolRow>>,
+}
+
+/// The rows a report prints: usage, or tool calls (`--by tool`).
+#[derive(Debug, Clone, Copy)]
+pub enum Rows<'a> {
+    Usage(&'a Report),
+    Tools {
+        title: &'a str,
+        rows: &'a [tools::ToolRow],
+    },
+}
+
+/// What to render, in which shape: rows as a table, JSON Lines or CSV, or
+/// the page, which shows more than rows.
+#[derive(Debug, Clone, Copy)]
+pub enum Render<'a> {
+    Table(Rows<'a>),
+    JsonLines(Rows<'a>),
+    Csv(Rows<'a>),
+    Html(&'a Dashboard),
+}
+
+/// Every report's output goes through here, one module per shape, so a
+/// new shape or a new kind of row is one change in one place.
+pub fn render(what: Render<'_>, out: &mut dyn Write) -> Result<(), Error> {
+    let written = match what {
+        Render::Table(Rows::Usage(report)) => out.write_all(table::render(report).as_bytes()),
+        Render::Table(Rows::Tools { title, rows }) => {
+            out.write_all(table::tools(title, rows).as_bytes())
+        }
+        Render::JsonLines(Rows::Usage(report)) => json_lines(&report.rows, out),
+        Render::JsonLines(Rows::Tools { rows, .. }) => json_lines(rows, out),
+        Render::Csv(Rows::Usage(report)) => csv::write(&report.rows, out),
+        Render::Csv(Rows::Tools { rows, .. }) => csv::write(rows, out),
+        Render::Html(page) => {
+            let text = html::render(page).map_err(|e| Error::Chart(e.to_string()))?;
+            out.write_all(text.as_bytes())
+        }
+    };
+    written.map_err(Error::Output)
+}
+
+fn json_lines(rows: &[impl Serialize], out: &mut dyn Write) -> std::io::Result<()> {
+    rows.iter()
+        .try_for_each(|r| crate::output::json(r, false, out))
 }
 
 /// `$12.34`; below a cent `$0.0042`; from a quadrillion on `$1.798e308`

@@ -4,6 +4,7 @@
 //! and is cut with `…` only when the terminal is too narrow; through a pipe
 //! (no `$COLUMNS`, no terminal) nothing is cut.
 
+use super::tools::{ToolRow, duration, percent};
 use super::{Report, Row, count, money};
 use crate::output::{cell, terminal_width, truncate};
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
@@ -151,6 +152,55 @@ fn line(name: String, key: String, r: &Row) -> Line {
             money(r.cost),
         ],
     }
+}
+
+/// `--by tool` for a person: one line per tool, then the total.
+pub fn tools(title: &str, rows: &[ToolRow]) -> String {
+    let mut t = Table::new();
+    t.load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(80);
+    t.set_header(vec![
+        "Tool",
+        "Calls",
+        "Errors",
+        "Error rate",
+        "Time",
+        "Sess",
+    ]);
+    let line = |key: &str, r: &ToolRow, sessions: String| {
+        vec![
+            Cell::new(cell(key)),
+            Cell::new(count(r.calls)),
+            Cell::new(count(r.errors)),
+            Cell::new(percent(r.error_rate())),
+            Cell::new(duration(r.ms)),
+            Cell::new(sessions),
+        ]
+    };
+    for r in rows {
+        t.add_row(line(&r.key, r, r.sessions.to_string()));
+    }
+    let mut total = ToolRow {
+        key: "Total".into(),
+        calls: 0,
+        errors: 0,
+        ms: 0,
+        sessions: 0,
+    };
+    for r in rows {
+        total.calls = total.calls.saturating_add(r.calls);
+        total.errors = total.errors.saturating_add(r.errors);
+        total.ms = total.ms.saturating_add(r.ms);
+    }
+    // A session calls several tools: the rows' sessions do not add up.
+    t.add_row(line("Total", &total, String::new()));
+    for i in 1..6 {
+        if let Some(c) = t.column_mut(i) {
+            c.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    format!("{title}\n{t}\n")
 }
 
 #[cfg(test)]

@@ -4,11 +4,8 @@
 //! the database's in one pass over its part table.
 
 use super::collect::Window;
-use super::count;
 use crate::error::Error;
-use crate::output::{cell, spreadsheet_safe};
 use crate::store::{SessionInfo, Store, ToolCall, ToolStatus};
-use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -130,72 +127,6 @@ pub fn duration(ms: i64) -> String {
 /// `12.5%`.
 pub fn percent(rate: f64) -> String {
     format!("{:.1}%", rate * 100.0)
-}
-
-/// The table for a person: one line per tool, then the total.
-pub fn table(title: &str, rows: &[ToolRow]) -> String {
-    let mut t = Table::new();
-    t.load_preset(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(80);
-    t.set_header(vec![
-        "Tool",
-        "Calls",
-        "Errors",
-        "Error rate",
-        "Time",
-        "Sess",
-    ]);
-    let line = |key: &str, r: &ToolRow, sessions: String| {
-        vec![
-            Cell::new(cell(key)),
-            Cell::new(count(r.calls)),
-            Cell::new(count(r.errors)),
-            Cell::new(percent(r.error_rate())),
-            Cell::new(duration(r.ms)),
-            Cell::new(sessions),
-        ]
-    };
-    for r in rows {
-        t.add_row(line(&r.key, r, r.sessions.to_string()));
-    }
-    let mut total = ToolRow {
-        key: "Total".into(),
-        calls: 0,
-        errors: 0,
-        ms: 0,
-        sessions: 0,
-    };
-    for r in rows {
-        total.calls = total.calls.saturating_add(r.calls);
-        total.errors = total.errors.saturating_add(r.errors);
-        total.ms = total.ms.saturating_add(r.ms);
-    }
-    // A session calls several tools: the rows' sessions do not add up.
-    t.add_row(line("Total", &total, String::new()));
-    for i in 1..6 {
-        if let Some(c) = t.column_mut(i) {
-            c.set_cell_alignment(CellAlignment::Right);
-        }
-    }
-    format!("{title}\n{t}\n")
-}
-
-/// CSV with a header line: the JSON row's columns.
-pub fn csv(rows: &[ToolRow], out: &mut dyn std::io::Write) -> Result<(), csv::Error> {
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record(["key", "calls", "errors", "ms", "sessions"])?;
-    for r in rows {
-        w.write_record([
-            spreadsheet_safe(&r.key).into_owned(),
-            r.calls.to_string(),
-            r.errors.to_string(),
-            r.ms.to_string(),
-            r.sessions.to_string(),
-        ])?;
-    }
-    w.flush()?;
-    Ok(())
 }
 
 #[cfg(test)]
