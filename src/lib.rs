@@ -17,6 +17,7 @@ pub(crate) mod ledger;
 pub(crate) mod output;
 pub(crate) mod page_file;
 pub(crate) mod pipeline;
+pub(crate) mod present;
 pub mod prices;
 pub(crate) mod private;
 pub(crate) mod redact;

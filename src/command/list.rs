@@ -12,6 +12,7 @@ use crate::error::{Error, ExitCode};
 use crate::ledger::Ledger;
 use crate::output::{Output, cell, json, terminal_width, truncate};
 use crate::pipeline::{self, Recipe};
+use crate::present::{money, todos};
 use crate::repository::Repositories;
 use crate::select::{Catalog, change_key};
 use crate::settings::{List, ListFormat, Settings};
@@ -392,15 +393,10 @@ fn fit(natural: &[usize], width: usize) -> Vec<Option<usize>> {
 }
 
 fn cells(l: &Line, now: jiff::Timestamp) -> [String; 9] {
-    let t = l.todo_stats;
-    let todos = match t.total {
-        0 => "-".to_string(),
-        n => format!("{}/{n}", t.completed + t.cancelled),
-    };
     let (messages, cost, model) = match &l.usage {
         Some(u) => (
             u.message_count.to_string(),
-            crate::report::money(u.total_cost),
+            money(u.total_cost),
             u.primary_model.as_deref().map_or_else(|| "-".into(), cell),
         ),
         None => ("?".into(), "?".into(), "?".into()),
@@ -414,7 +410,7 @@ fn cells(l: &Line, now: jiff::Timestamp) -> [String; 9] {
     [
         local_time(l.updated_at, now),
         l.state.label().to_string(),
-        todos,
+        todos(&l.todo_stats),
         messages,
         cost,
         model,

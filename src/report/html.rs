@@ -1,8 +1,9 @@
 //! Rows -> one self-contained HTML page: inline SVG charts drawn with
 //! plotters (no script, no network), and tables.
 
-use super::tools::{ToolRow, duration, percent};
-use super::{Dashboard, Row, count, money};
+use super::tools::ToolRow;
+use super::{Dashboard, Row};
+use crate::present::{count, duration, money, percent, todos};
 use crate::usage::add_usd;
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
@@ -532,14 +533,10 @@ pub fn render(d: &Dashboard) -> Result<String, ChartError> {
              <th class=\"n\">Todos</th><th class=\"n\">Messages</th></tr>\n",
         );
         for s in d.sessions.iter().take(15) {
-            let todos = match s.todos.total {
-                0 => "-".to_string(),
-                n => format!("{}/{n}", s.todos.completed + s.todos.cancelled),
-            };
             let _ = writeln!(
                 h,
                 "<tr><td class=\"n\">{}</td><td>{}<br><code>{}</code> · <span class=\"path\">{}</span></td><td>{}</td><td class=\"models\">{}</td>\
-                 <td class=\"n\">{todos}</td><td class=\"n\">{}</td></tr>",
+                 <td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
                 money(s.row.cost),
                 esc(s.row.label.as_deref().unwrap_or("")),
                 esc(&s.row.key),
@@ -551,6 +548,7 @@ pub fn render(d: &Dashboard) -> Result<String, ChartError> {
                     .map(|m| esc(m))
                     .collect::<Vec<_>>()
                     .join("<br>"),
+                todos(&s.todos),
                 s.row.messages
             );
         }

@@ -4,9 +4,10 @@
 //! and is cut with `…` only when the terminal is too narrow; through a pipe
 //! (no `$COLUMNS`, no terminal) nothing is cut.
 
-use super::tools::{ToolRow, duration, percent};
-use super::{Report, Row, count, money};
+use super::tools::ToolRow;
+use super::{Report, Row};
 use crate::output::{cell, terminal_width, truncate};
+use crate::present::{count, duration, money, percent};
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
 use unicode_width::UnicodeWidthStr;
 

@@ -109,40 +109,9 @@ pub fn collect(
     Ok(rows)
 }
 
-/// `850ms`, `12.3s`, `4m 05s`, `3h 02m`.
-pub fn duration(ms: i64) -> String {
-    let ms = ms.max(0);
-    let s = ms / 1000;
-    if ms < 1000 {
-        format!("{ms}ms")
-    } else if s < 60 {
-        format!("{:.1}s", ms as f64 / 1000.0)
-    } else if s < 3600 {
-        format!("{}m {:02}s", s / 60, s % 60)
-    } else {
-        format!("{}h {:02}m", s / 3600, s / 60 % 60)
-    }
-}
-
-/// `12.5%`.
-pub fn percent(rate: f64) -> String {
-    format!("{:.1}%", rate * 100.0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations_and_rates_read_short() {
-        assert_eq!(duration(-5), "0ms");
-        assert_eq!(duration(850), "850ms");
-        assert_eq!(duration(12_345), "12.3s");
-        assert_eq!(duration(245_000), "4m 05s");
-        assert_eq!(duration(3 * 3_600_000 + 120_000), "3h 02m");
-        assert_eq!(duration(i64::MAX), "2562047788015h 12m");
-        assert_eq!(percent(0.125), "12.5%");
-    }
 
     #[test]
     fn a_session_counts_once_per_tool() {
