@@ -187,7 +187,7 @@ fn line(name: String, key: String, r: &Row) -> Line {
 
 /// `$1.23`; marked when some replies had no list price, and `–` when none
 /// had one (or the rows do not say).
-fn list_price(r: &Row) -> String {
+pub(super) fn list_price(r: &Row) -> String {
     match r.list_cost {
         Some(c) if r.unpriced_messages == 0 => money(c),
         Some(c) if c > 0.0 => format!("{}{UNPRICED}", money(c)),
