@@ -12,6 +12,7 @@ use crate::error::{Error, ExitCode};
 use crate::ledger::Ledger;
 use crate::output::{Output, cell, json, terminal_width, truncate};
 use crate::pipeline::{self, Recipe};
+use crate::present::layout::{self, Column, Frame};
 use crate::present::{money, todos};
 use crate::repository::Repositories;
 use crate::select::{Catalog, change_key};
@@ -349,47 +350,19 @@ fn table(lines: &[Line], now: jiff::Timestamp) -> Table {
 }
 
 /// Each column's width in a line of `width`, None for a column that gives
-/// way: by priority, a fixed column needs all of its natural width and a
-/// flexible one up to [`FLEX_MIN`]; the first that does not fit and every
-/// column after it give way. What is left goes to the flexible columns,
-/// a character at a time, up to their natural width.
+/// way: a fixed column needs all of its natural width, a flexible one up
+/// to [`FLEX_MIN`] and then a share of what is left.
 fn fit(natural: &[usize], width: usize) -> Vec<Option<usize>> {
-    let mut widths: Vec<Option<usize>> = vec![None; natural.len()];
-    let mut by_priority: Vec<usize> = (0..natural.len()).collect();
-    by_priority.sort_by_key(|&i| COLS[i].priority);
-    let mut used = 0;
-    for i in by_priority {
-        let w = if COLS[i].flexible {
-            natural[i].min(FLEX_MIN)
-        } else {
-            natural[i]
-        };
-        let need = w + if used == 0 { 0 } else { GAP };
-        if used + need > width {
-            break;
-        }
-        used += need;
-        widths[i] = Some(w);
-    }
-    let mut left = width - used;
-    while left > 0 {
-        let mut grew = false;
-        for (i, w) in widths.iter_mut().enumerate() {
-            if let Some(w) = w
-                && COLS[i].flexible
-                && *w < natural[i]
-                && left > 0
-            {
-                *w += 1;
-                left -= 1;
-                grew = true;
-            }
-        }
-        if !grew {
-            break;
-        }
-    }
-    widths
+    let columns: Vec<Column> = COLS
+        .iter()
+        .zip(natural)
+        .map(|(c, &n)| Column {
+            claim: if c.flexible { n.min(FLEX_MIN) } else { n },
+            ..Column::whole(n, c.priority)
+        })
+        .collect();
+    let frame = Frame { outer: 0, gap: GAP };
+    layout::fit(&columns, frame, width)
 }
 
 fn cells(l: &Line, now: jiff::Timestamp) -> [String; 9] {

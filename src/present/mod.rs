@@ -1,5 +1,8 @@
 //! How numbers read for a person, the same in the report's table, the
-//! page and `list`: money, token counts, durations, shares, todo progress.
+//! page and `list`: money, token counts, durations, shares, todo progress;
+//! and how a table's columns share a line ([`layout`]).
+
+pub mod layout;
 
 use crate::document::TodoStats;
 

@@ -7,6 +7,7 @@
 use super::tools::ToolRow;
 use super::{Report, Row};
 use crate::output::{cell, terminal_width, truncate};
+use crate::present::layout::{Column, Frame, fit};
 use crate::present::{count, duration, money, percent};
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
 use unicode_width::UnicodeWidthStr;
@@ -16,8 +17,22 @@ const NAME_MIN: usize = 12;
 
 /// The numbers that give way, in turn, to a name that does not fit:
 /// cache, input and output (their sum is in Tokens), then sessions, then
-/// the list price (Cost, what was spent, stays).
+/// the list price (Cost, what was spent, stays). The key beside the name
+/// gives way before all of them; the name itself is cut only when they
+/// are gone.
 const GIVE_WAY: [usize; 5] = [4, 2, 3, 0, LIST];
+
+/// Layout priorities (lower stays longer): the numbers that never give
+/// way, then the name, then [`GIVE_WAY`] backwards, then the key.
+const NAME: u8 = 1;
+const KEY: u8 = 2 + GIVE_WAY.len() as u8;
+
+fn priority(number: usize) -> u8 {
+    match GIVE_WAY.iter().position(|&i| i == number) {
+        Some(k) => KEY - 1 - k as u8,
+        None => 0,
+    }
+}
 
 /// The number columns' headers (`Messages` is `Replies` by model).
 const NUMBERS: [&str; 8] = [
@@ -86,28 +101,41 @@ fn render_to(report: &Report, width: Option<usize>) -> String {
     let (show_key, name_cut) = match width {
         None => (has_key, None),
         Some(width) => {
-            let mut give_way = GIVE_WAY.iter();
-            loop {
-                // A column takes its text, a space either side and a border;
-                // the table one more border.
-                let numbers: usize = (0..8).filter(|&i| shown[i]).map(|i| number_w[i] + 3).sum();
-                let room = width.saturating_sub(numbers + 1 + 3);
-                let all = given_way.is_empty();
-                if all && has_key && name_w + key_w + 3 <= room {
-                    break (true, None);
+            // The name, the key, then the numbers that are there.
+            let numbers: Vec<usize> = (0..8).filter(|&i| shown[i]).collect();
+            let mut columns = vec![
+                Column {
+                    kept: Some(NAME_MIN),
+                    ..Column::whole(name_w, NAME)
+                },
+                Column::whole(if has_key { key_w } else { 0 }, KEY),
+            ];
+            columns.extend(numbers.iter().map(|&i| {
+                let c = Column::whole(number_w[i], priority(i));
+                match GIVE_WAY.contains(&i) {
+                    true => c,
+                    false => Column {
+                        kept: Some(c.natural),
+                        ..c
+                    },
                 }
-                if name_w <= room {
-                    break (false, None);
-                }
-                match give_way.next() {
-                    Some(&i) if shown[i] => {
-                        shown[i] = false;
-                        given_way.push(i);
-                    }
-                    Some(_) => {}
-                    None => break (false, Some(room.max(NAME_MIN))),
+            }));
+            if !has_key {
+                columns.remove(1);
+            }
+            // A column takes its text, a space either side and a border;
+            // the table one more border.
+            let frame = Frame { outer: 4, gap: 3 };
+            let widths = fit(&columns, frame, width);
+            let number_widths = &widths[if has_key { 2 } else { 1 }..];
+            for (&i, w) in numbers.iter().zip(number_widths) {
+                if w.is_none() {
+                    shown[i] = false;
+                    given_way.push(i);
                 }
             }
+            let name_cut = widths[0].filter(|&w| w < name_w);
+            (has_key && widths[1].is_some(), name_cut)
         }
     };
     let mut t = Table::new();
