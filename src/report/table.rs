@@ -101,41 +101,39 @@ fn render_to(report: &Report, width: Option<usize>) -> String {
     let (show_key, name_cut) = match width {
         None => (has_key, None),
         Some(width) => {
-            // The name, the key, then the numbers that are there.
+            // The name, the numbers that are there, then the key if any.
             let numbers: Vec<usize> = (0..8).filter(|&i| shown[i]).collect();
-            let mut columns = vec![
-                Column {
-                    kept: Some(NAME_MIN),
-                    ..Column::whole(name_w, NAME)
-                },
-                Column::whole(if has_key { key_w } else { 0 }, KEY),
-            ];
+            let name = Column {
+                kept: Some(NAME_MIN),
+                ..Column::whole(name_w, NAME)
+            };
+            let mut columns = vec![name];
             columns.extend(numbers.iter().map(|&i| {
                 let c = Column::whole(number_w[i], priority(i));
-                match GIVE_WAY.contains(&i) {
-                    true => c,
-                    false => Column {
+                if GIVE_WAY.contains(&i) {
+                    c
+                } else {
+                    Column {
                         kept: Some(c.natural),
                         ..c
-                    },
+                    }
                 }
             }));
-            if !has_key {
-                columns.remove(1);
+            if has_key {
+                columns.push(Column::whole(key_w, KEY));
             }
             // A column takes its text, a space either side and a border;
             // the table one more border.
             let frame = Frame { outer: 4, gap: 3 };
             let widths = fit(&columns, frame, width);
-            let number_widths = &widths[if has_key { 2 } else { 1 }..];
-            for (&i, w) in numbers.iter().zip(number_widths) {
+            for (&i, w) in numbers.iter().zip(&widths[1..]) {
                 if w.is_none() {
                     shown[i] = false;
                     given_way.push(i);
                 }
             }
             let name_cut = widths[0].filter(|&w| w < name_w);
-            (has_key && widths[1].is_some(), name_cut)
+            (has_key && widths[columns.len() - 1].is_some(), name_cut)
         }
     };
     let mut t = Table::new();
