@@ -1,4 +1,4 @@
-//! A newcomer's first ten minutes (issue 15), from the user's side: the
+//! A newcomer's first ten minutes, from the user's side: the
 //! command lines a person types and what they print, on a store written by
 //! real opencode 1.18.33.
 

@@ -1,4 +1,4 @@
-//! Faults from an adversarial pass (issue 12), each run on a copy of a
+//! Faults an adversary could set up, each run on a copy of a
 //! fixture store written by real opencode: strange files in a JSON store,
 //! databases whose schema the exporter cannot use, sink faults, secrets in
 //! URLs, file permissions and what a session id may hold.
