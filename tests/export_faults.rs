@@ -227,11 +227,10 @@ fn a_session_file_that_is_a_fifo_asked_for_by_id_is_exit_4_naming_it() {
 /// Change the fixture database the way another opencode version would
 /// have written it (then check it in, so no -wal holds the old schema).
 fn alter_db(fx: &Fixture, sql: &str) {
-    let db = Connection::open(fx.data.join("opencode.db")).unwrap();
-    db.execute_batch(&format!(
-        "PRAGMA foreign_keys = OFF; {sql}; PRAGMA wal_checkpoint(TRUNCATE);"
-    ))
-    .unwrap();
+    fx.alter_db(|db| {
+        db.execute_batch(&format!("PRAGMA foreign_keys = OFF; {sql};"))
+            .unwrap()
+    });
 }
 
 /// `dry-run --all-complete` and `export --all-complete` both exit 4 with

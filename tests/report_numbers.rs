@@ -56,16 +56,15 @@ fn damage(fx: &Fixture, id: &str, msg: &str, change: impl FnOnce(&mut Value)) {
     change(&mut data);
     let db = fx.data.join("opencode.db");
     if db.exists() {
-        let conn = Connection::open(&db).unwrap();
-        let n = conn
-            .execute(
-                "UPDATE message SET data = ?1 WHERE id = ?2",
-                (data.to_string(), msg),
-            )
-            .unwrap();
-        assert_eq!(n, 1);
-        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
-            .unwrap();
+        fx.alter_db(|conn| {
+            let n = conn
+                .execute(
+                    "UPDATE message SET data = ?1 WHERE id = ?2",
+                    (data.to_string(), msg),
+                )
+                .unwrap();
+            assert_eq!(n, 1);
+        });
     } else {
         let path = fx
             .data
