@@ -307,13 +307,7 @@ fn an_override_file_changes_list_cost_and_never_cost() {
     )
     .unwrap();
     let report = |extra: &[&str]| {
-        let out = fx
-            .cmd()
-            .args(extra)
-            .args(["report", "--json", "--by", "model"])
-            .assert()
-            .success();
-        json_lines(&out.get_output().stdout)
+        fx.json(&[extra, &["report", "--json", "--by", "model"]].concat())
             .into_iter()
             .map(|r| (r["key"].as_str().unwrap().to_string(), r))
             .collect::<BTreeMap<_, _>>()
@@ -335,17 +329,12 @@ fn an_override_file_changes_list_cost_and_never_cost() {
     assert!(m1.get("unpricedMessages").is_none(), "{m1}");
     assert!(m1["listCost"].as_f64().unwrap() > 0.0);
     // The same file through dry-run.
-    let out = fx
-        .cmd()
-        .args([
-            "--prices",
-            rates.to_str().unwrap(),
-            "dry-run",
-            "--all-complete",
-        ])
-        .assert()
-        .success();
-    for doc in json_lines(&out.get_output().stdout) {
+    for doc in fx.json(&[
+        "--prices",
+        rates.to_str().unwrap(),
+        "dry-run",
+        "--all-complete",
+    ]) {
         assert!(doc.get("unpricedMessages").is_none(), "{doc}");
     }
 }
@@ -355,22 +344,17 @@ fn a_huge_override_price_caps_list_cost_with_a_warning() {
     let fx = Fixture::load("list-prices");
     let rates = fx.tmp.path().join("rates.json");
     std::fs::write(&rates, r#"{"fake/m1": {"input": 1e308, "output": 1e308}}"#).unwrap();
-    let out = fx
-        .cmd()
-        .args([
-            "--prices",
-            rates.to_str().unwrap(),
-            "dry-run",
-            "--all-complete",
-        ])
-        .assert()
-        .success();
-    let docs = json_lines(&out.get_output().stdout);
+    let (out, err) = fx.ok(&[
+        "--prices",
+        rates.to_str().unwrap(),
+        "dry-run",
+        "--all-complete",
+    ]);
+    let docs = json_lines(out.as_bytes());
     let m1 = docs
         .iter()
         .find(|d| d["primaryModel"] == "fake/m1")
         .expect("the scripted model's session");
     assert_eq!(m1["listCost"].as_f64(), Some(f64::MAX));
-    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
     assert!(err.contains("capped"), "{err}");
 }
