@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{FakeServer, Fixture, Reply, config, json_lines, snapshot, stderr};
+use common::{FakeServer, Fixture, Reply, TIME_LIMIT, config, json_lines, snapshot, stderr};
 use rusqlite::Connection;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -16,8 +16,6 @@ use std::time::{Duration, Instant};
 const DB_FIXTURE: &str = "v1.18.33";
 /// A JSON-store fixture (opencode 1.1.x).
 const JSON_FIXTURE: &str = "v1.1.65";
-/// Far longer than any of these runs takes; a hang fails the test.
-const TIME_LIMIT: Duration = Duration::from_secs(60);
 
 /// `command` (built by the test helpers) run through `wrapper` and its
 /// arguments, with the same environment.
@@ -166,18 +164,12 @@ fn a_part_file_over_the_size_limit_is_skipped() {
         .set_len(65 << 20)
         .unwrap();
     let before = snapshot(&fx.data);
-    let out = fx
-        .cmd()
-        .args(["dry-run", "--all-complete", "--include-messages"])
-        .timeout(TIME_LIMIT)
-        .assert()
-        .success();
-    let err = stderr(out.get_output());
+    let (out, err) = fx.ok(&["dry-run", "--all-complete", "--include-messages"]);
     assert!(
         err.contains(&*culprit.to_string_lossy()) && err.contains("limit of 64 MiB"),
         "{err}"
     );
-    assert_eq!(json_lines(&out.get_output().stdout).len(), n);
+    assert_eq!(json_lines(out.as_bytes()).len(), n);
     assert!(before == snapshot(&fx.data), "the store changed");
 }
 

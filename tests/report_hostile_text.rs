@@ -34,13 +34,7 @@ fn damaged() -> Fixture {
 }
 
 fn run(fx: &Fixture, args: &[&str]) -> String {
-    let out = fx
-        .cmd()
-        .args(args)
-        .timeout(Duration::from_secs(60))
-        .assert()
-        .success();
-    String::from_utf8(out.get_output().stdout.clone()).unwrap()
+    fx.ok(args).0
 }
 
 #[test]

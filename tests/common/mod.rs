@@ -11,6 +11,10 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+/// Far longer than any command on a fixture store takes: a hang fails the
+/// test instead of stalling the run.
+pub const TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
+
 pub fn fixtures_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
@@ -110,9 +114,9 @@ impl Fixture {
         Command::from_std(self.std_cmd())
     }
 
-    /// Run with `args`, whatever its exit status.
+    /// Run with `args` within [`TIME_LIMIT`], whatever its exit status.
     pub fn run(&self, args: &[&str]) -> std::process::Output {
-        self.cmd().args(args).output().unwrap()
+        self.cmd().args(args).timeout(TIME_LIMIT).output().unwrap()
     }
 
     /// Run with `args`, which must succeed; its stdout and stderr as text.
