@@ -9,7 +9,7 @@
 
 use super::json::{self, Bounded};
 use super::sqlite::Db;
-use crate::error::Error;
+use crate::error::{Error, Warning};
 use serde::Deserialize;
 use std::path::Path;
 
@@ -129,7 +129,7 @@ pub(super) fn from_db(
     db: &Db,
     session_id: &str,
     visit: &mut VisitTool<'_>,
-) -> Result<Vec<String>, Error> {
+) -> Result<Vec<Warning>, Error> {
     let mut warnings = Vec::new();
     let mut read = || -> rusqlite::Result<()> {
         let mut stmt = db
@@ -147,9 +147,12 @@ pub(super) fn from_db(
                 Ok(None) => {}
                 Err(why) => {
                     let id = r.get_ref(0)?.as_str().unwrap_or("?");
-                    warnings.push(format!(
-                        "skipping part {id} of session {session_id} in {}: {why}",
-                        db.path().display()
+                    warnings.push(Warning::skipping(
+                        format_args!(
+                            "part {id} of session {session_id} in {}",
+                            db.path().display()
+                        ),
+                        why,
                     ));
                 }
             }
@@ -171,7 +174,7 @@ pub(super) fn scan_db<T>(
     db: &Db,
     pick: &mut dyn FnMut(&str) -> Option<T>,
     visit: &mut dyn FnMut(T, ToolCall),
-) -> Result<Vec<String>, Error> {
+) -> Result<Vec<Warning>, Error> {
     let mut warnings = Vec::new();
     let mut read = || -> rusqlite::Result<()> {
         let mut stmt = db
@@ -194,9 +197,9 @@ pub(super) fn scan_db<T>(
                 Err(why) => {
                     let id = r.get_ref(3)?.as_str().unwrap_or("?");
                     let session = r.get_ref(0)?.as_str().unwrap_or("?");
-                    warnings.push(format!(
-                        "skipping part {id} of session {session} in {}: {why}",
-                        db.path().display()
+                    warnings.push(Warning::skipping(
+                        format_args!("part {id} of session {session} in {}", db.path().display()),
+                        why,
                     ));
                 }
             }
@@ -216,7 +219,7 @@ pub(super) fn from_json(
     storage: &Path,
     session_id: &str,
     visit: &mut VisitTool<'_>,
-) -> Result<Vec<String>, Error> {
+) -> Result<Vec<Warning>, Error> {
     #[derive(Deserialize, Default)]
     struct Created {
         #[serde(default)]
@@ -246,7 +249,7 @@ pub(super) fn from_json(
             let bytes = match json::read(&path)? {
                 Bounded::Read(bytes) => bytes,
                 Bounded::Skipped(why) => {
-                    warnings.push(json::skipping(&path, &why));
+                    warnings.push(Warning::skipping(path.display(), why));
                     continue;
                 }
             };
@@ -256,7 +259,7 @@ pub(super) fn from_json(
                     visit(call);
                 }
                 Ok(None) => {}
-                Err(why) => warnings.push(json::skipping(&path, &why)),
+                Err(why) => warnings.push(Warning::skipping(path.display(), why)),
             }
         }
     }
