@@ -755,3 +755,42 @@ fn a_state_or_sink_directory_of_another_user_or_open_to_everyone_is_refused() {
         .assert()
         .success();
 }
+
+/// Messages counted by `report --by model --json`, over all rows.
+fn reported_messages(fx: &Fixture) -> (u64, String) {
+    let out = fx
+        .cmd()
+        .args(["report", "--by", "model", "--json"])
+        .assert()
+        .success();
+    let n = json_lines(&out.get_output().stdout)
+        .iter()
+        .map(|r| r["messages"].as_u64().unwrap())
+        .sum();
+    (n, stderr(out.get_output()))
+}
+
+#[test]
+fn a_message_time_no_calendar_holds_is_a_warning_and_still_counts() {
+    let fx = Fixture::load(DB_FIXTURE);
+    let (n, _) = reported_messages(&fx);
+    // 9999-12-31T12:00Z: a time, but its day has no end in any calendar.
+    let db = Connection::open(fx.data.join("opencode.db")).unwrap();
+    let id: String = db
+        .query_row("SELECT id FROM message ORDER BY id LIMIT 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    drop(db);
+    alter_db(
+        &fx,
+        &format!(
+            "UPDATE message SET time_created = 253402257600000, \
+             data = json_set(data, '$.time.created', 253402257600000) WHERE id = '{id}'"
+        ),
+    );
+    let (after, err) = reported_messages(&fx);
+    assert_eq!(after, n, "{err}");
+    assert!(err.contains(&id) && err.contains("out of range"), "{err}");
+    assert!(!err.contains("skipping"), "{err}");
+}

@@ -5,7 +5,7 @@
 
 use super::collect::Window;
 use super::count;
-use crate::error::Error;
+use crate::error::{Error, Warning};
 use crate::output::{cell, spreadsheet_safe};
 use crate::store::{SessionInfo, Store, ToolCall, ToolStatus};
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
@@ -71,7 +71,7 @@ pub fn collect(
     store: &mut Store,
     sessions: &[&SessionInfo],
     window: &Window,
-    warn: &mut dyn FnMut(String),
+    warn: &mut dyn FnMut(Warning),
 ) -> Result<Vec<ToolRow>, Error> {
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut accs: Vec<Acc> = Vec::new();

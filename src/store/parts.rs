@@ -9,7 +9,7 @@
 
 use super::json::{self, Bounded};
 use super::sqlite::Db;
-use crate::error::Error;
+use crate::error::{Error, Warning};
 use serde::Deserialize;
 use std::path::Path;
 
@@ -129,7 +129,7 @@ pub(super) fn from_db(
     db: &Db,
     session_id: &str,
     visit: &mut VisitTool<'_>,
-) -> Result<Vec<String>, Error> {
+) -> Result<Vec<Warning>, Error> {
     read_rows(
         db,
         "SELECT session_id, time_created, data, id FROM part WHERE session_id = ?1",
@@ -147,7 +147,7 @@ pub(super) fn scan_db<T>(
     db: &Db,
     pick: &mut dyn FnMut(&str) -> Option<T>,
     visit: &mut dyn FnMut(T, ToolCall),
-) -> Result<Vec<String>, Error> {
+) -> Result<Vec<Warning>, Error> {
     read_rows(
         db,
         "SELECT session_id, time_created, data, id FROM part",
@@ -167,7 +167,7 @@ fn read_rows<T>(
     params: impl rusqlite::Params,
     pick: &mut dyn FnMut(&str) -> Option<T>,
     visit: &mut dyn FnMut(T, ToolCall),
-) -> Result<Vec<String>, Error> {
+) -> Result<Vec<Warning>, Error> {
     let mut warnings = Vec::new();
     let read = || -> rusqlite::Result<()> {
         // Cached: `from_db`'s query runs once for every session exported.
@@ -189,9 +189,9 @@ fn read_rows<T>(
                 Err(why) => {
                     let id = r.get_ref(3)?.as_str().unwrap_or("?");
                     let session = r.get_ref(0)?.as_str().unwrap_or("?");
-                    warnings.push(format!(
-                        "skipping part {id} of session {session} in {}: {why}",
-                        db.path().display()
+                    warnings.push(Warning::skipping(
+                        format_args!("part {id} of session {session} in {}", db.path().display()),
+                        why,
                     ));
                 }
             }
@@ -211,7 +211,7 @@ pub(super) fn from_json(
     storage: &Path,
     session_id: &str,
     visit: &mut VisitTool<'_>,
-) -> Result<Vec<String>, Error> {
+) -> Result<Vec<Warning>, Error> {
     #[derive(Deserialize, Default)]
     struct Created {
         #[serde(default)]
@@ -241,7 +241,7 @@ pub(super) fn from_json(
             let bytes = match json::read(&path)? {
                 Bounded::Read(bytes) => bytes,
                 Bounded::Skipped(why) => {
-                    warnings.push(json::skipping(&path, &why));
+                    warnings.push(Warning::skipping(path.display(), why));
                     continue;
                 }
             };
@@ -251,7 +251,7 @@ pub(super) fn from_json(
                     visit(call);
                 }
                 Ok(None) => {}
-                Err(why) => warnings.push(json::skipping(&path, &why)),
+                Err(why) => warnings.push(Warning::skipping(path.display(), why)),
             }
         }
     }
