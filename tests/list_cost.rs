@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{Fixture, fixture_names, json_lines};
+use common::{FakeServer, Fixture, Reply, fixture_names, json_lines};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -471,4 +471,86 @@ fn the_table_shows_list_price_beside_cost_and_marks_unpriced_replies() {
 
 fn widest(text: &str) -> usize {
     text.lines().map(|l| l.chars().count()).max().unwrap_or(0)
+}
+
+#[test]
+fn the_team_report_carries_the_deployments_list_cost_to_json_csv_and_the_table() {
+    let fx = Fixture::load("list-prices");
+    let local = |args: &[&str]| {
+        let out = fx
+            .cmd()
+            .env("COLUMNS", "200")
+            .args(["report", "--utc", "--by", "model"])
+            .args(args)
+            .assert()
+            .success();
+        String::from_utf8(out.get_output().stdout.clone()).unwrap()
+    };
+    // A deployment on 127.0.0.1 answering `sessions:report` with the rows
+    // this store gives (real model names, a subscription at cost 0, an
+    // unpriced model), as the backend returns them.
+    let rows = json_lines(local(&["--json"]).as_bytes());
+    assert!(rows.iter().any(|r| r.get("unpricedMessages").is_some()));
+    let deployment = |rows: Vec<Value>| {
+        FakeServer::start(move |_, _| {
+            Reply::json(
+                200,
+                serde_json::json!({"status": "success", "value": rows.clone()}),
+            )
+        })
+    };
+    let team = |server: &FakeServer, args: &[&str]| {
+        let out = fx
+            .cmd()
+            .env("COLUMNS", "200")
+            .env("SESSION_EXPORT_CONVEX_URL", &server.url)
+            .env("SESSION_EXPORT_TOKEN", "tok-test-123456")
+            .args(["report", "--convex", "--by", "model"])
+            .args(args)
+            .timeout(std::time::Duration::from_secs(60))
+            .assert()
+            .success();
+        String::from_utf8(out.get_output().stdout.clone()).unwrap()
+    };
+    let server = deployment(rows.clone());
+    // JSON: each row as the deployment sent it, listCost and
+    // unpricedMessages included.
+    assert_eq!(json_lines(team(&server, &["--json"]).as_bytes()), rows);
+    // CSV: the same columns as the local report's.
+    assert_eq!(team(&server, &["--csv"]), local(&["--csv"]));
+    // The table: List $ beside Cost, marked, as the local table shows it.
+    let text = team(&server, &[]);
+    let (got, want) = (table_cells(&text), table_cells(&local(&[])));
+    for r in &rows {
+        let key = r["key"].as_str().unwrap();
+        for column in ["Cost", "List $"] {
+            assert_eq!(got[key][column], want[key][column], "{key}:\n{text}");
+        }
+    }
+    assert_eq!(got["Total"]["List $"], want["Total"]["List $"], "{text}");
+    assert!(
+        text.contains("* List $ leaves out 1 reply whose model has no list price"),
+        "{text}"
+    );
+    for request in server.requests.lock().unwrap().iter() {
+        assert_eq!(request["path"], "sessions:report");
+    }
+    // A deployment that keeps no list price: no List $ column, no listCost.
+    let old: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            let o = r.as_object_mut().unwrap();
+            o.remove("listCost");
+            o.remove("unpricedMessages");
+            r
+        })
+        .collect();
+    let server = deployment(old.clone());
+    assert_eq!(json_lines(team(&server, &["--json"]).as_bytes()), old);
+    let text = team(&server, &[]);
+    assert!(
+        text.contains(" Cost │") && !text.contains("List $"),
+        "{text}"
+    );
 }
