@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{Fixture, fixture_names, json_lines};
+use common::{FakeServer, Fixture, Reply, fixture_names, json_lines};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -357,4 +357,184 @@ fn a_huge_override_price_caps_list_cost_with_a_warning() {
         .expect("the scripted model's session");
     assert_eq!(m1["listCost"].as_f64(), Some(f64::MAX));
     assert!(err.contains("capped"), "{err}");
+}
+
+/// Money as the table prints it: `$12.34`, below a cent `$0.0042`.
+fn money(usd: f64) -> String {
+    if usd != 0.0 && usd.abs() < 0.01 {
+        format!("${usd:.4}")
+    } else {
+        format!("${usd:.2}")
+    }
+}
+
+/// A table's rows by name (`└ ` kept), each a map header -> cell.
+fn table_cells(text: &str) -> BTreeMap<String, BTreeMap<String, String>> {
+    let split = |line: &str| -> Vec<String> {
+        line.trim_matches('│')
+            .split('┆')
+            .map(|c| c.trim().to_string())
+            .collect()
+    };
+    let mut lines = text.lines().filter(|l| l.starts_with('│'));
+    let head = split(lines.next().expect("a header"));
+    lines
+        .map(|l| {
+            let cells = split(l);
+            let row = head.iter().cloned().zip(cells.iter().cloned()).collect();
+            (cells[0].clone(), row)
+        })
+        .collect()
+}
+
+#[test]
+fn the_table_shows_list_price_beside_cost_and_marks_unpriced_replies() {
+    let fx = Fixture::load("list-prices");
+    let run = |args: &[&str], columns: Option<&str>| {
+        let mut c = fx.cmd();
+        match columns {
+            Some(n) => c.env("COLUMNS", n),
+            None => c.env_remove("COLUMNS"),
+        };
+        let out = c.arg("report").arg("--utc").args(args).assert().success();
+        String::from_utf8(out.get_output().stdout.clone()).unwrap()
+    };
+    for by in ["model", "day"] {
+        let mut want = BTreeMap::new();
+        for r in json_lines(run(&["--json", "--by", by], None).as_bytes()) {
+            let key = r["key"].as_str().unwrap().to_string();
+            for m in r["models"].as_array().into_iter().flatten() {
+                want.insert(format!("└ {}", m["key"].as_str().unwrap()), m.clone());
+            }
+            want.insert(key, r);
+        }
+        for columns in ["80", "200"] {
+            let text = run(&["--by", by], Some(columns));
+            assert!(widest(&text) <= columns.parse().unwrap(), "{text}");
+            let rows = table_cells(&text);
+            // Every row of the JSON is in the table, its real model name whole.
+            for (key, w) in &want {
+                let row = rows.get(key).unwrap_or_else(|| panic!("{key}:\n{text}"));
+                assert_eq!(row["Cost"], money(w["cost"].as_f64().unwrap()), "{text}");
+                let list = money(w["listCost"].as_f64().unwrap());
+                let shown = &row["List $"];
+                match w["unpricedMessages"].as_u64() {
+                    None => assert_eq!(shown, &list, "{key}:\n{text}"),
+                    // The scripted model has no price: no figure, marked.
+                    Some(_) if w["listCost"] == 0.0 => assert_eq!(shown, "–*", "{text}"),
+                    Some(_) => assert_eq!(shown, &format!("{list}*"), "{key}:\n{text}"),
+                }
+            }
+            // The subscription spent nothing and is worth something.
+            let sub = rows
+                .iter()
+                .find(|(k, _)| k.ends_with("github-copilot/claude-sonnet-4.5"))
+                .map(|(_, r)| r)
+                .unwrap_or_else(|| panic!("{text}"));
+            assert_eq!(sub["Cost"], "$0.00", "{text}");
+            assert_ne!(sub["List $"], "$0.00", "{text}");
+            assert!(
+                text.ends_with("* List $ leaves out 1 reply whose model has no list price\n"),
+                "{text}"
+            );
+        }
+    }
+    // Session titles leave no room at 80: List $ gives way, Cost stays.
+    let text = run(&["--by", "session"], Some("80"));
+    assert!(
+        text.contains("┆    Cost │") && !text.contains("List $ │"),
+        "{text}"
+    );
+    assert!(text.contains("not shown (too narrow): ") && text.contains(", List $\n"));
+    // The README shows the table by model at 80 columns.
+    let text = run(&["--by", "model"], Some("80"));
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    assert!(readme.contains(&text), "README.md shows:\n{text}");
+}
+
+fn widest(text: &str) -> usize {
+    text.lines().map(|l| l.chars().count()).max().unwrap_or(0)
+}
+
+#[test]
+fn the_team_report_carries_the_deployments_list_cost_to_json_csv_and_the_table() {
+    let fx = Fixture::load("list-prices");
+    let local = |args: &[&str]| {
+        let out = fx
+            .cmd()
+            .env("COLUMNS", "200")
+            .args(["report", "--utc", "--by", "model"])
+            .args(args)
+            .assert()
+            .success();
+        String::from_utf8(out.get_output().stdout.clone()).unwrap()
+    };
+    // A deployment on 127.0.0.1 answering `sessions:report` with the rows
+    // this store gives (real model names, a subscription at cost 0, an
+    // unpriced model), as the backend returns them.
+    let rows = json_lines(local(&["--json"]).as_bytes());
+    assert!(rows.iter().any(|r| r.get("unpricedMessages").is_some()));
+    let deployment = |rows: Vec<Value>| {
+        FakeServer::start(move |_, _| {
+            Reply::json(
+                200,
+                serde_json::json!({"status": "success", "value": rows.clone()}),
+            )
+        })
+    };
+    let team = |server: &FakeServer, args: &[&str]| {
+        let out = fx
+            .cmd()
+            .env("COLUMNS", "200")
+            .env("SESSION_EXPORT_CONVEX_URL", &server.url)
+            .env("SESSION_EXPORT_TOKEN", "tok-test-123456")
+            .args(["report", "--convex", "--by", "model"])
+            .args(args)
+            .timeout(std::time::Duration::from_secs(60))
+            .assert()
+            .success();
+        String::from_utf8(out.get_output().stdout.clone()).unwrap()
+    };
+    let server = deployment(rows.clone());
+    // JSON: each row as the deployment sent it, listCost and
+    // unpricedMessages included.
+    assert_eq!(json_lines(team(&server, &["--json"]).as_bytes()), rows);
+    // CSV: the same columns as the local report's.
+    assert_eq!(team(&server, &["--csv"]), local(&["--csv"]));
+    // The table: List $ beside Cost, marked, as the local table shows it.
+    let text = team(&server, &[]);
+    let (got, want) = (table_cells(&text), table_cells(&local(&[])));
+    for r in &rows {
+        let key = r["key"].as_str().unwrap();
+        for column in ["Cost", "List $"] {
+            assert_eq!(got[key][column], want[key][column], "{key}:\n{text}");
+        }
+    }
+    assert_eq!(got["Total"]["List $"], want["Total"]["List $"], "{text}");
+    assert!(
+        text.contains("* List $ leaves out 1 reply whose model has no list price"),
+        "{text}"
+    );
+    for request in server.requests.lock().unwrap().iter() {
+        assert_eq!(request["path"], "sessions:report");
+    }
+    // A deployment that keeps no list price: no List $ column, no listCost.
+    let old: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            let o = r.as_object_mut().unwrap();
+            o.remove("listCost");
+            o.remove("unpricedMessages");
+            r
+        })
+        .collect();
+    let server = deployment(old.clone());
+    assert_eq!(json_lines(team(&server, &["--json"]).as_bytes()), old);
+    let text = team(&server, &[]);
+    assert!(
+        text.contains(" Cost │") && !text.contains("List $"),
+        "{text}"
+    );
 }

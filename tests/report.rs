@@ -430,6 +430,7 @@ fn the_table_reads_as_shown_in_the_readme() {
     let fx = Fixture::load("v1.18.33");
     let out = fx
         .cmd()
+        .env("COLUMNS", "80")
         .args(["report", "--by", "agent", "--utc"])
         .assert()
         .success();
@@ -452,24 +453,27 @@ fn the_table_reads_as_shown_in_the_readme() {
 }
 
 const TABLE_BY_AGENT: &str = r#"Usage by agent, all time, UTC
-┌─────────┬──────────┬──────────┬───────┬────────┬───────┬────────┬─────────┐
-│ Agent   ┆ Sessions ┆ Messages ┆ Input ┆ Output ┆ Cache ┆ Tokens ┆    Cost │
-╞═════════╪══════════╪══════════╪═══════╪════════╪═══════╪════════╪═════════╡
-│ build   ┆       10 ┆       60 ┆ 46.6K ┆   2.5K ┆ 35.9K ┆  85.0K ┆   $0.19 │
-│ general ┆        1 ┆        3 ┆  2.7K ┆     87 ┆   900 ┆   3.7K ┆ $0.0096 │
-│ plan    ┆        1 ┆        2 ┆  1.0K ┆     55 ┆     0 ┆   1.1K ┆ $0.0039 │
-│ Total   ┆       11 ┆       65 ┆ 50.3K ┆   2.7K ┆ 36.8K ┆  89.8K ┆   $0.20 │
-└─────────┴──────────┴──────────┴───────┴────────┴───────┴────────┴─────────┘
+┌─────────┬──────────┬──────────┬───────┬────────┬────────┬─────────┬────────┐
+│ Agent   ┆ Sessions ┆ Messages ┆ Input ┆ Output ┆ Tokens ┆    Cost ┆ List $ │
+╞═════════╪══════════╪══════════╪═══════╪════════╪════════╪═════════╪════════╡
+│ build   ┆       10 ┆       60 ┆ 46.6K ┆   2.5K ┆  85.0K ┆   $0.19 ┆     –* │
+│ general ┆        1 ┆        3 ┆  2.7K ┆     87 ┆   3.7K ┆ $0.0096 ┆     –* │
+│ plan    ┆        1 ┆        2 ┆  1.0K ┆     55 ┆   1.1K ┆ $0.0039 ┆     –* │
+│ Total   ┆       11 ┆       65 ┆ 50.3K ┆   2.7K ┆  89.8K ┆   $0.20 ┆     –* │
+└─────────┴──────────┴──────────┴───────┴────────┴────────┴─────────┴────────┘
+not shown (too narrow): Cache
+* List $ leaves out 49 replies whose model has no list price
 "#;
 const TABLE_BY_DAY: &str = r#"Usage by day, all time, UTC
-┌────────────┬──────────┬──────────┬───────┬────────┬───────┬────────┬───────┐
-│ Day        ┆ Sessions ┆ Messages ┆ Input ┆ Output ┆ Cache ┆ Tokens ┆  Cost │
-╞════════════╪══════════╪══════════╪═══════╪════════╪═══════╪════════╪═══════╡
-│ 2026-11-25 ┆       11 ┆       65 ┆ 50.3K ┆   2.7K ┆ 36.8K ┆  89.8K ┆ $0.20 │
-│ └ fake/m1  ┆       11 ┆       49 ┆ 50.3K ┆   2.7K ┆ 36.8K ┆  89.8K ┆ $0.20 │
-│ Total      ┆       11 ┆       65 ┆ 50.3K ┆   2.7K ┆ 36.8K ┆  89.8K ┆ $0.20 │
-└────────────┴──────────┴──────────┴───────┴────────┴───────┴────────┴───────┘
+┌────────────┬──────────┬──────────┬───────┬────────┬───────┬────────┬───────┬────────┐
+│ Day        ┆ Sessions ┆ Messages ┆ Input ┆ Output ┆ Cache ┆ Tokens ┆  Cost ┆ List $ │
+╞════════════╪══════════╪══════════╪═══════╪════════╪═══════╪════════╪═══════╪════════╡
+│ 2026-11-25 ┆       11 ┆       65 ┆ 50.3K ┆   2.7K ┆ 36.8K ┆  89.8K ┆ $0.20 ┆     –* │
+│ └ fake/m1  ┆       11 ┆       49 ┆ 50.3K ┆   2.7K ┆ 36.8K ┆  89.8K ┆ $0.20 ┆     –* │
+│ Total      ┆       11 ┆       65 ┆ 50.3K ┆   2.7K ┆ 36.8K ┆  89.8K ┆ $0.20 ┆     –* │
+└────────────┴──────────┴──────────┴───────┴────────┴───────┴────────┴───────┴────────┘
 └ rows: that model's replies (assistant messages) under Messages
+* List $ leaves out 49 replies whose model has no list price
 "#;
 
 /// A copy of the 1.18.33 store (written by real opencode) with real-length
@@ -529,14 +533,15 @@ fn tables_give_real_names_the_width_they_need_and_cut_only_when_too_narrow() {
         let text = table_at(&fx, Some(80), args);
         assert!(widest(&text) <= 80, "{args:?}:\n{text}");
     }
-    // At 80 the model id stays whole: the parts of Tokens give way, and a
-    // line says so.
+    // At 80 the model id stays whole: the parts of Tokens and Sessions give
+    // way (List $ stays beside Cost), and a line says so.
     let text = table_at(&fx, Some(80), &["--by", "model"]);
     assert!(text.contains(&format!("│ {model} ")), "{text}");
     assert!(
-        text.contains("not shown (too narrow): Input, Output, Cache"),
+        text.contains("not shown (too narrow): Sessions, Input, Output, Cache\n"),
         "{text}"
     );
+    assert!(text.contains("┆ List $ │"), "{text}");
     assert!(text.contains("Replies") && text.contains("Cost"), "{text}");
     // The 60-character path does not fit beside the numbers: cut with `…`,
     // keeping its start.

@@ -525,3 +525,116 @@ fn long_real_model_names_and_many_projects_read_right() {
         .unwrap();
     assert!(sessions.matches("service-").count() >= 10, "{sessions}");
 }
+
+/// Marks on `<body>` what a person reads about spend and list price, as
+/// laid out: the two headline figures, the legend, and each row of the
+/// last table as `name=cost|list price`.
+const SPEND: &str = r#"<script>
+const text = sel => (document.querySelector(sel) || {}).innerText || '';
+const b = document.body;
+b.setAttribute('data-spent', text('#spent b'));
+b.setAttribute('data-list', text('#list-price b'));
+b.setAttribute('data-list-what', text('#list-price span'));
+b.setAttribute('data-legend', text('#list-legend'));
+const table = [...document.querySelectorAll('table')].pop();
+const head = [...table.rows[0].cells].map(c => c.innerText.trim());
+const cost = head.indexOf('Cost'), list = head.indexOf('List price');
+b.setAttribute('data-rows', [...table.rows].slice(1).map(r =>
+  r.cells[0].innerText.trim() + '=' + r.cells[cost].innerText.trim() + '|' +
+  (list < 0 ? '' : r.cells[list].innerText.trim())).join(';'));
+</script>"#;
+
+/// Money as the page prints it: `$12.34`, below a cent `$0.0042`.
+fn money(usd: f64) -> String {
+    if usd != 0.0 && usd.abs() < 0.01 {
+        format!("${usd:.4}")
+    } else {
+        format!("${usd:.2}")
+    }
+}
+
+#[test]
+fn the_page_shows_spend_and_list_price_apart_with_a_legend() {
+    let Some(browser) = chromium() else {
+        return;
+    };
+    // Real opencode 1.18.33: a paid key, a subscription storing cost 0 for
+    // the same model, and a model no table prices.
+    let fx = Fixture::load("list-prices");
+    let out = fx
+        .cmd()
+        .args(["report", "--utc", "--json", "--by", "model"])
+        .assert()
+        .success();
+    let rows = common::json_lines(&out.get_output().stdout);
+    let (html, drawn, ticks) = look(&browser, &fx, "list-prices", &["--by", "model"]);
+    assert_eq!(drawn, CHARTS.join(" "));
+    assert_axes_readable(&ticks);
+    let checked = fx.tmp.path().join("spend.html");
+    std::fs::write(
+        &checked,
+        html.replace("</body>", &format!("{SPEND}</body>")),
+    )
+    .unwrap();
+    let (dom, log) = browse(
+        &browser,
+        &checked,
+        &fx.tmp.path().join("profile-spend"),
+        &["--dump-dom"],
+    );
+    assert_eq!(console_errors(&log), Vec::<&str>::new(), "{log}");
+    let sum = |k: &str| {
+        rows.iter()
+            .map(|r| r[k].as_f64().unwrap_or(0.0))
+            .sum::<f64>()
+    };
+    let unpriced = sum("unpricedMessages") as u64;
+    assert_eq!(unpriced, 1, "the scripted model's one reply");
+    // The headline: spent, and at list price marked as leaving a reply out.
+    assert_eq!(marked(&dom, "data-spent"), money(sum("cost")));
+    assert_eq!(
+        marked(&dom, "data-list"),
+        format!("{}*", money(sum("listCost")))
+    );
+    assert_eq!(
+        marked(&dom, "data-list-what"),
+        "at list price · 1 reply unpriced"
+    );
+    // The legend says which is which, that a list price is not a bill, and
+    // what the mark means.
+    let legend = marked(&dom, "data-legend").replace("&amp;", "&");
+    for says in [
+        "Spent (Cost) is what opencode recorded for each reply: what was paid",
+        "At list price (List price) is what the same tokens would have cost",
+        "not a bill",
+        "* leaves out the replies whose model has no list price (1 here)",
+    ] {
+        assert!(legend.contains(says), "{says:?} in {legend}");
+    }
+    // Each row of the table by model: Cost and List price as in the JSON.
+    let shown: Vec<(&str, &str)> = marked(&dom, "data-rows")
+        .split(';')
+        .map(|r| r.split_once('=').unwrap())
+        .collect();
+    assert_eq!(shown.len(), rows.len() + 1, "{shown:?}");
+    for r in &rows {
+        let key = r["key"].as_str().unwrap();
+        let list = match (r["listCost"].as_f64().unwrap(), &r["unpricedMessages"]) {
+            (_, serde_json::Value::Null) => money(r["listCost"].as_f64().unwrap()),
+            (0.0, _) => "–*".to_string(),
+            (c, _) => format!("{}*", money(c)),
+        };
+        let want = format!("{}|{list}", money(r["cost"].as_f64().unwrap()));
+        assert!(
+            shown.contains(&(key, want.as_str())),
+            "{key} {want}: {shown:?}"
+        );
+    }
+    // The subscription: nothing spent, worth its tokens at the maker's price.
+    let (_, sub) = shown
+        .iter()
+        .find(|(k, _)| *k == "github-copilot/claude-sonnet-4.5")
+        .unwrap();
+    assert!(sub.starts_with("$0.00|$0.0"), "{sub}");
+    assert_ne!(*sub, "$0.00|$0.00");
+}

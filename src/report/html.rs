@@ -1,6 +1,7 @@
 //! Rows -> one self-contained HTML page: inline SVG charts drawn with
 //! plotters (no script, no network), and tables.
 
+use super::table::list_price;
 use super::tools::{ToolRow, duration, percent};
 use super::{Dashboard, Row, count, money};
 use crate::usage::add_usd;
@@ -327,6 +328,7 @@ td.models, span.path { white-space: nowrap; }
 p.empty { background: #fff; border: 1px solid #ddd; border-radius: 6px; margin: 16px 0;
   padding: 10px 14px; color: #555; }
 p.empty b { color: #222; }
+p.legend { font-size: 13px; color: #444; margin: -4px 0 16px; }
 ";
 
 /// A chart with nothing to draw, as its title and the reason, shown as one
@@ -479,19 +481,52 @@ pub fn render(d: &Dashboard) -> Result<String, ChartError> {
          <h1>opencode usage</h1>\n<p class=\"sub\">{title}</p>\n<div class=\"cards\">",
         title = esc(&d.title)
     );
-    for (value, what) in [
-        (money(total.cost), "cost"),
-        (count(total.total_tokens()), "tokens"),
-        (total.sessions.to_string(), "sessions"),
-        (total.messages.to_string(), "messages"),
+    // Spent and, where the rows carry it, the list price beside it.
+    let listed = total.list_cost.is_some();
+    let unpriced = match total.unpriced_messages {
+        1 => " · 1 reply unpriced".to_string(),
+        n if n > 1 => format!(" · {n} replies unpriced"),
+        _ => String::new(),
+    };
+    for (value, id, what) in [
+        (money(total.cost), "spent", "spent".to_string()),
+        (
+            list_price(total),
+            "list-price",
+            format!("at list price{unpriced}"),
+        ),
+        (count(total.total_tokens()), "tokens", "tokens".into()),
+        (total.sessions.to_string(), "sessions", "sessions".into()),
+        (total.messages.to_string(), "messages", "messages".into()),
     ] {
+        if id == "list-price" && !listed {
+            continue;
+        }
         let _ = write!(
             w,
-            "<div class=\"card\"><b>{}</b><span>{what}</span></div>",
-            esc(&value)
+            "<div class=\"card\" id=\"{id}\"><b>{}</b><span>{}</span></div>",
+            esc(&value),
+            esc(&what)
         );
     }
     h.push_str("</div>\n");
+    if listed {
+        let _ = writeln!(
+            h,
+            "<p class=\"legend\" id=\"list-legend\"><b>Spent</b> (Cost) is what opencode \
+             recorded for each reply: what was paid; subscriptions and free models record $0.00. \
+             <b>At list price</b> (List price) is what the same tokens would have cost at the \
+             providers' published rates (the price table shipped with session-export, or a \
+             --prices file): what the usage is worth, not a bill.{}</p>",
+            match total.unpriced_messages {
+                0 => String::new(),
+                n => format!(
+                    " * leaves out the replies whose model has no list price ({n} here); \
+                     –* none had one."
+                ),
+            }
+        );
+    }
     let none: [&str; 0] = [];
     for (id, svg, caption) in [
         ("cost-per-day", &cost_chart, legend(&series)),
@@ -525,11 +560,24 @@ pub fn render(d: &Dashboard) -> Result<String, ChartError> {
         );
     }
     // Sessions come from the store only (not from a deployment's totals).
+    let list_head = if listed {
+        "<th class=\"n\">List price</th>"
+    } else {
+        ""
+    };
+    let list_cell = |r: &Row| {
+        if listed {
+            format!("<td class=\"n\">{}</td>", esc(&list_price(r)))
+        } else {
+            String::new()
+        }
+    };
     if !d.sessions.is_empty() {
-        h.push_str(
+        let _ = writeln!(
+            h,
             "<h2>Most expensive sessions</h2>\n<p class=\"sub\">Each with its subagents' usage rolled in.</p>\n\
-             <table>\n<tr><th class=\"n\">Cost</th><th>Session</th><th>Agents</th><th>Models</th>\
-             <th class=\"n\">Todos</th><th class=\"n\">Messages</th></tr>\n",
+             <table>\n<tr><th class=\"n\">Cost</th>{list_head}<th>Session</th><th>Agents</th><th>Models</th>\
+             <th class=\"n\">Todos</th><th class=\"n\">Messages</th></tr>",
         );
         for s in d.sessions.iter().take(15) {
             let todos = match s.todos.total {
@@ -538,9 +586,10 @@ pub fn render(d: &Dashboard) -> Result<String, ChartError> {
             };
             let _ = writeln!(
                 h,
-                "<tr><td class=\"n\">{}</td><td>{}<br><code>{}</code> · <span class=\"path\">{}</span></td><td>{}</td><td class=\"models\">{}</td>\
+                "<tr><td class=\"n\">{}</td>{}<td>{}<br><code>{}</code> · <span class=\"path\">{}</span></td><td>{}</td><td class=\"models\">{}</td>\
                  <td class=\"n\">{todos}</td><td class=\"n\">{}</td></tr>",
                 money(s.row.cost),
+                list_cell(&s.row),
                 esc(s.row.label.as_deref().unwrap_or("")),
                 esc(&s.row.key),
                 esc(&tail(&s.project, 40)),
@@ -566,7 +615,7 @@ pub fn render(d: &Dashboard) -> Result<String, ChartError> {
         h,
         "<h2>By {}</h2>\n<table>\n<tr><th>{}</th><th class=\"n\">Sessions</th><th class=\"n\">{}</th>\
          <th class=\"n\">Input</th><th class=\"n\">Output</th><th class=\"n\">Reasoning</th>\
-         <th class=\"n\">Cache read</th><th class=\"n\">Cache write</th><th class=\"n\">Cost</th></tr>",
+         <th class=\"n\">Cache read</th><th class=\"n\">Cache write</th><th class=\"n\">Cost</th>{list_head}</tr>",
         r.by.name().to_lowercase(),
         r.by.name(),
         r.by.messages_header()
@@ -586,7 +635,7 @@ pub fn render(d: &Dashboard) -> Result<String, ChartError> {
             h,
             "<tr{class}><td>{key}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
              <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
-             <td class=\"n\">{}</td></tr>",
+             <td class=\"n\">{}</td>{}</tr>",
             row.sessions,
             row.messages,
             count(t.input),
@@ -594,7 +643,8 @@ pub fn render(d: &Dashboard) -> Result<String, ChartError> {
             count(t.reasoning),
             count(t.cache_read),
             count(t.cache_write),
-            money(row.cost)
+            money(row.cost),
+            list_cell(row)
         );
     }
     h.push_str("</table>\n</body>\n</html>\n");

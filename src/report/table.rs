@@ -13,13 +13,20 @@ use unicode_width::UnicodeWidthStr;
 const NAME_MIN: usize = 12;
 
 /// The numbers that give way, in turn, to a name that does not fit:
-/// cache, input and output (their sum is in Tokens), then sessions.
-const GIVE_WAY: [usize; 4] = [4, 2, 3, 0];
+/// cache, input and output (their sum is in Tokens), then sessions, then
+/// the list price (Cost, what was spent, stays).
+const GIVE_WAY: [usize; 5] = [4, 2, 3, 0, LIST];
 
 /// The number columns' headers (`Messages` is `Replies` by model).
-const NUMBERS: [&str; 7] = [
-    "Sessions", "Messages", "Input", "Output", "Cache", "Tokens", "Cost",
+const NUMBERS: [&str; 8] = [
+    "Sessions", "Messages", "Input", "Output", "Cache", "Tokens", "Cost", "List $",
 ];
+
+/// The column of the list price, beside Cost.
+const LIST: usize = 7;
+
+/// Marks a list price that leaves out messages whose model has none.
+const UNPRICED: char = '*';
 
 pub fn render(report: &Report) -> String {
     render_to(report, terminal_width())
@@ -30,7 +37,7 @@ pub fn render(report: &Report) -> String {
 struct Line {
     name: String,
     key: String,
-    numbers: [String; 7],
+    numbers: [String; 8],
 }
 
 /// The table fitted to `width` columns, or whole when there is none.
@@ -52,6 +59,13 @@ fn render_to(report: &Report, width: Option<usize>) -> String {
         }
     }
     lines.push(line("Total".into(), String::new(), &report.total));
+    // Marked and unmarked prices keep their digits in line.
+    let marked = |l: &Line| l.numbers[LIST].ends_with(UNPRICED);
+    if lines.iter().any(marked) {
+        for l in lines.iter_mut().filter(|l| !marked(l)) {
+            l.numbers[LIST].push(' ');
+        }
+    }
     let messages = report.by.messages_header();
     let head = Line {
         name: report.by.name().into(),
@@ -62,8 +76,11 @@ fn render_to(report: &Report, width: Option<usize>) -> String {
     let name_w = widest(&|l| l.name.width());
     let has_key = lines.iter().any(|l| !l.key.is_empty());
     let key_w = widest(&|l| l.key.width());
-    let number_w: Vec<usize> = (0..7).map(|i| widest(&|l| l.numbers[i].width())).collect();
-    let mut shown = [true; 7];
+    let number_w: Vec<usize> = (0..8).map(|i| widest(&|l| l.numbers[i].width())).collect();
+    // Rows from a deployment that keeps no list price have no List $ column.
+    let mut shown = [true; 8];
+    shown[LIST] = report.rows.iter().any(|r| r.list_cost.is_some());
+    let mut given_way = Vec::new();
     let (show_key, name_cut) = match width {
         None => (has_key, None),
         Some(width) => {
@@ -71,9 +88,9 @@ fn render_to(report: &Report, width: Option<usize>) -> String {
             loop {
                 // A column takes its text, a space either side and a border;
                 // the table one more border.
-                let numbers: usize = (0..7).filter(|&i| shown[i]).map(|i| number_w[i] + 3).sum();
+                let numbers: usize = (0..8).filter(|&i| shown[i]).map(|i| number_w[i] + 3).sum();
                 let room = width.saturating_sub(numbers + 1 + 3);
-                let all = shown.iter().all(|s| *s);
+                let all = given_way.is_empty();
                 if all && has_key && name_w + key_w + 3 <= room {
                     break (true, None);
                 }
@@ -81,7 +98,11 @@ fn render_to(report: &Report, width: Option<usize>) -> String {
                     break (false, None);
                 }
                 match give_way.next() {
-                    Some(&i) => shown[i] = false,
+                    Some(&i) if shown[i] => {
+                        shown[i] = false;
+                        given_way.push(i);
+                    }
+                    Some(_) => {}
                     None => break (false, Some(room.max(NAME_MIN))),
                 }
             }
@@ -100,7 +121,7 @@ fn render_to(report: &Report, width: Option<usize>) -> String {
             row.push(Cell::new(&l.key));
         }
         row.extend(
-            (0..7)
+            (0..8)
                 .filter(|&i| shown[i])
                 .map(|i| Cell::new(&l.numbers[i])),
         );
@@ -123,7 +144,10 @@ fn render_to(report: &Report, width: Option<usize>) -> String {
     }
     out.push_str(&t.to_string());
     out.push('\n');
-    let left_out: Vec<&str> = (0..7).filter(|&i| !shown[i]).map(|i| NUMBERS[i]).collect();
+    let left_out: Vec<&str> = (0..8)
+        .filter(|i| given_way.contains(i))
+        .map(|i| NUMBERS[i])
+        .collect();
     if !left_out.is_empty() {
         out.push_str(&format!(
             "not shown (too narrow): {}\n",
@@ -132,6 +156,13 @@ fn render_to(report: &Report, width: Option<usize>) -> String {
     }
     if sub_rows {
         out.push_str("└ rows: that model's replies (assistant messages) under Messages\n");
+    }
+    let unpriced = report.total.unpriced_messages;
+    if shown[LIST] && unpriced > 0 {
+        out.push_str(&format!(
+            "{UNPRICED} List $ leaves out {unpriced} {} whose model has no list price\n",
+            if unpriced == 1 { "reply" } else { "replies" }
+        ));
     }
     out
 }
@@ -149,7 +180,19 @@ fn line(name: String, key: String, r: &Row) -> Line {
             count(t.cache_read + t.cache_write),
             count(r.total_tokens()),
             money(r.cost),
+            list_price(r),
         ],
+    }
+}
+
+/// `$1.23`; marked when some replies had no list price, and `–` when none
+/// had one (or the rows do not say).
+pub(super) fn list_price(r: &Row) -> String {
+    match r.list_cost {
+        Some(c) if r.unpriced_messages == 0 => money(c),
+        Some(c) if c > 0.0 => format!("{}{UNPRICED}", money(c)),
+        Some(_) => format!("–{UNPRICED}"),
+        None => "–".into(),
     }
 }
 
