@@ -4,6 +4,8 @@
 #   bash bench/run.sh            # full run (~10 min with stores present, ~35 min without)
 #   bash bench/run.sh --quick    # fewer runs (~3 min)
 #   bash bench/run.sh --regen    # rebuild the generated stores first
+#   bash bench/run.sh --pricing  # only the list-prices row (~5 min once both builds exist)
+#   BASELINE=PATH bash bench/run.sh --pricing   # that binary as the build before list prices
 #
 # Installs hyperfine, sqlite3 and GNU time from Debian if missing, opencode-linux-x64@1.18.33
 # from npm into bench/.cache, builds `cargo build --release`, generates the stores under
@@ -15,11 +17,13 @@ set -euo pipefail
 
 QUICK=0
 REGEN=0
+PRICING=0
 for a in "$@"; do
   case $a in
     --quick) QUICK=1 ;;
     --regen) REGEN=1 ;;
-    -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --pricing) PRICING=1 ;;
+    -h | --help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/run.sh: unknown argument $a" >&2; exit 2 ;;
   esac
 done
@@ -53,7 +57,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 command -v python3 >/dev/null || { echo "bench/run.sh: python3 is needed" >&2; exit 1; }
 
-if [ ! -x "$OC" ] || [ "$("$OC" --version 2>/dev/null)" != "$OC_VERSION" ]; then
+if [ "$PRICING" = 0 ] && { [ ! -x "$OC" ] || [ "$("$OC" --version 2>/dev/null)" != "$OC_VERSION" ]; }; then
   say "installing opencode-linux-x64@$OC_VERSION into bench/.cache"
   npm install --prefix "$ROOT/bench/.cache" --no-audit --no-fund --loglevel=error "opencode-linux-x64@$OC_VERSION"
 fi
@@ -61,16 +65,30 @@ fi
 say "cargo build --release"
 cargo build --release --quiet
 # The same release build of the last commit without list prices, for the row that shows what
-# pricing costs; built once into bench/.cache (skipped when the commit is not in this clone).
+# pricing costs; built once into bench/.cache (skipped when the commit is not in this clone), or
+# BASELINE=PATH. The commit: the price table and its matching came in 3e33985, but nothing read
+# them until 7311ff4 put listCost into every document; 370f272 has the sources of 7311ff4's
+# parent (which only adds a fixture store), so the two builds differ by pricing alone.
 PRICING_BEFORE=370f272a2e66789d506693a33f770e63fc44f600
 BEFORE_DIR=$ROOT/bench/.cache/before-pricing-${PRICING_BEFORE:0:12}
-BEFORE_BIN=$BEFORE_DIR/target/release/session-export
+BEFORE_BIN=${BASELINE:-$BEFORE_DIR/target/release/session-export}
+if [ -n "${BASELINE:-}" ] && [ ! -x "$BASELINE" ]; then
+  echo "bench/run.sh: BASELINE=$BASELINE is not an executable" >&2
+  exit 2
+fi
 if [ ! -x "$BEFORE_BIN" ] && git -C "$ROOT" cat-file -e "$PRICING_BEFORE^{commit}" 2>/dev/null; then
   say "cargo build --release of ${PRICING_BEFORE:0:12} (before list prices) into bench/.cache"
   rm -rf "$BEFORE_DIR"
-  mkdir -p "$BEFORE_DIR/src"
+  mkdir -p "$BEFORE_DIR/src" "$BEFORE_DIR/target"
   git -C "$ROOT" archive "$PRICING_BEFORE" | tar -x -C "$BEFORE_DIR/src"
+  # Seeded with our build's dependencies (the same Cargo.lock): only the crate itself compiles.
+  cp -r "$ROOT/target/release" "$BEFORE_DIR/target/"
+  rm -f "$BEFORE_DIR/target/release/session-export"
   cargo build --release --quiet --manifest-path "$BEFORE_DIR/src/Cargo.toml" --target-dir "$BEFORE_DIR/target"
+fi
+if [ "$PRICING" = 1 ] && [ ! -x "$BEFORE_BIN" ]; then
+  echo "bench/run.sh: no build before list prices ($PRICING_BEFORE is not in this clone): set BASELINE" >&2
+  exit 2
 fi
 
 # ---- stores -------------------------------------------------------------------------
@@ -78,6 +96,7 @@ if [ "$REGEN" = 1 ] || [ ! -f "$SQ/manifest.json" ]; then
   say "generating the SQLite store (bench/gen-store.py sqlite)"
   python3 bench/gen-store.py sqlite "$SQ"
 fi
+if [ "$PRICING" = 0 ]; then
 if [ "$REGEN" = 1 ] || [ ! -f "$JS/manifest.json" ]; then
   say "generating the JSON store (bench/gen-store.py json)"
   python3 bench/gen-store.py json "$JS"
@@ -90,6 +109,7 @@ if [ "$REGEN" = 1 ] || [ ! -f "$J100K/manifest.json" ]; then
   say "generating the JSON store of 100,000 sessions (~6 min)"
   python3 bench/gen-store.py json "$J100K" --json-sessions 100000 --json-messages 100000 --big-messages 40
 fi
+fi
 mf() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
 DATA=$SQ/opencode
 DB=$DATA/opencode.db
@@ -97,7 +117,6 @@ JDATA=$JS/opencode
 BIG=$(mf "$SQ/manifest.json" bigSession)
 BIG_N=$(mf "$SQ/manifest.json" bigSessionMessages)
 COMPLETE=$(mf "$SQ/manifest.json" completeTopLevel)
-J_COMPLETE=$(mf "$JS/manifest.json" completeTopLevel)
 
 # ---- isolated environment -----------------------------------------------------------
 ENVD=$OUT/env
@@ -129,6 +148,72 @@ se() {
   shift 2
   XDG_STATE_HOME=$st XDG_DATA_HOME=$dt "$BIN" "$@"
 }
+
+# The list-prices row: ours and the build before list prices in ROUNDS hyperfine calls of RUNS
+# runs each, so that both see the same moments of a shared machine (hyperfine runs one command's
+# runs, then the other's), every other round the build before first; the rounds' times merged
+# into $OUT/hf-pricing.json (ours first), as one call writes.
+pricing_rounds() { # pricing_rounds ROUNDS RUNS
+  local k ours="$BIN --data-dir $DATA dry-run --all-complete"
+  local before="$BEFORE_BIN --data-dir $DATA dry-run --all-complete"
+  say "pricing ($1 rounds of $2 runs each, the two commands in turn)"
+  for k in $(seq "$1"); do
+    if [ $((k % 2)) = 1 ]; then set -- "$1" "$2" "$ours" "$before"; else set -- "$1" "$2" "$before" "$ours"; fi
+    hyperfine -N --style basic --warmup 1 --runs "$2" --export-json "$OUT/hf-pricing-$k.json" "$3" "$4" >&2
+  done
+  python3 - "$OUT" "$1" "$ours" <<'EOF'
+import json, statistics, sys
+out, rounds, ours_cmd = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+results = None
+for k in range(1, rounds + 1):
+    r = sorted(json.load(open(f"{out}/hf-pricing-{k}.json"))["results"], key=lambda c: c["command"] != ours_cmd)
+    if results is None:
+        results = [{"command": c["command"], "times": []} for c in r]
+    for acc, c in zip(results, r):
+        acc["times"] += c["times"]
+        acc.setdefault("cpu", []).append(c["user"] + c["system"])
+for acc in results:
+    t = acc["times"]
+    acc.update(median=statistics.median(t), mean=statistics.mean(t), stddev=statistics.stdev(t),
+               min=min(t), max=max(t))
+json.dump({"results": results}, open(f"{out}/hf-pricing.json", "w"))
+ours, before = results
+r = ours["median"] / before["median"]
+print(f"list prices: dry-run --all-complete {ours['median'] * 1000:.1f} ms (median of {len(ours['times'])}) "
+      f"vs {before['median'] * 1000:.1f} ms before them: {r:.3f}x (target <= 1.05x: {'PASS' if r <= 1.05 else 'FAIL'})",
+      file=sys.stderr)
+# Wall time on a busy machine swings with the other load; the CPU time each run took (user +
+# system, hyperfine's means per round) much less so.
+c_ours, c_before = statistics.median(ours["cpu"]), statistics.median(before["cpu"])
+print(f"  CPU time (user+system, median of the rounds' means): {c_ours * 1000:.1f} ms vs "
+      f"{c_before * 1000:.1f} ms: {c_ours / c_before:.3f}x", file=sys.stderr)
+EOF
+}
+
+# ---- --pricing: the list-prices row alone --------------------------------------------
+if [ "$PRICING" = 1 ]; then
+  # Both builds print the same documents but for listCost and unpricedMessages (and the time
+  # of the run, exportedAt).
+  "$BIN" --data-dir "$DATA" dry-run --all-complete >"$OUT/pricing-ours.jsonl"
+  "$BEFORE_BIN" --data-dir "$DATA" dry-run --all-complete >"$OUT/pricing-before.jsonl"
+  python3 - "$OUT" "$COMPLETE" <<'EOF'
+import json, sys
+out, complete = sys.argv[1], int(sys.argv[2])
+def strip(v):
+    if isinstance(v, dict):
+        return {k: strip(x) for k, x in v.items() if k not in ("listCost", "unpricedMessages", "exportedAt")}
+    if isinstance(v, list):
+        return [strip(x) for x in v]
+    return v
+ours = [json.loads(l) for l in open(f"{out}/pricing-ours.jsonl")]
+before = [json.loads(l) for l in open(f"{out}/pricing-before.jsonl")]
+if len(ours) != complete or [strip(d) for d in ours] != [strip(d) for d in before]:
+    sys.exit(f"the two builds differ beyond list prices ({len(ours)} and {len(before)} documents)")
+print(f"ok: both builds print the same {complete} documents but for listCost", file=sys.stderr)
+EOF
+  if [ "$QUICK" = 1 ]; then pricing_rounds 2 5; else pricing_rounds 6 6; fi
+  exit 0
+fi
 
 # ---- sanity: both tools read the stores ---------------------------------------------
 # (this also runs opencode on the store before anything is measured, so every measurement
@@ -196,9 +281,9 @@ hf single-opencode $R_OC "$OCENV $OC export $BIG"
 # 2. backfill: ours vs `opencode stats` vs the SQLite floor
 hf backfill-ours $R_MID "$SED dry-run --all-complete"
 # list prices: the same dry-run by the build without them (valued at nothing, same documents
-# otherwise), measured in one hyperfine call so both see the same page cache
+# otherwise), in rounds that alternate the two (pricing_rounds above)
 if [ -x "$BEFORE_BIN" ]; then
-  hf pricing $R_MID "$SED dry-run --all-complete" "$BEFORE_BIN --data-dir $DATA dry-run --all-complete"
+  if [ "$QUICK" = 1 ]; then pricing_rounds 2 5; else pricing_rounds 4 5; fi
 fi
 hf backfill-floor $R_MID "sqlite3 -readonly $DB 'select sum(length(data)) from message'"
 hf backfill-opencode-stats $R_STATS "$OCENV $OC stats"
@@ -268,6 +353,7 @@ rss opencode-stats "" $OCENV "$OC" stats
 rss opencode-export "" $OCENV "$OC" export "$BIG"
 
 # ---- report -------------------------------------------------------------------------
+J_COMPLETE=$(mf "$JS/manifest.json" completeTopLevel)
 export BENCH_QUICK=$QUICK BENCH_BIG=$BIG BENCH_BIG_N=$BIG_N BENCH_COMPLETE=$COMPLETE BENCH_J_COMPLETE=$J_COMPLETE
 python3 "$ROOT/bench/report.py" "$OUT" "$SQ/manifest.json" "$JS/manifest.json" "$SQ8/manifest.json" "$J100K/manifest.json" \
   "$("$OC" --version)" "$(hyperfine --version)" "$(sqlite3 --version | cut -d' ' -f1)" \

@@ -2,7 +2,7 @@
 //! and how it is read. Keys are the seed's snake_case names; every key is
 //! optional. [`crate::settings`] decides what wins over it.
 
-use crate::error::Error;
+use crate::error::{Error, Warning};
 use crate::secret::Secret;
 use std::path::{Path, PathBuf};
 
@@ -32,7 +32,7 @@ pub struct Loaded {
     pub path: PathBuf,
     pub keys: FileConfig,
     /// What is wrong with the file short of an error (its permissions).
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
 }
 
 impl Loaded {
@@ -79,15 +79,15 @@ impl Loaded {
 
 /// A warning when the file holding the token is readable by its group or
 /// by others (as ssh says of a private key).
-fn readable_by_others(path: &Path) -> Option<String> {
+fn readable_by_others(path: &Path) -> Option<Warning> {
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
     (mode & 0o077 != 0).then(|| {
-        format!(
+        Warning::new(format!(
             "{} holds the Convex token and is readable by others (mode {mode:04o}); make it private: chmod 600 {}",
             path.display(),
             path.display()
-        )
+        ))
     })
 }
 

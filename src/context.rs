@@ -5,7 +5,7 @@
 use crate::error::Error;
 use crate::output::Output;
 use crate::select::Catalog;
-use crate::store::{Store, StorePaths, Warning};
+use crate::store::{Store, StorePaths};
 
 pub struct Context {
     pub paths: StorePaths,
@@ -20,18 +20,11 @@ impl Context {
         let mut store = Store::open(paths)?;
         let mut warnings = Vec::new();
         let catalog = Catalog::new(store.sessions(&mut warnings)?);
-        report(warnings, out);
+        warnings.iter().for_each(|w| out.warn(w));
         Ok(Context {
             paths: paths.clone(),
             store,
             catalog,
         })
-    }
-}
-
-/// Say each warning the store reader collected on stderr.
-pub fn report(warnings: Vec<Warning>, out: &mut Output) {
-    for w in warnings {
-        out.warn(&w.0);
     }
 }

@@ -1,4 +1,5 @@
-//! Errors the library reports, and the exit status each maps to.
+//! Errors the library reports, and the exit status each maps to; and
+//! warnings, which are said and do not stop the run.
 
 use std::path::PathBuf;
 
@@ -159,6 +160,47 @@ impl Error {
             | Error::Json { .. }
             | Error::Unstable(_)
             | Error::BadTime { .. } => ExitCode::Store,
+        }
+    }
+}
+
+/// Something wrong that does not stop the run (a file of the store skipped,
+/// a corrupt ledger, a capped sum), said on stderr as `warning: {self}`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Warning {
+    /// What it is about (a session, a file), when it is about one thing.
+    about: Option<String>,
+    msg: String,
+}
+
+impl Warning {
+    /// A warning about the run as a whole.
+    pub fn new(msg: impl Into<String>) -> Warning {
+        Warning {
+            about: None,
+            msg: msg.into(),
+        }
+    }
+
+    /// A warning about `about`: `{about}: {msg}`.
+    pub fn about(about: impl std::fmt::Display, msg: impl std::fmt::Display) -> Warning {
+        Warning {
+            about: Some(about.to_string()),
+            msg: msg.to_string(),
+        }
+    }
+
+    /// Skipping `what` (a session, a file of the store) because of `why`.
+    pub fn skipping(what: impl std::fmt::Display, why: impl std::fmt::Display) -> Warning {
+        Warning::about(format_args!("skipping {what}"), why)
+    }
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.about {
+            Some(about) => write!(f, "{about}: {}", self.msg),
+            None => f.write_str(&self.msg),
         }
     }
 }

@@ -28,7 +28,7 @@
 //! of these files, or a directory another user could change, is an error
 //! ([`crate::private`]): nothing outside the directory is ever written.
 
-use crate::error::Error;
+use crate::error::{Error, Warning};
 use crate::private;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -104,7 +104,7 @@ impl Ledger {
     /// Lock and read the ledger in `dir`, for an export. `warn` hears about
     /// a corrupt file (which is then treated as empty) and about waiting for
     /// another run.
-    pub fn open(dir: &Path, mut warn: impl FnMut(String)) -> Result<Ledger, Error> {
+    pub fn open(dir: &Path, mut warn: impl FnMut(Warning)) -> Result<Ledger, Error> {
         let state = |path: &Path, source| Error::State {
             path: path.to_path_buf(),
             source,
@@ -139,7 +139,7 @@ impl Ledger {
 
     /// Read the ledger without locking it or creating anything, for
     /// `dry-run` and `list`.
-    pub fn read(dir: &Path, mut warn: impl FnMut(String)) -> Ledger {
+    pub fn read(dir: &Path, mut warn: impl FnMut(Warning)) -> Ledger {
         Ledger {
             dir: dir.to_path_buf(),
             data: load(dir, false, &mut warn).data,
@@ -255,7 +255,7 @@ impl Ledger {
 /// (`locked` false) a run may replace the snapshot meanwhile: then read
 /// again. Only a writer warns about a journal that ends in a partial line
 /// (a reader may see a run's append half done).
-fn load(dir: &Path, locked: bool, warn: &mut impl FnMut(String)) -> Loaded {
+fn load(dir: &Path, locked: bool, warn: &mut impl FnMut(Warning)) -> Loaded {
     let path = dir.join("ledger.json");
     let mut tries = 0;
     loop {
@@ -278,7 +278,7 @@ fn identity(path: &Path) -> Option<(u64, u64)> {
     std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
 }
 
-fn load_once(dir: &Path, locked: bool, warn: &mut dyn FnMut(String)) -> Loaded {
+fn load_once(dir: &Path, locked: bool, warn: &mut dyn FnMut(Warning)) -> Loaded {
     let path = dir.join("ledger.json");
     let mut unclean = false;
     let (mut data, snapshot_len) = match private::read(&path) {
@@ -287,19 +287,19 @@ fn load_once(dir: &Path, locked: bool, warn: &mut dyn FnMut(String)) -> Loaded {
             match serde_json::from_slice::<LedgerFile>(&bytes) {
                 Ok(d) if d.version == VERSION => (d, len),
                 Ok(d) => {
-                    warn(format!(
+                    warn(Warning::new(format!(
                         "{}: unknown ledger version {}; sending everything again",
                         path.display(),
                         d.version
-                    ));
+                    )));
                     unclean = true;
                     (LedgerFile::default(), len)
                 }
                 Err(e) => {
-                    warn(format!(
+                    warn(Warning::new(format!(
                         "{} is corrupt ({e}); sending everything again",
                         path.display()
-                    ));
+                    )));
                     unclean = true;
                     (LedgerFile::default(), len)
                 }
@@ -307,10 +307,10 @@ fn load_once(dir: &Path, locked: bool, warn: &mut dyn FnMut(String)) -> Loaded {
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => (LedgerFile::default(), 0),
         Err(e) => {
-            warn(format!(
+            warn(Warning::new(format!(
                 "cannot read {} ({e}); sending everything again",
                 path.display()
-            ));
+            )));
             (LedgerFile::default(), 0)
         }
     };
@@ -319,10 +319,10 @@ fn load_once(dir: &Path, locked: bool, warn: &mut dyn FnMut(String)) -> Loaded {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
         Err(e) => {
-            warn(format!(
+            warn(Warning::new(format!(
                 "cannot read {} ({e}); sending its sessions again",
                 journal_path.display()
-            ));
+            )));
             Vec::new()
         }
     };
@@ -331,10 +331,10 @@ fn load_once(dir: &Path, locked: bool, warn: &mut dyn FnMut(String)) -> Loaded {
     if complete < text.len() {
         unclean = true;
         if locked {
-            warn(format!(
+            warn(Warning::new(format!(
                 "{} ends in a partial line (a run was interrupted); its sessions are sent again",
                 journal_path.display()
-            ));
+            )));
         }
     }
     for (n, line) in text[..complete].split(|&b| b == b'\n').enumerate() {
@@ -349,11 +349,11 @@ fn load_once(dir: &Path, locked: bool, warn: &mut dyn FnMut(String)) -> Loaded {
                 .extend(l.sessions),
             Err(e) => {
                 unclean = true;
-                warn(format!(
+                warn(Warning::new(format!(
                     "{} is corrupt at line {} ({e}); sending its sessions again",
                     journal_path.display(),
                     n + 1
-                ));
+                )));
             }
         }
     }
@@ -365,7 +365,7 @@ fn load_once(dir: &Path, locked: bool, warn: &mut dyn FnMut(String)) -> Loaded {
     }
 }
 
-fn acquire(lock: &File, path: &Path, warn: &mut impl FnMut(String)) -> Result<(), Error> {
+fn acquire(lock: &File, path: &Path, warn: &mut impl FnMut(Warning)) -> Result<(), Error> {
     let start = Instant::now();
     let mut told = false;
     loop {
@@ -383,7 +383,9 @@ fn acquire(lock: &File, path: &Path, warn: &mut impl FnMut(String)) -> Result<()
             return Err(Error::Busy(path.to_path_buf()));
         }
         if !told && start.elapsed() > Duration::from_secs(2) {
-            warn("waiting for another session-export run to finish".into());
+            warn(Warning::new(
+                "waiting for another session-export run to finish",
+            ));
             told = true;
         }
         std::thread::sleep(Duration::from_millis(50));
@@ -402,7 +404,7 @@ mod tests {
         }
     }
 
-    fn no_warning(w: String) {
+    fn no_warning(w: Warning) {
         panic!("{w}")
     }
 
@@ -431,7 +433,7 @@ mod tests {
         assert!(l.get("convex:x", "ses_a").is_none());
         assert_eq!(warnings.len(), 1);
         assert!(
-            warnings[0].contains("ledger.json is corrupt"),
+            warnings[0].to_string().contains("ledger.json is corrupt"),
             "{warnings:?}"
         );
     }
@@ -502,7 +504,10 @@ mod tests {
         // A writer warns and starts a clean journal.
         let mut warnings = Vec::new();
         let mut l = Ledger::open(dir.path(), |w| warnings.push(w)).unwrap();
-        assert!(warnings[0].contains("partial line"), "{warnings:?}");
+        assert!(
+            warnings[0].to_string().contains("partial line"),
+            "{warnings:?}"
+        );
         l.record("sqlite:y", "ses_c", entry("k", true));
         l.save().unwrap();
         drop(l);

@@ -1,6 +1,7 @@
 //! Where a run reports: data to stdout, diagnostics (and a progress bar on
 //! a terminal) to stderr.
 
+use crate::error::Warning;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
@@ -116,8 +117,8 @@ impl<'a> Output<'a> {
         }
     }
 
-    pub fn warn(&mut self, msg: &str) {
-        self.line(&format!("warning: {msg}"));
+    pub fn warn(&mut self, warning: &Warning) {
+        self.line(&format!("warning: {warning}"));
     }
 
     pub fn error(&mut self, msg: &dyn std::fmt::Display) {

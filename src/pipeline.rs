@@ -6,7 +6,7 @@
 //! results in the order of the jobs.
 
 use crate::document::{self, Collected, Content, Document, Origin, Stats};
-use crate::error::Error;
+use crate::error::{Error, Warning};
 use crate::repository::Repositories;
 use crate::store::{SessionInfo, Store, Todo, Want};
 use std::sync::mpsc;
@@ -126,7 +126,7 @@ pub fn build_document(
     info: &SessionInfo,
     todos: &[Todo],
     descendants: &[&SessionInfo],
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Warning>,
 ) -> Result<(Document, bool), Error> {
     let Recipe { origin, include } = recipe;
     let include = *include;
@@ -156,9 +156,9 @@ pub fn build_document(
         include,
     );
     if doc.capped() {
-        warnings.push(format!(
-            "session {}: a cost, token or time sum reaches the largest number a document can hold and is capped there",
-            info.id
+        warnings.push(Warning::about(
+            format_args!("session {}", info.id),
+            "a cost, token or time sum reaches the largest number a document can hold and is capped there",
         ));
     }
     Ok((doc, !collected.in_flight))

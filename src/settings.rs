@@ -8,7 +8,7 @@ use crate::cli::{
 };
 use crate::config::Loaded;
 use crate::document::Content;
-use crate::error::Error;
+use crate::error::{Error, Warning};
 use crate::report::By;
 use crate::select::Selection;
 use crate::sink::Target;
@@ -31,7 +31,7 @@ pub struct Settings {
     pub now: Timestamp,
     pub command: Task,
     /// Said on stderr before the command runs (about the config file).
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
 }
 
 /// The command to run, with its own settings.
@@ -194,7 +194,7 @@ impl Settings {
 }
 
 /// The config file, its warnings (a token others can read) passed on.
-fn load_config(warnings: &mut Vec<String>) -> Result<Loaded, Error> {
+fn load_config(warnings: &mut Vec<Warning>) -> Result<Loaded, Error> {
     let file = Loaded::load(&xdg::config_file()?)?;
     warnings.extend(file.warnings.iter().cloned());
     Ok(file)
@@ -219,7 +219,7 @@ fn export(
     timeout_flag: Option<SignedDuration>,
     store: &StoreArgs,
     now: Timestamp,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Warning>,
 ) -> Result<Export, Error> {
     let file = load_config(warnings)?;
     let pick = if a.all_complete {
@@ -242,7 +242,7 @@ fn export(
     })
 }
 
-fn list(a: &ListArgs, now: Timestamp, warnings: &mut Vec<String>) -> Result<List, Error> {
+fn list(a: &ListArgs, now: Timestamp, warnings: &mut Vec<Warning>) -> Result<List, Error> {
     let file = load_config(warnings)?;
     let format = match (a.json, a.ids) {
         (true, _) => ListFormat::Json,
@@ -268,7 +268,7 @@ fn report(
     a: &ReportArgs,
     store: &StoreArgs,
     now: Timestamp,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Warning>,
 ) -> Result<Report, Error> {
     let zone = match (&a.tz, a.utc || a.convex) {
         (Some(name), _) => {
@@ -378,7 +378,7 @@ fn report(
     })
 }
 
-fn prices(a: &PricesArgs, store: &StoreArgs, warnings: &mut Vec<String>) -> Result<Prices, Error> {
+fn prices(a: &PricesArgs, store: &StoreArgs, warnings: &mut Vec<Warning>) -> Result<Prices, Error> {
     let file = load_config(warnings)?;
     Ok(Prices {
         models: a.models.clone(),

@@ -133,14 +133,7 @@ fn check_rows(ctx: &str, got: &[Value], key: &str, want: &BTreeMap<String, Sum>,
 }
 
 fn report_json(fx: &Fixture, args: &[&str]) -> Vec<Value> {
-    let out = fx
-        .cmd()
-        .arg("report")
-        .args(args)
-        .arg("--json")
-        .assert()
-        .success();
-    json_lines(&out.get_output().stdout)
+    fx.json(&[&["report"], args, &["--json"]].concat())
 }
 
 #[test]

@@ -5,14 +5,14 @@
 
 mod common;
 
-use common::{Fixture, json_lines, stderr};
+use common::{Fixture, stderr};
 use jiff::{Timestamp, ToSpan};
 use std::process::Output;
 
 const STORE: &str = "v1.18.33";
 
 fn run(fx: &Fixture, args: &[&str]) -> Output {
-    fx.cmd().args(args).output().unwrap()
+    fx.run(args)
 }
 
 /// Exit status 2 with one line on stderr naming every one of `names`.
@@ -36,9 +36,7 @@ fn clap_error(fx: &Fixture, args: &[&str], names: &[&str]) -> String {
 
 /// The `key`s of `report --json` rows.
 fn keys(fx: &Fixture, args: &[&str]) -> Vec<String> {
-    let out = run(fx, &[&["report", "--json"], args].concat());
-    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
-    json_lines(&out.stdout)
+    fx.json(&[&["report", "--json"], args].concat())
         .iter()
         .map(|r| r["key"].as_str().unwrap().to_string())
         .collect()

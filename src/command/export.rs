@@ -1,9 +1,8 @@
 //! `export` and `dry-run`: the same documents, sent to the sink or printed.
 
-use crate::context;
 use crate::device;
 use crate::document::{Document, Origin, TodoStats};
-use crate::error::{Error, ExitCode};
+use crate::error::{Error, ExitCode, Warning};
 use crate::ledger::Ledger;
 use crate::output::Output;
 use crate::pipeline::{self, Recipe};
@@ -47,7 +46,7 @@ pub fn run(s: &Settings, e: &Export, send: bool, out: &mut Output) -> Result<Exi
             for id in ids {
                 let slot = store.slot_of(id, &mut warnings)?;
                 // Listing the JSON store's sessions warns before the errors.
-                context::report(std::mem::take(&mut warnings), out);
+                warnings.drain(..).for_each(|w| out.warn(&w));
                 match slot {
                     Some(slot) => slots.push(slot),
                     None => {
@@ -68,7 +67,7 @@ pub fn run(s: &Settings, e: &Export, send: bool, out: &mut Output) -> Result<Exi
         }
     };
     let known = slots.len() as u64;
-    context::report(warnings, out);
+    warnings.iter().for_each(|w| out.warn(w));
     if known == 0 && e.pick == Pick::AllComplete {
         out.note(&format!("no sessions in {}", s.store.data_dir.display()));
     }
@@ -151,7 +150,10 @@ pub fn run(s: &Settings, e: &Export, send: bool, out: &mut Output) -> Result<Exi
                 Err(err) => {
                     unreadable += 1;
                     if backfill {
-                        out.warn(&format!("skipping session {}: {err}", built.id));
+                        out.warn(&Warning::skipping(
+                            format_args!("session {}", built.id),
+                            err,
+                        ));
                     } else {
                         out.error(&err);
                         status = status.or(err.exit_code());
@@ -268,7 +270,7 @@ impl Plan<'_> {
         store: &mut Store,
         repositories: &mut Repositories,
         slot: Slot,
-    ) -> (Done, Vec<String>) {
+    ) -> (Done, Vec<Warning>) {
         let mut warnings = Vec::new();
         let mut seen = None;
         let done = pipeline::stable(store, |store| {
@@ -283,7 +285,7 @@ impl Plan<'_> {
             let todos = match store.todos(&info) {
                 Ok(t) => t,
                 Err(e) if self.backfill && info.source == Source::Json => {
-                    warnings.push(e.to_string());
+                    warnings.push(Warning::new(e.to_string()));
                     Vec::new()
                 }
                 Err(e) => return Err(e),

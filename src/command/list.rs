@@ -6,9 +6,9 @@
 //! shows 20 by default, so listing costs the same on a store of ten
 //! sessions as on one of ten thousand. `--ids` reads no messages at all.
 
-use crate::context::{self, Context};
+use crate::context::Context;
 use crate::document::{Content, Origin, TodoStats};
-use crate::error::{Error, ExitCode};
+use crate::error::{Error, ExitCode, Warning};
 use crate::ledger::Ledger;
 use crate::output::{Output, cell, json, terminal_width, truncate};
 use crate::pipeline::{self, Recipe};
@@ -121,7 +121,7 @@ pub fn run(s: &Settings, args: &List, out: &mut Output) -> Result<ExitCode, Erro
     let ledger = Ledger::read(&xdg::state_dir()?, |w| out.warn(&w));
     let mut warnings = Vec::new();
     let mut todos = store.todos_by_session(listed.iter().copied(), &mut warnings)?;
-    context::report(warnings, out);
+    warnings.iter().for_each(|w| out.warn(w));
     let usage = usage(&mut store, &catalog, &listed, s.now.as_millisecond(), out)?;
 
     let lines: Vec<Line> = listed
@@ -256,7 +256,10 @@ fn usage(
                         },
                     );
                 }
-                Err(e) => out.warn(&format!("cannot read session {}: {e}", info.id)),
+                Err(e) => out.warn(&Warning::about(
+                    format_args!("cannot read session {}", info.id),
+                    e,
+                )),
             }
             Ok(())
         },

@@ -1,10 +1,10 @@
 //! `report`: usage summed per day, week, month, project, model, agent,
 //! session or device, straight from the store.
 
-use crate::context::{self, Context};
+use crate::context::Context;
 use crate::device;
 use crate::document::TodoStats;
-use crate::error::{Error, ExitCode};
+use crate::error::{Error, ExitCode, Warning};
 use crate::output::Output;
 use crate::page_file::{self, Protected};
 use crate::report::collect::{self, Window};
@@ -34,11 +34,11 @@ pub fn run(s: &Settings, args: &Report, out: &mut Output) -> Result<ExitCode, Er
     if let Some(project) = args.selection.project()
         && sessions.is_empty()
     {
-        out.warn(&format!(
+        out.warn(&Warning::new(format!(
             "no session in {} has the project {project} (an opencode project id, or a \
              directory sessions ran in or below): the report is empty",
             s.store.data_dir.display()
-        ));
+        )));
     }
     let tz = args.zone.tz();
     let window = Window {
@@ -81,7 +81,7 @@ pub fn run(s: &Settings, args: &Report, out: &mut Output) -> Result<ExitCode, Er
             .into_iter()
             .map(|(id, t)| (id, TodoStats::of(&t)))
             .collect();
-        context::report(warnings, out);
+        warnings.iter().for_each(|w| out.warn(w));
         let mut page = group::dashboard(&facts, &sessions, &catalog, &todos, &device, rows);
         page.tools = tool_rows;
         return write_page(&page, file, &s.store, out);
@@ -203,9 +203,9 @@ fn sessions_in(rows: &[Row]) -> u64 {
 /// Say so when a sum reached the largest number and stopped there.
 fn warn_capped(report: &ReportRows, out: &mut Output) {
     if report.rows.iter().chain([&report.total]).any(Row::capped) {
-        out.warn(
+        out.warn(&Warning::new(
             "a cost or token sum of the report reaches the largest number and is capped there",
-        );
+        ));
     }
 }
 

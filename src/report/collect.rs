@@ -2,7 +2,7 @@
 //! of one day, one model and one agent per session, read on the lanes of
 //! [`pipeline::lanes`] as export's documents are.
 
-use crate::error::Error;
+use crate::error::{Error, Warning};
 use crate::pipeline;
 use crate::store::{MessageMeta, SessionInfo, Store, Want};
 use crate::usage::{Amount, ModelPrices, is_model};
@@ -60,7 +60,7 @@ pub fn collect(
     store: &mut Store,
     sessions: &[&SessionInfo],
     window: &Window,
-    warn: &mut dyn FnMut(String),
+    warn: &mut dyn FnMut(Warning),
 ) -> Result<Facts, Error> {
     let mut facts = Facts::default();
     pipeline::lanes(
@@ -90,7 +90,10 @@ pub fn collect(
             }
             Err(e @ Error::Unstable(_)) => Err(e),
             Err(e) => {
-                warn(format!("skipping session {}: {e}", sessions[index].id));
+                warn(Warning::skipping(
+                    format_args!("session {}", sessions[index].id),
+                    e,
+                ));
                 Ok(())
             }
         },

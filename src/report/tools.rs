@@ -4,7 +4,7 @@
 //! the database's in one pass over its part table.
 
 use super::collect::Window;
-use crate::error::Error;
+use crate::error::{Error, Warning};
 use crate::store::{SessionInfo, Store, ToolCall, ToolStatus};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -68,7 +68,7 @@ pub fn collect(
     store: &mut Store,
     sessions: &[&SessionInfo],
     window: &Window,
-    warn: &mut dyn FnMut(String),
+    warn: &mut dyn FnMut(Warning),
 ) -> Result<Vec<ToolRow>, Error> {
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut accs: Vec<Acc> = Vec::new();

@@ -1,7 +1,7 @@
 //! Collects documents into batches inside the sink's limits, sends them,
 //! and records what the sink confirmed in the ledger after every batch.
 
-use super::{Fatal, Outcome, Sink, Tally};
+use super::{Outcome, Sink, Tally};
 use crate::document::Document;
 use crate::error::Error;
 use crate::ledger::{Entry, Ledger};
@@ -100,8 +100,8 @@ impl<'a> Batcher<'a> {
                 }
                 self.ledger().save()?;
             }
-            Err(Fatal(m)) => {
-                out.error(&m);
+            Err(fatal) => {
+                out.error(&fatal);
                 self.tally.failed += docs.len() as u64;
                 self.stopped = true;
             }

@@ -8,7 +8,7 @@
 //! A batch that fails because of one document is split until the culprit is
 //! alone, so the others still go in.
 
-use super::{Fatal, Limits, Outcome, Sink, Upserted};
+use super::{Limits, Outcome, Sink, SinkError, Upserted};
 use crate::document::Document;
 use crate::error::Error;
 use crate::secret::Secret;
@@ -54,18 +54,9 @@ impl Kind {
 }
 
 enum Step {
-    Done(Result<Value, CallError>),
+    Done(Result<Value, SinkError>),
     /// Worth another try (after the given wait, if the server named one).
     Retry(String, Option<Duration>),
-}
-
-/// Why a call failed.
-#[derive(Debug)]
-enum CallError {
-    /// Stops the whole export: wrong token, deployment unreachable, ...
-    Fatal(String),
-    /// This request failed; a smaller batch may succeed.
-    Rejected(String),
 }
 
 /// A Convex deployment, as configured.
@@ -87,14 +78,13 @@ impl Deployment {
 
 /// Make `doc` fit Convex's 1 MiB document limit by trimming its transcript;
 /// Err when it cannot fit even without one.
-pub fn fit(doc: &mut Document) -> Result<(), String> {
+pub fn fit(doc: &mut Document) -> Result<(), SinkError> {
     if doc.fit(DOC_BUDGET) {
         Ok(())
     } else {
-        Err(format!(
-            "{}: the document is over Convex's 1 MiB limit even without its transcript",
-            doc.session_id
-        ))
+        Err(SinkError::TooLarge {
+            session: doc.session_id.clone(),
+        })
     }
 }
 
@@ -125,8 +115,9 @@ impl Convex {
     }
 
     /// Upsert `docs` (documents as JSON objects), in order; one outcome per
-    /// document. `Err` when the export cannot go on at all.
-    fn send_maps(&self, docs: Vec<Map<String, Value>>) -> Result<Vec<Outcome>, Fatal> {
+    /// document. `Err` when the export cannot go on at all (anything but a
+    /// rejected request).
+    fn send_maps(&self, docs: Vec<Map<String, Value>>) -> Result<Vec<Outcome>, SinkError> {
         match docs.len() {
             0 => Ok(Vec::new()),
             1 => {
@@ -134,15 +125,15 @@ impl Convex {
                 self.add_token(&mut args);
                 match self.call(Kind::Mutation, "sessions:upsert", Value::Object(args)) {
                     Ok(v) => Ok(vec![answer(v)]),
-                    Err(CallError::Rejected(m)) => Ok(vec![Outcome::Failed(m)]),
-                    Err(CallError::Fatal(m)) => Err(Fatal(m)),
+                    Err(e @ SinkError::Rejected(_)) => Ok(vec![Outcome::Failed(e)]),
+                    Err(fatal) => Err(fatal),
                 }
             }
             _ => self.send_batch(docs),
         }
     }
 
-    fn send_batch(&self, docs: Vec<Map<String, Value>>) -> Result<Vec<Outcome>, Fatal> {
+    fn send_batch(&self, docs: Vec<Map<String, Value>>) -> Result<Vec<Outcome>, SinkError> {
         let n = docs.len();
         let mut args = Map::new();
         self.add_token(&mut args);
@@ -154,23 +145,27 @@ impl Convex {
             Ok(Value::Array(items)) if items.len() == n => {
                 Ok(items.into_iter().map(answer).collect())
             }
-            Ok(other) => Ok(vec![
-                Outcome::Failed(format!(
-                    "unexpected answer from sessions:upsertBatch: {}",
-                    truncate(&other.to_string())
-                ));
-                n
-            ]),
-            Err(CallError::Fatal(m)) => Err(Fatal(m)),
-            Err(CallError::Rejected(m)) if n == 1 => Ok(vec![Outcome::Failed(m)]),
+            Ok(other) => {
+                let answer = truncate(&other.to_string());
+                Ok((0..n)
+                    .map(|_| {
+                        Outcome::Failed(SinkError::Unexpected {
+                            from: Some("sessions:upsertBatch"),
+                            answer: answer.clone(),
+                        })
+                    })
+                    .collect())
+            }
+            Err(e @ SinkError::Rejected(_)) if n == 1 => Ok(vec![Outcome::Failed(e)]),
             // Isolate the document(s) that made the batch fail.
-            Err(CallError::Rejected(_)) => {
+            Err(SinkError::Rejected(_)) => {
                 let mut docs = docs;
                 let second = docs.split_off(n / 2);
                 let mut out = self.send_batch(docs)?;
                 out.extend(self.send_batch(second)?);
                 Ok(out)
             }
+            Err(fatal) => Err(fatal),
         }
     }
 
@@ -201,12 +196,10 @@ impl Convex {
         };
         self.add_token(&mut args);
         self.call(Kind::Query, path, Value::Object(args))
-            .map_err(|e| match e {
-                CallError::Fatal(m) | CallError::Rejected(m) => Error::Remote(m),
-            })
+            .map_err(|e| Error::Remote(e.to_string()))
     }
 
-    fn call(&self, kind: Kind, path: &str, args: Value) -> Result<Value, CallError> {
+    fn call(&self, kind: Kind, path: &str, args: Value) -> Result<Value, SinkError> {
         let body = serde_json::to_vec(&json!({"path": path, "args": args, "format": "json"}))
             .expect("JSON values serialize");
         let mut attempt = 0;
@@ -216,11 +209,10 @@ impl Convex {
                 Step::Retry(why, wait) => (why, wait),
             };
             if attempt >= self.max_retries {
-                let tries = attempt + 1;
-                let s = if tries == 1 { "try" } else { "tries" };
-                return Err(CallError::Fatal(format!(
-                    "{why} (gave up after {tries} {s})"
-                )));
+                return Err(SinkError::GaveUp {
+                    why,
+                    tries: attempt + 1,
+                });
             }
             self.pause(attempt, wait);
             attempt += 1;
@@ -255,11 +247,10 @@ impl Convex {
             // The same request gets the same answer: asking again would
             // only download it again.
             Err(ureq::Error::BodyExceedsLimit(_)) => {
-                return Step::Done(Err(CallError::Fatal(format!(
-                    "the answer of {} is over the limit of {} MiB",
-                    self.url,
-                    MAX_ANSWER >> 20
-                ))));
+                return Step::Done(Err(SinkError::AnswerTooLarge {
+                    url: self.url.clone(),
+                    mib: MAX_ANSWER >> 20,
+                }));
             }
             Err(e) => return Step::Retry(format!("reading the answer of {}: {e}", self.url), None),
         };
@@ -269,15 +260,15 @@ impl Convex {
             429 | 500 | 502 | 503 | 504 => {
                 return Step::Retry(self.http_error(status, &text), retry_after);
             }
-            401 | 403 => Err(CallError::Fatal(format!(
-                "{url} refused the request: {}",
-                self.http_error(status, &text)
-            ))),
-            404 => Err(CallError::Fatal(format!(
-                "{url} is not a Convex deployment: {}",
-                self.http_error(status, &text)
-            ))),
-            _ => Err(CallError::Rejected(self.http_error(status, &text))),
+            401 | 403 => Err(SinkError::Refused {
+                url: url.clone(),
+                detail: self.http_error(status, &text),
+            }),
+            404 => Err(SinkError::NotConvex {
+                url: url.clone(),
+                detail: self.http_error(status, &text),
+            }),
+            _ => Err(SinkError::Rejected(self.http_error(status, &text))),
         })
     }
 
@@ -307,7 +298,7 @@ impl Convex {
         self.clean(&format!("HTTP {status}: {detail}"))
     }
 
-    fn function_answer(&self, path: &str, text: &str) -> Result<Value, CallError> {
+    fn function_answer(&self, path: &str, text: &str) -> Result<Value, SinkError> {
         #[derive(Deserialize)]
         #[serde(rename_all = "camelCase")]
         struct Answer {
@@ -317,7 +308,7 @@ impl Convex {
             error_data: Option<Value>,
         }
         let a: Answer = serde_json::from_str(text).map_err(|_| {
-            CallError::Rejected(
+            SinkError::Rejected(
                 self.clean(&format!("{path}: not a Convex answer: {}", text.trim())),
             )
         })?;
@@ -338,17 +329,17 @@ impl Convex {
             .or(a.error_message.as_deref())
             .unwrap_or("failed without a message");
         match code {
-            Some(c @ ("UNAUTHORIZED" | "TOKEN_NOT_CONFIGURED")) => Err(CallError::Fatal(self.clean(
+            Some(c @ ("UNAUTHORIZED" | "TOKEN_NOT_CONFIGURED")) => Err(SinkError::Token(self.clean(
                 &format!("{} refused the token ({c}): {detail}; check SESSION_EXPORT_TOKEN here and on the deployment", self.url),
             ))),
-            Some(c) => Err(CallError::Rejected(self.clean(&format!("{path}: {c}: {detail}")))),
-            None => Err(CallError::Rejected(self.clean(&format!("{path}: {detail}")))),
+            Some(c) => Err(SinkError::Rejected(self.clean(&format!("{path}: {c}: {detail}")))),
+            None => Err(SinkError::Rejected(self.clean(&format!("{path}: {detail}")))),
         }
     }
 }
 
 impl Sink for Convex {
-    fn send(&mut self, docs: &[Document]) -> Result<Vec<Outcome>, Fatal> {
+    fn send(&mut self, docs: &[Document]) -> Result<Vec<Outcome>, SinkError> {
         let maps = docs
             .iter()
             .map(|d| match serde_json::to_value(d) {
@@ -371,7 +362,10 @@ impl Sink for Convex {
 fn answer(v: Value) -> Outcome {
     match UpsertAnswer::deserialize(&v) {
         Ok(a) => Outcome::Done(a.result),
-        Err(_) => Outcome::Failed(format!("unexpected answer: {}", truncate(&v.to_string()))),
+        Err(_) => Outcome::Failed(SinkError::Unexpected {
+            from: None,
+            answer: truncate(&v.to_string()),
+        }),
     }
 }
 

@@ -2,7 +2,7 @@
 //! `$XDG_DATA_HOME/session-export/`, with one `sessions` table a user can
 //! query with `sqlite3`. Same upsert and stale rules as the Convex backend.
 
-use super::{Fatal, Limits, Outcome, Sink, Upserted};
+use super::{Limits, Outcome, Sink, SinkError, Upserted};
 use crate::document::Document;
 use crate::error::Error;
 use crate::private;
@@ -122,8 +122,11 @@ fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
 
 impl Sink for LocalDb {
     /// Upsert `docs` in one transaction; one outcome per document.
-    fn send(&mut self, docs: &[Document]) -> Result<Vec<Outcome>, Fatal> {
-        let fatal = |e: rusqlite::Error| Fatal(format!("writing {}: {e}", self.path.display()));
+    fn send(&mut self, docs: &[Document]) -> Result<Vec<Outcome>, SinkError> {
+        let fatal = |source| SinkError::Write {
+            path: self.path.clone(),
+            source,
+        };
         // Take the write lock up front, waiting up to BUSY_WAIT for it: a
         // deferred transaction that reads first cannot wait for a writer
         // when it later needs to write, and fails at once.

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 pub trait Sink {
     /// Upsert `docs`, in order; one outcome per document. `Err` when the
     /// export cannot go on at all (every document not yet confirmed failed).
-    fn send(&mut self, docs: &[Document]) -> Result<Vec<Outcome>, Fatal>;
+    fn send(&mut self, docs: &[Document]) -> Result<Vec<Outcome>, SinkError>;
 
     /// How much one [`Sink::send`] may carry.
     fn limits(&self) -> Limits;
@@ -60,7 +60,7 @@ impl Target {
     /// Make `doc` acceptable to the sink (Convex: inside its size limit, by
     /// trimming the transcript). `dry-run` shows the document after this,
     /// exactly as it would be sent. Err says why the document cannot go.
-    pub fn prepare(&self, doc: &mut Document) -> Result<(), String> {
+    pub fn prepare(&self, doc: &mut Document) -> Result<(), SinkError> {
         match self {
             Target::Convex(_) => convex::fit(doc),
             Target::Local(_) => Ok(()),
@@ -75,10 +75,45 @@ impl Target {
     }
 }
 
-/// An error that stops the export; every document not yet confirmed failed.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct Fatal(pub String);
+/// Why a sink did not take a document, or (from [`Sink::send`]) why it
+/// cannot go on. What the server says comes with the token masked.
+#[derive(Debug, PartialEq, thiserror::Error)]
+pub enum SinkError {
+    /// The sink turned this request down; a smaller batch may succeed.
+    #[error("{0}")]
+    Rejected(String),
+    /// The sink answered, but not with outcomes.
+    #[error("unexpected answer{}: {answer}", from.map(|f| format!(" from {f}")).unwrap_or_default())]
+    Unexpected {
+        /// The function that answered, when a batch got one answer.
+        from: Option<&'static str>,
+        answer: String,
+    },
+    /// The document is over the sink's size limit even without its
+    /// transcript.
+    #[error("{session}: the document is over Convex's 1 MiB limit even without its transcript")]
+    TooLarge { session: String },
+    /// The deployment could not be reached or kept failing.
+    #[error("{why} (gave up after {tries} {})", if *tries == 1 { "try" } else { "tries" })]
+    GaveUp { why: String, tries: u32 },
+    #[error("the answer of {url} is over the limit of {mib} MiB")]
+    AnswerTooLarge { url: String, mib: u64 },
+    /// HTTP 401 or 403.
+    #[error("{url} refused the request: {detail}")]
+    Refused { url: String, detail: String },
+    /// HTTP 404: no Convex deployment there.
+    #[error("{url} is not a Convex deployment: {detail}")]
+    NotConvex { url: String, detail: String },
+    /// The deployment refused the token (the whole message).
+    #[error("{0}")]
+    Token(String),
+    /// The local database cannot be written.
+    #[error("writing {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+}
 
 /// What the sink did with one document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -93,10 +128,10 @@ pub enum Upserted {
 }
 
 /// The outcome for one document.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, PartialEq)]
 pub enum Outcome {
     Done(Upserted),
-    Failed(String),
+    Failed(SinkError),
 }
 
 /// Counts for the closing summary line.

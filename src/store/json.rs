@@ -22,8 +22,8 @@
 //! strange store can neither hang a run nor exhaust its memory.
 
 use super::message::{self, Visit, Want};
-use super::model::{SessionInfo, Source, Summary, Todo, Warning};
-use crate::error::Error;
+use super::model::{SessionInfo, Source, Summary, Todo};
+use crate::error::{Error, Warning};
 use serde::Deserialize;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -104,7 +104,7 @@ impl JsonStore {
             let entry = match entry {
                 Ok(e) => e,
                 Err(e) => {
-                    warnings.push(Warning(format!("skipping {e}")));
+                    warnings.push(Warning::new(format!("skipping {e}")));
                     continue;
                 }
             };
@@ -115,7 +115,7 @@ impl JsonStore {
             let text = match read(path) {
                 Ok(Bounded::Read(text)) => text,
                 Ok(Bounded::Skipped(why)) => {
-                    warnings.push(Warning(skipping(path, &why)));
+                    warnings.push(Warning::skipping(path.display(), &why));
                     let e = Error::Io {
                         path: path.to_path_buf(),
                         source: std::io::Error::other(why),
@@ -124,7 +124,7 @@ impl JsonStore {
                     continue;
                 }
                 Err(e) => {
-                    warnings.push(Warning(format!("skipping session: {e}")));
+                    warnings.push(Warning::skipping("session", &e));
                     unreadable.push((file_id(path), e));
                     continue;
                 }
@@ -135,7 +135,7 @@ impl JsonStore {
                         id: id.to_string(),
                         path: path.to_path_buf(),
                     };
-                    warnings.push(Warning(format!("skipping session: {}", bad(&s.id))));
+                    warnings.push(Warning::skipping("session", bad(&s.id)));
                     // Asked for by its id or by the file's name, it is
                     // this error.
                     unreadable.push((file_id(path), bad(&s.id)));
@@ -143,7 +143,7 @@ impl JsonStore {
                 }
                 Ok(s) => out.push(session_info(s)),
                 Err(e) => {
-                    warnings.push(Warning(format!("skipping session: {e}")));
+                    warnings.push(Warning::skipping("session", &e));
                     unreadable.push((file_id(path), e));
                 }
             }
@@ -189,13 +189,16 @@ impl JsonStore {
         for path in json_files(&dir)? {
             // Its name becomes the directory of its parts.
             if !is_id(&file_id(&path), "msg") {
-                out.warn(skipping(&path, "not named like an opencode message file"));
+                out.warn(Warning::skipping(
+                    path.display(),
+                    "not named like an opencode message file",
+                ));
                 continue;
             }
             let text = match read(&path)? {
                 Bounded::Read(text) => text,
                 Bounded::Skipped(why) => {
-                    out.warn(skipping(&path, &why));
+                    out.warn(Warning::skipping(path.display(), why));
                     continue;
                 }
             };
@@ -240,7 +243,7 @@ impl JsonStore {
         for path in json_files(&self.storage.join("part").join(message_id))? {
             match read(&path)? {
                 Bounded::Read(text) => parts.push(parse(&path, &text)?),
-                Bounded::Skipped(why) => out.warn(skipping(&path, &why)),
+                Bounded::Skipped(why) => out.warn(Warning::skipping(path.display(), why)),
             }
         }
         Ok(parts)
@@ -256,7 +259,7 @@ pub struct RawMessages {
     buf: String,
     messages: Vec<RawMessage>,
     /// Files that were skipped (not regular, too large), one warning each.
-    warnings: Vec<String>,
+    warnings: Vec<Warning>,
 }
 
 #[derive(Debug)]
@@ -291,18 +294,18 @@ impl RawMessages {
         });
     }
 
-    fn warn(&mut self, warning: String) {
+    fn warn(&mut self, warning: Warning) {
         self.warnings.push(warning);
     }
 
     /// The warnings about files skipped while reading.
-    pub fn take_warnings(&mut self) -> Vec<String> {
+    pub fn take_warnings(&mut self) -> Vec<Warning> {
         std::mem::take(&mut self.warnings)
     }
 
     /// Parse each message and hand it to `visit`, in order; `warnings`
     /// hears of numbers in them that were left out.
-    pub fn visit(self, visit: &mut Visit<'_>, warnings: &mut Vec<String>) -> Result<(), Error> {
+    pub fn visit(self, visit: &mut Visit<'_>, warnings: &mut Vec<Warning>) -> Result<(), Error> {
         // The directory is named after the session.
         let session = self.dir.file_name().unwrap_or_default().to_string_lossy();
         for m in self.messages {
@@ -405,11 +408,6 @@ pub(super) fn file_id(path: &Path) -> String {
 pub(super) enum Bounded {
     Read(Vec<u8>),
     Skipped(String),
-}
-
-/// The warning about a file [`read`] skipped.
-pub(super) fn skipping(path: &Path, why: &str) -> String {
-    format!("skipping {}: {why}", path.display())
 }
 
 /// Read `path` if it is a regular file (through a symlink too) of at most

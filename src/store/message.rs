@@ -5,6 +5,7 @@
 
 use super::fast;
 use super::model::MessageMeta;
+use crate::error::Warning;
 
 /// Which parts of a session to load besides the message metadata.
 #[derive(Debug, Clone, Copy, Default)]
@@ -36,8 +37,8 @@ pub fn read<'a>(
 }
 
 /// The warning about a message whose cost or times were left out.
-pub fn odd_numbers(session: &str, message: &str, odd: &str) -> String {
-    format!("session {session}, message {message}: {odd}")
+pub fn odd_numbers(session: &str, message: &str, odd: &str) -> Warning {
+    Warning::about(format_args!("session {session}, message {message}"), odd)
 }
 
 #[cfg(test)]

@@ -9,10 +9,10 @@ mod parts;
 mod sqlite;
 
 pub use message::{Visit, Want};
-pub use model::{MessageMeta, Role, SessionInfo, Source, Todo, TodoStatus, Warning};
+pub use model::{MessageMeta, Role, SessionInfo, Source, Todo, TodoStatus};
 pub use parts::{ToolCall, ToolStatus, ToolTallies, ToolTally, VisitTool};
 
-use crate::error::Error;
+use crate::error::{Error, Warning};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -117,7 +117,7 @@ impl Store {
         if let Some(db) = &self.db
             && db.lacks_todos()
         {
-            warnings.push(Warning(format!(
+            warnings.push(Warning::new(format!(
                 "{} has no `todo` table: sessions are exported without todos",
                 db.path().display()
             )));
@@ -308,7 +308,7 @@ impl Store {
                         out.insert(s.id.clone(), t);
                     }
                     Ok(_) => {}
-                    Err(e) => warnings.push(Warning(e.to_string())),
+                    Err(e) => warnings.push(Warning::new(e.to_string())),
                 }
             }
         }
@@ -341,7 +341,7 @@ impl Store {
         info: &SessionInfo,
         want: Want,
         visit: &mut Visit<'_>,
-    ) -> Result<Vec<String>, Error> {
+    ) -> Result<Vec<Warning>, Error> {
         match info.source {
             Source::Db => {
                 let mut warnings = Vec::new();
@@ -372,7 +372,7 @@ impl Store {
         &mut self,
         info: &SessionInfo,
         visit: &mut VisitTool<'_>,
-    ) -> Result<Vec<String>, Error> {
+    ) -> Result<Vec<Warning>, Error> {
         match info.source {
             Source::Db => parts::from_db(
                 self.db
@@ -402,7 +402,7 @@ impl Store {
         &mut self,
         sessions: &[&SessionInfo],
         visit: &mut dyn FnMut(usize, ToolCall),
-    ) -> Result<Vec<String>, Error> {
+    ) -> Result<Vec<Warning>, Error> {
         let mut warnings = Vec::new();
         let in_db: HashMap<&str, usize> = sessions
             .iter()
@@ -422,9 +422,10 @@ impl Store {
                 }
                 match parts::from_json(json.store.storage(), &s.id, &mut |c| visit(i, c)) {
                     Ok(w) => warnings.extend(w),
-                    Err(e) => {
-                        warnings.push(format!("skipping the tool calls of session {}: {e}", s.id))
-                    }
+                    Err(e) => warnings.push(Warning::skipping(
+                        format_args!("the tool calls of session {}", s.id),
+                        e,
+                    )),
                 }
             }
         }

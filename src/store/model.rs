@@ -17,11 +17,6 @@ pub enum Source {
     Json,
 }
 
-/// A warning the reader met while listing or reading, reported to the user
-/// on stderr without stopping the run.
-#[derive(Debug)]
-pub struct Warning(pub String);
-
 /// A session's own record (`session` row or `storage/session/*/<id>.json`).
 #[derive(Debug, Clone)]
 pub struct SessionInfo {

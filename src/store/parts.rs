@@ -9,7 +9,7 @@
 
 use super::json::{self, Bounded};
 use super::sqlite::Db;
-use crate::error::Error;
+use crate::error::{Error, Warning};
 use serde::Deserialize;
 use std::path::Path;
 
@@ -129,38 +129,14 @@ pub(super) fn from_db(
     db: &Db,
     session_id: &str,
     visit: &mut VisitTool<'_>,
-) -> Result<Vec<String>, Error> {
-    let mut warnings = Vec::new();
-    let mut read = || -> rusqlite::Result<()> {
-        let mut stmt = db
-            .conn()
-            .prepare_cached("SELECT id, time_created, data FROM part WHERE session_id = ?1")?;
-        let mut rows = stmt.query([session_id])?;
-        while let Some(r) = rows.next()? {
-            let created: Option<i64> = r.get(1).ok().flatten();
-            let bytes = match r.get_ref(2)? {
-                rusqlite::types::ValueRef::Text(b) | rusqlite::types::ValueRef::Blob(b) => b,
-                _ => b"",
-            };
-            match parse(bytes, created) {
-                Ok(Some(call)) => visit(call),
-                Ok(None) => {}
-                Err(why) => {
-                    let id = r.get_ref(0)?.as_str().unwrap_or("?");
-                    warnings.push(format!(
-                        "skipping part {id} of session {session_id} in {}: {why}",
-                        db.path().display()
-                    ));
-                }
-            }
-        }
-        Ok(())
-    };
-    read().map_err(|source| Error::Db {
-        path: db.path().to_path_buf(),
-        source,
-    })?;
-    Ok(warnings)
+) -> Result<Vec<Warning>, Error> {
+    read_rows(
+        db,
+        "SELECT session_id, time_created, data, id FROM part WHERE session_id = ?1",
+        [session_id],
+        &mut |_| Some(()),
+        &mut |(), call| visit(call),
+    )
 }
 
 /// Every tool call of the database, in one pass over the `part` table:
@@ -171,13 +147,32 @@ pub(super) fn scan_db<T>(
     db: &Db,
     pick: &mut dyn FnMut(&str) -> Option<T>,
     visit: &mut dyn FnMut(T, ToolCall),
-) -> Result<Vec<String>, Error> {
+) -> Result<Vec<Warning>, Error> {
+    read_rows(
+        db,
+        "SELECT session_id, time_created, data, id FROM part",
+        [],
+        pick,
+        visit,
+    )
+}
+
+/// The tool calls among the part rows `sql` selects (its columns:
+/// session_id, time_created, data, id), each row first offered to `pick`
+/// as [`scan_db`] says. One place decodes a row and words its warning, so a
+/// session's tools and the report's agree on what is skipped.
+fn read_rows<T>(
+    db: &Db,
+    sql: &str,
+    params: impl rusqlite::Params,
+    pick: &mut dyn FnMut(&str) -> Option<T>,
+    visit: &mut dyn FnMut(T, ToolCall),
+) -> Result<Vec<Warning>, Error> {
     let mut warnings = Vec::new();
-    let mut read = || -> rusqlite::Result<()> {
-        let mut stmt = db
-            .conn()
-            .prepare("SELECT session_id, time_created, data, id FROM part")?;
-        let mut rows = stmt.query([])?;
+    let read = || -> rusqlite::Result<()> {
+        // Cached: `from_db`'s query runs once for every session exported.
+        let mut stmt = db.conn().prepare_cached(sql)?;
+        let mut rows = stmt.query(params)?;
         while let Some(r) = rows.next()? {
             let session = r.get_ref(0)?.as_str().unwrap_or("");
             let Some(key) = pick(session) else {
@@ -194,9 +189,9 @@ pub(super) fn scan_db<T>(
                 Err(why) => {
                     let id = r.get_ref(3)?.as_str().unwrap_or("?");
                     let session = r.get_ref(0)?.as_str().unwrap_or("?");
-                    warnings.push(format!(
-                        "skipping part {id} of session {session} in {}: {why}",
-                        db.path().display()
+                    warnings.push(Warning::skipping(
+                        format_args!("part {id} of session {session} in {}", db.path().display()),
+                        why,
                     ));
                 }
             }
@@ -216,7 +211,7 @@ pub(super) fn from_json(
     storage: &Path,
     session_id: &str,
     visit: &mut VisitTool<'_>,
-) -> Result<Vec<String>, Error> {
+) -> Result<Vec<Warning>, Error> {
     #[derive(Deserialize, Default)]
     struct Created {
         #[serde(default)]
@@ -246,7 +241,7 @@ pub(super) fn from_json(
             let bytes = match json::read(&path)? {
                 Bounded::Read(bytes) => bytes,
                 Bounded::Skipped(why) => {
-                    warnings.push(json::skipping(&path, &why));
+                    warnings.push(Warning::skipping(path.display(), why));
                     continue;
                 }
             };
@@ -256,7 +251,7 @@ pub(super) fn from_json(
                     visit(call);
                 }
                 Ok(None) => {}
-                Err(why) => warnings.push(json::skipping(&path, &why)),
+                Err(why) => warnings.push(Warning::skipping(path.display(), why)),
             }
         }
     }

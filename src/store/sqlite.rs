@@ -25,7 +25,7 @@
 
 use super::message::{self, Visit, Want};
 use super::model::{SessionInfo, Source, Summary, Todo};
-use crate::error::Error;
+use crate::error::{Error, Warning};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use std::collections::HashMap;
@@ -282,7 +282,7 @@ impl Db {
         session_id: &str,
         want: Want,
         visit: &mut Visit<'_>,
-        warnings: &mut Vec<String>,
+        warnings: &mut Vec<Warning>,
     ) -> Result<(), Error> {
         self.read_messages(session_id, want, visit, warnings)
             .map_err(|e| self.err(e))
@@ -293,7 +293,7 @@ impl Db {
         session_id: &str,
         want: Want,
         visit: &mut Visit<'_>,
-        warnings: &mut Vec<String>,
+        warnings: &mut Vec<Warning>,
     ) -> Result<(), ReadError> {
         let mut parts = if want.transcript {
             self.parts(session_id)?

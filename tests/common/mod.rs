@@ -1,6 +1,8 @@
-//! Shared helpers for the integration tests: fixture stores written by real
-//! opencode (see `fixtures/generate.sh`), copied into a scratch dir so that a
-//! test can check no byte of them changed.
+//! Shared set-up for the integration tests, in the manner of fd's
+//! `TestEnv`: a [`Fixture`] is a scratch copy of a store written by real
+//! opencode (see `fixtures/generate.sh`), so that a test can damage it or
+//! check no byte of it changed, with HOME and the XDG dirs beside it, and
+//! runs the binary on it and reads what it printed.
 
 #![allow(dead_code)] // each test binary uses a different subset
 
@@ -8,6 +10,10 @@ use assert_cmd::Command;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+/// Far longer than any command on a fixture store takes: a hang fails the
+/// test instead of stalling the run.
+pub const TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
 
 pub fn fixtures_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
@@ -108,6 +114,34 @@ impl Fixture {
         Command::from_std(self.std_cmd())
     }
 
+    /// Run with `args` within [`TIME_LIMIT`], whatever its exit status.
+    pub fn run(&self, args: &[&str]) -> std::process::Output {
+        self.cmd().args(args).timeout(TIME_LIMIT).output().unwrap()
+    }
+
+    /// Run with `args`, which must succeed; its stdout and stderr as text.
+    pub fn ok(&self, args: &[&str]) -> (String, String) {
+        let out = self.run(args);
+        let err = stderr(&out);
+        assert!(out.status.success(), "{args:?}: {err}");
+        (String::from_utf8(out.stdout).unwrap(), err)
+    }
+
+    /// Run with `args`, which must succeed; its stdout as JSON Lines.
+    pub fn json(&self, args: &[&str]) -> Vec<Value> {
+        json_lines(self.ok(args).0.as_bytes())
+    }
+
+    /// Change the scratch store's database with `change`, then fold the WAL
+    /// into the file, so that the binary reads the change whichever way it
+    /// opens the database.
+    pub fn alter_db(&self, change: impl FnOnce(&rusqlite::Connection)) {
+        let conn = rusqlite::Connection::open(self.data.join("opencode.db")).unwrap();
+        change(&conn);
+        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+            .unwrap();
+    }
+
     /// [`Fixture::cmd`] as a plain `std::process::Command`.
     pub fn std_cmd(&self) -> std::process::Command {
         let mut c = std_bin(self.tmp.path());
@@ -141,6 +175,20 @@ pub fn std_bin(scratch: &Path) -> std::process::Command {
         .env("XDG_STATE_HOME", scratch.join("state"))
         .env("XDG_DATA_HOME", scratch.join("xdg-data"));
     c
+}
+
+/// A connection to a copy of the database under `data`, WAL included, so
+/// that reading it cannot checkpoint the store's own WAL; the copy lives as
+/// long as the returned dir.
+pub fn db_copy(data: &Path) -> (tempfile::TempDir, rusqlite::Connection) {
+    let tmp = tempfile::tempdir().unwrap();
+    for f in ["opencode.db", "opencode.db-wal"] {
+        if data.join(f).exists() {
+            std::fs::copy(data.join(f), tmp.path().join(f)).unwrap();
+        }
+    }
+    let conn = rusqlite::Connection::open(tmp.path().join("opencode.db")).unwrap();
+    (tmp, conn)
 }
 
 pub fn read_json(path: &Path) -> Value {

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{FakeServer, Fixture, Reply, config, json_lines, stderr};
+use common::{FakeServer, Fixture, Reply, config, json_lines, read_json, stderr};
 use rusqlite::Connection;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -13,14 +13,7 @@ const STORE: &str = "v1.18.33";
 
 /// Session ids `dry-run` would pick with these extra arguments.
 fn eligible(fx: &Fixture, extra: &[&str]) -> BTreeSet<String> {
-    let out = fx
-        .cmd()
-        .args(["dry-run", "--all-complete", "--force"])
-        .args(extra)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    json_lines(&out.stdout)
+    fx.json(&[&["dry-run", "--all-complete", "--force"], extra].concat())
         .iter()
         .map(|d| d["sessionId"].as_str().unwrap().to_string())
         .collect()
@@ -58,13 +51,7 @@ fn ledger_path(fx: &Fixture) -> std::path::PathBuf {
 fn without_convex_export_upserts_into_a_local_sqlite_file_and_says_where() {
     let fx = Fixture::load(STORE);
     let want = eligible(&fx, &[]);
-    let out = fx
-        .cmd()
-        .args(["export", "--all-complete"])
-        .output()
-        .unwrap();
-    let err = stderr(&out);
-    assert!(out.status.success(), "{err}");
+    let (_, err) = fx.ok(&["export", "--all-complete"]);
     let db = fx.local_sink();
     assert!(err.contains(&db.display().to_string()), "{err}");
     let n = want.len();
@@ -311,27 +298,16 @@ fn two_exporters_at_once_both_exit_cleanly_and_the_ledger_stays_valid() {
         all.len(),
         "and not twice: the second run waited for the first"
     );
-    let ledger: Value = serde_json::from_slice(&std::fs::read(ledger_path(&fx)).unwrap()).unwrap();
+    let ledger = read_json(&ledger_path(&fx));
     assert_eq!(ledger["version"], 1);
 }
 
 #[test]
 fn a_corrupt_ledger_is_a_warning_and_a_full_resend() {
     let fx = Fixture::load(STORE);
-    let out = fx
-        .cmd()
-        .args(["export", "--all-complete"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    fx.ok(&["export", "--all-complete"]);
     std::fs::write(ledger_path(&fx), b"{\"version\": 1, \"sinks\": {\"sql").unwrap();
-    let out = fx
-        .cmd()
-        .args(["export", "--all-complete"])
-        .output()
-        .unwrap();
-    let err = stderr(&out);
-    assert!(out.status.success(), "{err}");
+    let (_, err) = fx.ok(&["export", "--all-complete"]);
     assert!(
         err.contains("warning:") && err.contains("ledger.json is corrupt"),
         "{err}"
@@ -343,7 +319,7 @@ fn a_corrupt_ledger_is_a_warning_and_a_full_resend() {
         "{err}"
     );
     // and the ledger is whole again
-    let ledger: Value = serde_json::from_slice(&std::fs::read(ledger_path(&fx)).unwrap()).unwrap();
+    let ledger = read_json(&ledger_path(&fx));
     assert_eq!(ledger["version"], 1);
 }
 

@@ -1,6 +1,6 @@
 //! The checked-in completion scripts and man page are what the current CLI
 //! generates.
-//! Regenerate them with `UPDATE_COMPLETIONS=1 cargo test --test completions`.
+//! Regenerate them with `UPDATE_COMPLETIONS=1 cargo test --test cli_completions`.
 
 mod common;
 
@@ -36,7 +36,7 @@ fn checked_in_completions_match_the_cli() {
         let checked_in = std::fs::read(&path).unwrap_or_default();
         assert!(
             checked_in == *generated,
-            "{} is stale: run `UPDATE_COMPLETIONS=1 cargo test --test completions`",
+            "{} is stale: run `UPDATE_COMPLETIONS=1 cargo test --test cli_completions`",
             path.display()
         );
     }

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Fixture, fixture_names, json_lines, snapshot, stderr};
+use common::{Fixture, db_copy, fixture_names, json_lines, snapshot, stderr};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -39,13 +39,7 @@ fn db_counts(data: &Path) -> BTreeMap<String, Counts> {
     if !data.join("opencode.db").exists() {
         return out;
     }
-    let tmp = tempfile::tempdir().unwrap();
-    for f in ["opencode.db", "opencode.db-wal"] {
-        if data.join(f).exists() {
-            std::fs::copy(data.join(f), tmp.path().join(f)).unwrap();
-        }
-    }
-    let conn = rusqlite::Connection::open(tmp.path().join("opencode.db")).unwrap();
+    let (_copy, conn) = db_copy(data);
     let mut stmt = conn.prepare("SELECT session_id, data FROM part").unwrap();
     let mut rows = stmt.query([]).unwrap();
     while let Some(r) = rows.next().unwrap() {
@@ -203,6 +197,32 @@ fn tools_are_left_out_unless_asked_and_config_can_ask() {
     }
 }
 
+/// In the scratch database, the first tool part (by id) becomes invalid JSON
+/// and the second loses its tool name; returns their ids.
+fn damage_two_tool_rows(fx: &Fixture) -> (String, String) {
+    let mut ids: Vec<String> = Vec::new();
+    fx.alter_db(|conn| {
+        ids = conn
+            .prepare("SELECT id FROM part WHERE json_extract(data, '$.type') = 'tool' ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        conn.execute(
+            "UPDATE part SET data = '{\"type\": \"tool\", \"tool\": ' WHERE id = ?1",
+            [&ids[0]],
+        )
+        .unwrap();
+        conn.execute(
+            "UPDATE part SET data = json_remove(data, '$.tool') WHERE id = ?1",
+            [&ids[1]],
+        )
+        .unwrap();
+    });
+    (ids[0].clone(), ids[1].clone())
+}
+
 /// Damage a scratch copy: in the database one tool part becomes invalid
 /// JSON and another loses its tool name; the same for two part files of
 /// the JSON store.
@@ -211,43 +231,7 @@ fn damaged_parts_are_skipped_with_a_warning_each() {
     let fx = Fixture::load("tool-errors");
     let clean = expected(&fx);
 
-    // Database: through a copy, so that the WAL is folded into the copy and
-    // the copy replaces the scratch store's files.
-    let tmp = tempfile::tempdir().unwrap();
-    for f in ["opencode.db", "opencode.db-wal"] {
-        std::fs::copy(fx.data.join(f), tmp.path().join(f)).unwrap();
-    }
-    let conn = rusqlite::Connection::open(tmp.path().join("opencode.db")).unwrap();
-    let tool_parts: Vec<(String, String)> = conn
-        .prepare(
-            "SELECT id, data FROM part WHERE json_extract(data, '$.type') = 'tool' ORDER BY id",
-        )
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    let (broken_id, _) = &tool_parts[0];
-    let (nameless_id, nameless) = &tool_parts[1];
-    let mut nameless: Value = serde_json::from_str(nameless).unwrap();
-    nameless.as_object_mut().unwrap().remove("tool");
-    conn.execute(
-        "UPDATE part SET data = '{\"type\": \"tool\", \"tool\": ' WHERE id = ?1",
-        [broken_id],
-    )
-    .unwrap();
-    conn.execute(
-        "UPDATE part SET data = ?2 WHERE id = ?1",
-        [nameless_id.as_str(), &nameless.to_string()],
-    )
-    .unwrap();
-    drop(conn);
-    for f in ["opencode.db", "opencode.db-wal", "opencode.db-shm"] {
-        std::fs::remove_file(fx.data.join(f)).ok();
-        if tmp.path().join(f).exists() {
-            std::fs::copy(tmp.path().join(f), fx.data.join(f)).unwrap();
-        }
-    }
+    let (broken_id, nameless_id) = damage_two_tool_rows(&fx);
 
     // JSON store: two tool part files.
     let mut files: Vec<_> = walkdir::WalkDir::new(fx.data.join("storage/part"))
@@ -275,7 +259,7 @@ fn damaged_parts_are_skipped_with_a_warning_each() {
     assert_eq!(snapshot(&fx.data), before, "the store is unchanged");
     let warnings: Vec<&str> = err.lines().filter(|l| l.starts_with("warning:")).collect();
     assert_eq!(warnings.len(), 4, "{err}");
-    for culprit in [broken_id.as_str(), nameless_id.as_str()] {
+    for culprit in [&broken_id, &nameless_id] {
         assert!(
             warnings.iter().any(|w| w.contains(culprit)),
             "{culprit}: {err}"
@@ -310,13 +294,7 @@ fn tool_parts(fx: &Fixture) -> Vec<(String, Option<i64>, Value)> {
         .map(|s| s["id"].as_str().unwrap().to_string())
         .collect();
     if !in_db.is_empty() {
-        let tmp = tempfile::tempdir().unwrap();
-        for f in ["opencode.db", "opencode.db-wal"] {
-            if fx.data.join(f).exists() {
-                std::fs::copy(fx.data.join(f), tmp.path().join(f)).unwrap();
-            }
-        }
-        let conn = rusqlite::Connection::open(tmp.path().join("opencode.db")).unwrap();
+        let (_copy, conn) = db_copy(&fx.data);
         let mut stmt = conn
             .prepare("SELECT session_id, time_created, data FROM part")
             .unwrap();
@@ -456,35 +434,7 @@ fn report_by_tool_equals_the_part_rows_with_since_and_project() {
 #[test]
 fn report_by_tool_skips_damaged_parts_with_a_warning_each() {
     let fx = Fixture::load("tool-errors");
-    let tmp = tempfile::tempdir().unwrap();
-    for f in ["opencode.db", "opencode.db-wal"] {
-        std::fs::copy(fx.data.join(f), tmp.path().join(f)).unwrap();
-    }
-    let conn = rusqlite::Connection::open(tmp.path().join("opencode.db")).unwrap();
-    let ids: Vec<String> = conn
-        .prepare("SELECT id FROM part WHERE json_extract(data, '$.type') = 'tool' ORDER BY id")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    conn.execute(
-        "UPDATE part SET data = '{\"type\": \"tool\", \"tool\": ' WHERE id = ?1",
-        [&ids[0]],
-    )
-    .unwrap();
-    conn.execute(
-        "UPDATE part SET data = json_remove(data, '$.tool') WHERE id = ?1",
-        [&ids[1]],
-    )
-    .unwrap();
-    drop(conn);
-    for f in ["opencode.db", "opencode.db-wal", "opencode.db-shm"] {
-        std::fs::remove_file(fx.data.join(f)).ok();
-        if tmp.path().join(f).exists() {
-            std::fs::copy(tmp.path().join(f), fx.data.join(f)).unwrap();
-        }
-    }
+    let (broken_id, nameless_id) = damage_two_tool_rows(&fx);
     let parts = tool_parts(&fx);
     let before = snapshot(&fx.data);
     let (got, err) = reported(&fx, &[]);
@@ -495,13 +445,13 @@ fn report_by_tool_skips_damaged_parts_with_a_warning_each() {
     assert!(
         warnings
             .iter()
-            .any(|w| w.contains(&ids[0]) && w.contains("not valid JSON")),
+            .any(|w| w.contains(&broken_id) && w.contains("not valid JSON")),
         "{err}"
     );
     assert!(
         warnings
             .iter()
-            .any(|w| w.contains(&ids[1]) && w.contains("without a tool name")),
+            .any(|w| w.contains(&nameless_id) && w.contains("without a tool name")),
         "{err}"
     );
     // And on the page: the tools section, names escaped.

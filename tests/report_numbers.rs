@@ -8,16 +8,13 @@
 
 mod common;
 
-use common::{FakeServer, Fixture, Reply, json_lines, snapshot, stderr};
+use common::{FakeServer, Fixture, Reply, TIME_LIMIT, json_lines, snapshot, stderr};
 use rusqlite::Connection;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 /// A SQLite fixture written by the newest opencode, and a JSON-store one.
 const FIXTURES: [&str; 2] = ["v1.18.33", "v1.1.65"];
-/// Far longer than any of these runs takes; a hang fails the test.
-const TIME_LIMIT: Duration = Duration::from_secs(60);
 
 /// The messages of session `id`, by message id, as stored.
 fn messages(fx: &Fixture, id: &str) -> BTreeMap<String, Value> {
@@ -56,16 +53,15 @@ fn damage(fx: &Fixture, id: &str, msg: &str, change: impl FnOnce(&mut Value)) {
     change(&mut data);
     let db = fx.data.join("opencode.db");
     if db.exists() {
-        let conn = Connection::open(&db).unwrap();
-        let n = conn
-            .execute(
-                "UPDATE message SET data = ?1 WHERE id = ?2",
-                (data.to_string(), msg),
-            )
-            .unwrap();
-        assert_eq!(n, 1);
-        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
-            .unwrap();
+        fx.alter_db(|conn| {
+            let n = conn
+                .execute(
+                    "UPDATE message SET data = ?1 WHERE id = ?2",
+                    (data.to_string(), msg),
+                )
+                .unwrap();
+            assert_eq!(n, 1);
+        });
     } else {
         let path = fx
             .data
@@ -88,9 +84,7 @@ fn assistant_messages(fx: &Fixture, id: &str) -> Vec<String> {
 /// Run the binary with `args` within the time limit; it must succeed.
 /// Returns stdout and stderr.
 fn run(fx: &Fixture, args: &[&str]) -> (String, String) {
-    let out = fx.cmd().args(args).timeout(TIME_LIMIT).assert().success();
-    let out = out.get_output();
-    (String::from_utf8(out.stdout.clone()).unwrap(), stderr(out))
+    fx.ok(args)
 }
 
 /// Every `null` in `v`, by its path.

@@ -388,3 +388,32 @@ fn the_team_report_takes_the_deployment_from_the_flag() {
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("not here"), "{err}");
 }
+
+/// The ledger names a deployment by its URL alone: `list` without the
+/// token finds what was sent with it.
+#[test]
+fn the_ledger_knows_the_deployment_without_its_token() {
+    let fx = Fixture::load(STORE);
+    let id = one_session(&fx);
+    let server = FakeServer::start(|req, _| Reply::success_for(req));
+    assert_eq!(export(&fx, &server.url, &[&id]).0, 0);
+    let out = fx
+        .cmd()
+        .env_remove("SESSION_EXPORT_TOKEN")
+        .args(["list", "--json", "--convex-url", &server.url])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let state = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|s| s["sessionId"] == id.as_str())
+        .map(|s| s["state"].clone());
+    assert_eq!(state, Some(json!("exported")));
+    let ledger = common::snapshot(&fx.tmp.path().join("state"));
+    assert!(!ledger.is_empty());
+    for (file, bytes) in ledger {
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains(TOKEN), "the token is in {}", file.display());
+    }
+}

@@ -1,11 +1,11 @@
-//! Faults from an adversarial pass (issue 12), each run on a copy of a
+//! Faults an adversary could set up, each run on a copy of a
 //! fixture store written by real opencode: strange files in a JSON store,
 //! databases whose schema the exporter cannot use, sink faults, secrets in
 //! URLs, file permissions and what a session id may hold.
 
 mod common;
 
-use common::{FakeServer, Fixture, Reply, config, json_lines, snapshot, stderr};
+use common::{FakeServer, Fixture, Reply, TIME_LIMIT, config, json_lines, snapshot, stderr};
 use rusqlite::Connection;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -16,8 +16,6 @@ use std::time::{Duration, Instant};
 const DB_FIXTURE: &str = "v1.18.33";
 /// A JSON-store fixture (opencode 1.1.x).
 const JSON_FIXTURE: &str = "v1.1.65";
-/// Far longer than any of these runs takes; a hang fails the test.
-const TIME_LIMIT: Duration = Duration::from_secs(60);
 
 /// `command` (built by the test helpers) run through `wrapper` and its
 /// arguments, with the same environment.
@@ -166,18 +164,12 @@ fn a_part_file_over_the_size_limit_is_skipped() {
         .set_len(65 << 20)
         .unwrap();
     let before = snapshot(&fx.data);
-    let out = fx
-        .cmd()
-        .args(["dry-run", "--all-complete", "--include-messages"])
-        .timeout(TIME_LIMIT)
-        .assert()
-        .success();
-    let err = stderr(out.get_output());
+    let (out, err) = fx.ok(&["dry-run", "--all-complete", "--include-messages"]);
     assert!(
         err.contains(&*culprit.to_string_lossy()) && err.contains("limit of 64 MiB"),
         "{err}"
     );
-    assert_eq!(json_lines(&out.get_output().stdout).len(), n);
+    assert_eq!(json_lines(out.as_bytes()).len(), n);
     assert!(before == snapshot(&fx.data), "the store changed");
 }
 
@@ -227,11 +219,10 @@ fn a_session_file_that_is_a_fifo_asked_for_by_id_is_exit_4_naming_it() {
 /// Change the fixture database the way another opencode version would
 /// have written it (then check it in, so no -wal holds the old schema).
 fn alter_db(fx: &Fixture, sql: &str) {
-    let db = Connection::open(fx.data.join("opencode.db")).unwrap();
-    db.execute_batch(&format!(
-        "PRAGMA foreign_keys = OFF; {sql}; PRAGMA wal_checkpoint(TRUNCATE);"
-    ))
-    .unwrap();
+    fx.alter_db(|db| {
+        db.execute_batch(&format!("PRAGMA foreign_keys = OFF; {sql};"))
+            .unwrap()
+    });
 }
 
 /// `dry-run --all-complete` and `export --all-complete` both exit 4 with
@@ -763,4 +754,43 @@ fn a_state_or_sink_directory_of_another_user_or_open_to_everyone_is_refused() {
         .args(["export", "--all-complete"])
         .assert()
         .success();
+}
+
+/// Messages counted by `report --by model --json`, over all rows.
+fn reported_messages(fx: &Fixture) -> (u64, String) {
+    let out = fx
+        .cmd()
+        .args(["report", "--by", "model", "--json"])
+        .assert()
+        .success();
+    let n = json_lines(&out.get_output().stdout)
+        .iter()
+        .map(|r| r["messages"].as_u64().unwrap())
+        .sum();
+    (n, stderr(out.get_output()))
+}
+
+#[test]
+fn a_message_time_no_calendar_holds_is_a_warning_and_still_counts() {
+    let fx = Fixture::load(DB_FIXTURE);
+    let (n, _) = reported_messages(&fx);
+    // 9999-12-31T12:00Z: a time, but its day has no end in any calendar.
+    let db = Connection::open(fx.data.join("opencode.db")).unwrap();
+    let id: String = db
+        .query_row("SELECT id FROM message ORDER BY id LIMIT 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    drop(db);
+    alter_db(
+        &fx,
+        &format!(
+            "UPDATE message SET time_created = 253402257600000, \
+             data = json_set(data, '$.time.created', 253402257600000) WHERE id = '{id}'"
+        ),
+    );
+    let (after, err) = reported_messages(&fx);
+    assert_eq!(after, n, "{err}");
+    assert!(err.contains(&id) && err.contains("out of range"), "{err}");
+    assert!(!err.contains("skipping"), "{err}");
 }

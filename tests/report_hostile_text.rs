@@ -6,7 +6,6 @@
 mod common;
 
 use common::{Fixture, snapshot};
-use rusqlite::Connection;
 use std::time::{Duration, Instant};
 
 /// An OSC 52 clipboard write and a screen clear.
@@ -14,35 +13,28 @@ const ESCAPES: &str = "\u{1b}]52;c;aGVsbG8=\u{7}\u{1b}[2J";
 
 fn damaged() -> Fixture {
     let fx = Fixture::load("v1.18.33");
-    let conn = Connection::open(fx.data.join("opencode.db")).unwrap();
-    let long_model = "m".repeat(80_000);
-    conn.execute("UPDATE session SET title = ?1", [format!("{ESCAPES}title")])
+    fx.alter_db(|conn| {
+        let long_model = "m".repeat(80_000);
+        conn.execute("UPDATE session SET title = ?1", [format!("{ESCAPES}title")])
+            .unwrap();
+        conn.execute(
+            "UPDATE message SET data = json_set(data, '$.agent', ?1) \
+             WHERE json_extract(data, '$.role') = 'assistant'",
+            ["=HYPERLINK(\"http://x\")"],
+        )
         .unwrap();
-    conn.execute(
-        "UPDATE message SET data = json_set(data, '$.agent', ?1) \
-         WHERE json_extract(data, '$.role') = 'assistant'",
-        ["=HYPERLINK(\"http://x\")"],
-    )
-    .unwrap();
-    conn.execute(
-        "UPDATE message SET data = json_set(data, '$.modelID', ?1) \
-         WHERE json_extract(data, '$.role') = 'assistant' AND rowid % 2 = 0",
-        [format!("{ESCAPES}{long_model}")],
-    )
-    .unwrap();
-    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+        conn.execute(
+            "UPDATE message SET data = json_set(data, '$.modelID', ?1) \
+             WHERE json_extract(data, '$.role') = 'assistant' AND rowid % 2 = 0",
+            [format!("{ESCAPES}{long_model}")],
+        )
         .unwrap();
+    });
     fx
 }
 
 fn run(fx: &Fixture, args: &[&str]) -> String {
-    let out = fx
-        .cmd()
-        .args(args)
-        .timeout(Duration::from_secs(60))
-        .assert()
-        .success();
-    String::from_utf8(out.get_output().stdout.clone()).unwrap()
+    fx.ok(args).0
 }
 
 #[test]

@@ -10,13 +10,7 @@ use serde_json::Value;
 const STORE: &str = "v1.18.33";
 
 fn dry_run(fx: &Fixture, args: &[&str]) -> Value {
-    let out = fx.cmd().arg("dry-run").args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    serde_json::from_str(&fx.ok(&[&["dry-run"], args].concat()).0).unwrap()
 }
 
 #[test]

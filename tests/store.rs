@@ -64,8 +64,7 @@ fn rows_only_in_the_wal_are_read_without_touching_wal_or_shm() {
     let id = fx.scenario("no-todos").expect("no-todos scenario");
     let db = fx.data.join("opencode.db");
     let count = |fx: &Fixture| -> u64 {
-        let out = fx.cmd().args(["dry-run", &id]).assert().success();
-        let doc: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+        let doc: Value = serde_json::from_str(&fx.ok(&["dry-run", &id]).0).unwrap();
         doc["messageCount"].as_u64().unwrap()
     };
     let before = count(&fx);
@@ -94,12 +93,7 @@ fn a_cleanly_closed_database_gets_no_wal_or_shm_created() {
         .unwrap();
     assert!(!fx.data.join("opencode.db-wal").exists());
     let files = snapshot(fx.tmp.path());
-    let out = fx
-        .cmd()
-        .args(["dry-run", "--all-complete"])
-        .assert()
-        .success();
-    assert!(!json_lines(&out.get_output().stdout).is_empty());
+    assert!(!fx.json(&["dry-run", "--all-complete"]).is_empty());
     assert!(
         files == snapshot(fx.tmp.path()),
         "a file was created or changed"
@@ -127,8 +121,7 @@ fn a_wal_without_its_shm_is_still_read() {
         .success();
     let doc: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     let with_wal = doc["messageCount"].as_u64().unwrap();
-    let plain = fx.cmd().args(["dry-run", &id]).assert().success();
-    let plain: Value = serde_json::from_slice(&plain.get_output().stdout).unwrap();
+    let plain: Value = serde_json::from_str(&fx.ok(&["dry-run", &id]).0).unwrap();
     assert_eq!(with_wal, plain["messageCount"].as_u64().unwrap());
     assert!(files == snapshot(copy.path()));
 }
@@ -206,12 +199,7 @@ fn truncate(path: &std::path::Path) {
 fn a_truncated_json_file_fails_its_session_and_warns_in_a_backfill() {
     let fx = Fixture::load(JSON_FIXTURE);
     let victim = fx.scenario("no-todos").unwrap();
-    let all_before = fx
-        .cmd()
-        .args(["dry-run", "--all-complete"])
-        .assert()
-        .success();
-    let n_before = json_lines(&all_before.get_output().stdout).len();
+    let n_before = fx.json(&["dry-run", "--all-complete"]).len();
     let file = message_files(&fx, &victim).pop().unwrap();
     truncate(&file);
 
@@ -245,27 +233,17 @@ fn a_truncated_session_file_is_a_warning_and_the_rest_come_out() {
     let victim = fx.scenario("no-todos").unwrap();
     let session_file = fx.session_file(&victim);
     truncate(&session_file);
-    let out = fx
-        .cmd()
-        .args(["dry-run", "--all-complete"])
-        .assert()
-        .success();
-    let err = stderr(out.get_output());
+    let (out, err) = fx.ok(&["dry-run", "--all-complete"]);
     assert!(err.contains(&*session_file.to_string_lossy()), "{err}");
-    assert!(!json_lines(&out.get_output().stdout).is_empty());
+    assert!(!json_lines(out.as_bytes()).is_empty());
 }
 
 #[test]
 fn a_session_id_that_is_not_an_opencode_id_never_becomes_a_path() {
     let fx = Fixture::load(JSON_FIXTURE);
     let backfill = |fx: &Fixture| {
-        let out = fx
-            .cmd()
-            .args(["dry-run", "--all-complete", "--include-messages"])
-            .assert()
-            .success();
-        let out = out.get_output();
-        (json_lines(&out.stdout), stderr(out))
+        let (out, err) = fx.ok(&["dry-run", "--all-complete", "--include-messages"]);
+        (json_lines(out.as_bytes()), err)
     };
     let n = backfill(&fx).0.len();
     // A session file naming its session `../../../outside`: its message

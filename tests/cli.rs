@@ -1,4 +1,4 @@
-//! A newcomer's first ten minutes (issue 15), from the user's side: the
+//! A newcomer's first ten minutes, from the user's side: the
 //! command lines a person types and what they print, on a store written by
 //! real opencode 1.18.33.
 
@@ -12,7 +12,7 @@ use std::process::Output;
 const STORE: &str = "v1.18.33";
 
 fn run(fx: &Fixture, args: &[&str]) -> Output {
-    fx.cmd().args(args).output().unwrap()
+    fx.run(args)
 }
 
 fn stdout(out: &Output) -> String {
@@ -21,9 +21,7 @@ fn stdout(out: &Output) -> String {
 
 /// Run and expect success; stderr.
 fn ok(fx: &Fixture, args: &[&str]) -> String {
-    let out = run(fx, args);
-    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
-    stderr(&out)
+    fx.ok(args).1
 }
 
 /// The store's subagent sessions and the rest, from its manifest.
@@ -35,14 +33,7 @@ fn subagents(fx: &Fixture) -> usize {
 }
 
 fn list_json(fx: &Fixture, args: &[&str]) -> Vec<Value> {
-    let out = fx
-        .cmd()
-        .args(["list", "--json"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    json_lines(&out.stdout)
+    fx.json(&[&["list", "--json"], args].concat())
 }
 
 fn state_of(fx: &Fixture, id: &str) -> String {

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{Fixture, fixture_names, json_lines};
+use common::{FakeServer, Fixture, Reply, fixture_names, json_lines};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -307,13 +307,7 @@ fn an_override_file_changes_list_cost_and_never_cost() {
     )
     .unwrap();
     let report = |extra: &[&str]| {
-        let out = fx
-            .cmd()
-            .args(extra)
-            .args(["report", "--json", "--by", "model"])
-            .assert()
-            .success();
-        json_lines(&out.get_output().stdout)
+        fx.json(&[extra, &["report", "--json", "--by", "model"]].concat())
             .into_iter()
             .map(|r| (r["key"].as_str().unwrap().to_string(), r))
             .collect::<BTreeMap<_, _>>()
@@ -335,17 +329,12 @@ fn an_override_file_changes_list_cost_and_never_cost() {
     assert!(m1.get("unpricedMessages").is_none(), "{m1}");
     assert!(m1["listCost"].as_f64().unwrap() > 0.0);
     // The same file through dry-run.
-    let out = fx
-        .cmd()
-        .args([
-            "--prices",
-            rates.to_str().unwrap(),
-            "dry-run",
-            "--all-complete",
-        ])
-        .assert()
-        .success();
-    for doc in json_lines(&out.get_output().stdout) {
+    for doc in fx.json(&[
+        "--prices",
+        rates.to_str().unwrap(),
+        "dry-run",
+        "--all-complete",
+    ]) {
         assert!(doc.get("unpricedMessages").is_none(), "{doc}");
     }
 }
@@ -355,23 +344,18 @@ fn a_huge_override_price_caps_list_cost_with_a_warning() {
     let fx = Fixture::load("list-prices");
     let rates = fx.tmp.path().join("rates.json");
     std::fs::write(&rates, r#"{"fake/m1": {"input": 1e308, "output": 1e308}}"#).unwrap();
-    let out = fx
-        .cmd()
-        .args([
-            "--prices",
-            rates.to_str().unwrap(),
-            "dry-run",
-            "--all-complete",
-        ])
-        .assert()
-        .success();
-    let docs = json_lines(&out.get_output().stdout);
+    let (out, err) = fx.ok(&[
+        "--prices",
+        rates.to_str().unwrap(),
+        "dry-run",
+        "--all-complete",
+    ]);
+    let docs = json_lines(out.as_bytes());
     let m1 = docs
         .iter()
         .find(|d| d["primaryModel"] == "fake/m1")
         .expect("the scripted model's session");
     assert_eq!(m1["listCost"].as_f64(), Some(f64::MAX));
-    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
     assert!(err.contains("capped"), "{err}");
 }
 
@@ -471,4 +455,86 @@ fn the_table_shows_list_price_beside_cost_and_marks_unpriced_replies() {
 
 fn widest(text: &str) -> usize {
     text.lines().map(|l| l.chars().count()).max().unwrap_or(0)
+}
+
+#[test]
+fn the_team_report_carries_the_deployments_list_cost_to_json_csv_and_the_table() {
+    let fx = Fixture::load("list-prices");
+    let local = |args: &[&str]| {
+        let out = fx
+            .cmd()
+            .env("COLUMNS", "200")
+            .args(["report", "--utc", "--by", "model"])
+            .args(args)
+            .assert()
+            .success();
+        String::from_utf8(out.get_output().stdout.clone()).unwrap()
+    };
+    // A deployment on 127.0.0.1 answering `sessions:report` with the rows
+    // this store gives (real model names, a subscription at cost 0, an
+    // unpriced model), as the backend returns them.
+    let rows = json_lines(local(&["--json"]).as_bytes());
+    assert!(rows.iter().any(|r| r.get("unpricedMessages").is_some()));
+    let deployment = |rows: Vec<Value>| {
+        FakeServer::start(move |_, _| {
+            Reply::json(
+                200,
+                serde_json::json!({"status": "success", "value": rows.clone()}),
+            )
+        })
+    };
+    let team = |server: &FakeServer, args: &[&str]| {
+        let out = fx
+            .cmd()
+            .env("COLUMNS", "200")
+            .env("SESSION_EXPORT_CONVEX_URL", &server.url)
+            .env("SESSION_EXPORT_TOKEN", "tok-test-123456")
+            .args(["report", "--convex", "--by", "model"])
+            .args(args)
+            .timeout(std::time::Duration::from_secs(60))
+            .assert()
+            .success();
+        String::from_utf8(out.get_output().stdout.clone()).unwrap()
+    };
+    let server = deployment(rows.clone());
+    // JSON: each row as the deployment sent it, listCost and
+    // unpricedMessages included.
+    assert_eq!(json_lines(team(&server, &["--json"]).as_bytes()), rows);
+    // CSV: the same columns as the local report's.
+    assert_eq!(team(&server, &["--csv"]), local(&["--csv"]));
+    // The table: List $ beside Cost, marked, as the local table shows it.
+    let text = team(&server, &[]);
+    let (got, want) = (table_cells(&text), table_cells(&local(&[])));
+    for r in &rows {
+        let key = r["key"].as_str().unwrap();
+        for column in ["Cost", "List $"] {
+            assert_eq!(got[key][column], want[key][column], "{key}:\n{text}");
+        }
+    }
+    assert_eq!(got["Total"]["List $"], want["Total"]["List $"], "{text}");
+    assert!(
+        text.contains("* List $ leaves out 1 reply whose model has no list price"),
+        "{text}"
+    );
+    for request in server.requests.lock().unwrap().iter() {
+        assert_eq!(request["path"], "sessions:report");
+    }
+    // A deployment that keeps no list price: no List $ column, no listCost.
+    let old: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            let o = r.as_object_mut().unwrap();
+            o.remove("listCost");
+            o.remove("unpricedMessages");
+            r
+        })
+        .collect();
+    let server = deployment(old.clone());
+    assert_eq!(json_lines(team(&server, &["--json"]).as_bytes()), old);
+    let text = team(&server, &[]);
+    assert!(
+        text.contains(" Cost │") && !text.contains("List $"),
+        "{text}"
+    );
 }
