@@ -476,3 +476,39 @@ fn report_by_tool_is_not_a_team_report() {
         .code(2);
     assert!(stderr(out.get_output()).contains("--convex --by tool"));
 }
+
+#[test]
+fn the_tool_table_keeps_long_tool_names_whole_through_a_pipe_and_fits_80_columns() {
+    // MCP tools have long names; the fixture's bash calls are renamed to one
+    // (only the name differs from what opencode wrote).
+    let fx = Fixture::load("tool-errors");
+    let long = "github_create_pull_request_review_comment_reply";
+    fx.alter_db(|db| {
+        db.execute(
+            "UPDATE part SET data = json_set(data, '$.tool', ?1) \
+             WHERE json_extract(data, '$.tool') = 'bash'",
+            [long],
+        )
+        .unwrap();
+    });
+    let table = |columns: Option<&str>| {
+        let mut cmd = fx.cmd();
+        cmd.args(["report", "--by", "tool"]);
+        match columns {
+            Some(c) => cmd.env("COLUMNS", c),
+            None => cmd.env_remove("COLUMNS"),
+        };
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let widest = |t: &str| t.lines().map(|l| l.chars().count()).max().unwrap();
+    let piped = table(None);
+    assert!(piped.contains(&format!("│ {long} ┆")), "{piped}");
+    assert!(piped.contains("┆ Sessions │"), "{piped}");
+    assert_eq!(table(Some("200")), piped);
+    let narrow = table(Some("80"));
+    assert_eq!(widest(&narrow), 80, "{narrow}");
+    assert!(narrow.contains("│ github_create_pull_request… ┆"), "{narrow}");
+    assert!(narrow.contains("┆ Sessions │"), "{narrow}");
+}

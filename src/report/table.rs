@@ -213,33 +213,30 @@ fn line(name: String, key: String, r: &Row) -> Line {
     }
 }
 
-/// `--by tool` for a person: one line per tool, then the total.
+/// `--by tool` for a person: one line per tool, then the total, fitted
+/// to the terminal as the usage table is: the numbers stay, a tool name
+/// (MCP tools have long ones) is cut with `…` only when the terminal is
+/// too narrow for it.
 pub fn tools(title: &str, rows: &[ToolRow]) -> String {
-    let mut t = Table::new();
-    t.load_preset(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(80);
-    t.set_header(vec![
-        "Tool",
-        "Calls",
-        "Errors",
-        "Error rate",
-        "Time",
-        "Sess",
-    ]);
+    tools_to(title, rows, terminal_width())
+}
+
+fn tools_to(title: &str, rows: &[ToolRow], width: Option<usize>) -> String {
+    const HEAD: [&str; 6] = ["Tool", "Calls", "Errors", "Error rate", "Time", "Sessions"];
     let line = |key: &str, r: &ToolRow, sessions: String| {
-        vec![
-            Cell::new(cell(key)),
-            Cell::new(count(r.calls)),
-            Cell::new(count(r.errors)),
-            Cell::new(percent(r.error_rate())),
-            Cell::new(duration(r.ms)),
-            Cell::new(sessions),
+        [
+            cell(key),
+            count(r.calls),
+            count(r.errors),
+            percent(r.error_rate()),
+            duration(r.ms),
+            sessions,
         ]
     };
-    for r in rows {
-        t.add_row(line(&r.key, r, r.sessions.to_string()));
-    }
+    let mut lines: Vec<[String; 6]> = rows
+        .iter()
+        .map(|r| line(&r.key, r, r.sessions.to_string()))
+        .collect();
     let mut total = ToolRow {
         key: "Total".into(),
         calls: 0,
@@ -253,7 +250,38 @@ pub fn tools(title: &str, rows: &[ToolRow]) -> String {
         total.ms = total.ms.saturating_add(r.ms);
     }
     // A session calls several tools: the rows' sessions do not add up.
-    t.add_row(line("Total", &total, String::new()));
+    lines.push(line("Total", &total, String::new()));
+    let natural: Vec<usize> = (0..6)
+        .map(|i| {
+            lines
+                .iter()
+                .map(|l| l[i].width())
+                .chain([HEAD[i].width()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let name_cut = width.and_then(|width| {
+        let mut columns = vec![Column {
+            kept: Some(NAME_MIN),
+            ..Column::whole(natural[0], NAME)
+        }];
+        columns.extend(natural[1..].iter().map(|&n| Column {
+            kept: Some(n),
+            ..Column::whole(n, 0)
+        }));
+        fit(&columns, Frame { outer: 4, gap: 3 }, width)[0].filter(|&w| w < natural[0])
+    });
+    let mut t = Table::new();
+    t.load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled);
+    t.set_header(HEAD);
+    for mut l in lines {
+        if let Some(w) = name_cut {
+            l[0] = truncate(&l[0], w);
+        }
+        t.add_row(l.to_vec());
+    }
     for i in 1..6 {
         if let Some(c) = t.column_mut(i) {
             c.set_cell_alignment(CellAlignment::Right);
@@ -336,5 +364,29 @@ mod tests {
         assert!(!narrow.contains(id) && widest(&narrow) <= 80, "{narrow}");
         let piped = render_to(&r, None);
         assert!(piped.contains(id), "{piped}");
+    }
+
+    #[test]
+    fn a_long_tool_name_is_whole_through_a_pipe_and_cut_to_the_terminal() {
+        let name = "mcp_github_create_pull_request_review_comment_reply";
+        let rows = [ToolRow {
+            key: name.into(),
+            calls: 3,
+            errors: 1,
+            ms: 1500,
+            sessions: 2,
+        }];
+        let whole = tools_to("t", &rows, None);
+        assert!(whole.contains(name), "{whole}");
+        assert!(whole.contains("Sessions"), "{whole}");
+        let wide = tools_to("t", &rows, Some(200));
+        assert_eq!(wide, whole);
+        let narrow = tools_to("t", &rows, Some(80));
+        assert!(widest(&narrow) <= 80, "{narrow}");
+        assert!(
+            narrow.contains("│ mcp_github_create_pull_requ… ┆"),
+            "{narrow}"
+        );
+        assert!(narrow.contains("33.3%"), "{narrow}");
     }
 }
