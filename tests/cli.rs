@@ -4,14 +4,14 @@
 
 mod common;
 
-use common::{Fixture, json_lines, stderr};
+use common::{TestEnv, json_lines, stderr};
 use rusqlite::Connection;
 use serde_json::Value;
 use std::process::Output;
 
 const STORE: &str = "v1.18.33";
 
-fn run(fx: &Fixture, args: &[&str]) -> Output {
+fn run(fx: &TestEnv, args: &[&str]) -> Output {
     fx.run(args)
 }
 
@@ -20,23 +20,23 @@ fn stdout(out: &Output) -> String {
 }
 
 /// Run and expect success; stderr.
-fn ok(fx: &Fixture, args: &[&str]) -> String {
+fn ok(fx: &TestEnv, args: &[&str]) -> String {
     fx.ok(args).1
 }
 
 /// The store's subagent sessions and the rest, from its manifest.
-fn subagents(fx: &Fixture) -> usize {
+fn subagents(fx: &TestEnv) -> usize {
     fx.sessions()
         .iter()
         .filter(|s| !s["parentId"].is_null())
         .count()
 }
 
-fn list_json(fx: &Fixture, args: &[&str]) -> Vec<Value> {
+fn list_json(fx: &TestEnv, args: &[&str]) -> Vec<Value> {
     fx.json(&[&["list", "--json"], args].concat())
 }
 
-fn state_of(fx: &Fixture, id: &str) -> String {
+fn state_of(fx: &TestEnv, id: &str) -> String {
     list_json(fx, &[])
         .into_iter()
         .find(|r| r["sessionId"] == id)
@@ -48,7 +48,7 @@ fn state_of(fx: &Fixture, id: &str) -> String {
 //    `export <id>` of an unchanged session says so and how to send it.
 #[test]
 fn dry_run_of_an_exported_session_still_prints_it_and_export_says_why_not() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     let done = fx.scenario("todos-done").unwrap();
     ok(&fx, &["export", "--all-complete"]);
 
@@ -87,7 +87,7 @@ fn dry_run_of_an_exported_session_still_prints_it_and_export_says_why_not() {
 //    stderr says why.
 #[test]
 fn a_selection_says_what_it_left_out_and_why() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     let total = fx.sessions().len();
     let children = subagents(&fx);
     assert_eq!(children, 1, "the 1.18.33 store has one subagent session");
@@ -137,7 +137,7 @@ fn a_selection_says_what_it_left_out_and_why() {
 // 3. No ids and no --all-complete: one plain sentence and both forms.
 #[test]
 fn without_ids_or_all_complete_the_error_says_to_give_one_and_shows_both_forms() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     for args in [
         &["dry-run", "--since", "36h"][..],
         &["export"][..],
@@ -189,7 +189,7 @@ fn without_ids_or_all_complete_the_error_says_to_give_one_and_shows_both_forms()
 // 4. The help says where documents go, with examples.
 #[test]
 fn help_says_where_documents_go_and_gives_examples() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     let top = stdout(&run(&fx, &["--help"]));
     let export_line = top
         .lines()
@@ -215,7 +215,7 @@ fn help_says_where_documents_go_and_gives_examples() {
 //    flags that do nothing; the ledger's word on a session comes first.
 #[test]
 fn list_shows_usage_columns_fits_a_terminal_and_trusts_the_ledger() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     let long = fx.scenario("long-chat").unwrap();
     let out = run(&fx, &["list"]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -278,7 +278,7 @@ fn list_shows_usage_columns_fits_a_terminal_and_trusts_the_ledger() {
     );
     assert_eq!(state_of(&fx, &open), "exported");
     // Also after an export with other content switches.
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     ok(
         &fx,
         &["export", &open, "--include-messages", "--hash-paths"],
@@ -289,7 +289,7 @@ fn list_shows_usage_columns_fits_a_terminal_and_trusts_the_ledger() {
 // 6. Summaries a person reads.
 #[test]
 fn summaries_read_like_sentences() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     let db = fx.local_sink();
     let n = fx.sessions().len() - 2;
     let err = ok(&fx, &["export", "--all-complete"]);
@@ -311,7 +311,7 @@ fn summaries_read_like_sentences() {
     );
     assert!(!err.contains(&format!("{n} of {n}")), "{err}");
 
-    let fresh = Fixture::load(STORE);
+    let fresh = TestEnv::load(STORE);
     let one = fresh.scenario("no-todos").unwrap();
     let err = ok(&fresh, &["export", &one]);
     assert_eq!(
@@ -336,7 +336,7 @@ fn summaries_read_like_sentences() {
 // 7. The latest session's id, directly.
 #[test]
 fn list_ids_gives_the_latest_session_directly() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     let out = run(&fx, &["list", "--ids"]);
     let ids: Vec<String> = stdout(&out).lines().map(String::from).collect();
     assert_eq!(ids.len(), fx.sessions().len());
@@ -356,7 +356,7 @@ fn list_ids_gives_the_latest_session_directly() {
 //    shell, the local sink's cost with subagents.
 #[test]
 fn a_named_data_dir_a_negative_since_and_completions_without_a_shell() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     let nope = fx.tmp.path().join("nope");
     let out = common::bin(fx.tmp.path())
         .arg("--data-dir")
@@ -417,7 +417,7 @@ fn a_named_data_dir_a_negative_since_and_completions_without_a_shell() {
 
 #[test]
 fn the_local_sink_has_a_total_cost_with_subagents_also_in_older_files() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     let parent = fx.scenario("subagent").unwrap();
     ok(&fx, &["export", "--all-complete"]);
     let db = fx.local_sink();
@@ -462,7 +462,7 @@ fn the_local_sink_has_a_total_cost_with_subagents_also_in_older_files() {
 // folder to give instead.
 #[test]
 fn a_data_dir_that_is_a_file_names_its_folder() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     let db = fx.data.join("opencode.db");
     let out = common::bin(fx.tmp.path())
         .arg("--data-dir")
@@ -492,7 +492,7 @@ fn a_data_dir_that_is_a_file_names_its_folder() {
 // before or after their name.
 #[test]
 fn completions_and_man_offer_no_options_that_do_nothing_there() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     let store_flags = ["--data-dir", "--db", "--quiet", "--prices"];
     for cmd in ["completions", "man"] {
         let help = String::from_utf8(run(&fx, &[cmd, "--help"]).stdout).unwrap();

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Fixture, fixture_names, json_lines};
+use common::{TestEnv, fixture_names, json_lines};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -119,7 +119,7 @@ fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
 }
 
-fn check_document(fx: &Fixture, doc: &Value, exports: &BTreeMap<String, Value>) {
+fn check_document(fx: &TestEnv, doc: &Value, exports: &BTreeMap<String, Value>) {
     let id = doc["sessionId"].as_str().unwrap();
     let ctx = format!("{} {id}", fx.name);
     let e = expected(&exports[id]);
@@ -273,7 +273,7 @@ fn check_document(fx: &Fixture, doc: &Value, exports: &BTreeMap<String, Value>) 
 #[test]
 fn every_session_matches_opencode_export() {
     for name in fixture_names() {
-        let fx = Fixture::load(&name);
+        let fx = TestEnv::load(&name);
         let exports = fx.oracles();
         for id in exports.keys() {
             let out = fx.cmd().args(["dry-run", id]).assert().success();
@@ -286,7 +286,7 @@ fn every_session_matches_opencode_export() {
 #[test]
 fn all_complete_selects_top_level_sessions_without_open_todos() {
     for name in fixture_names() {
-        let fx = Fixture::load(&name);
+        let fx = TestEnv::load(&name);
         let exports = fx.oracles();
         let mut want: Vec<&String> = exports
             .iter()

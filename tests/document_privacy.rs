@@ -3,19 +3,19 @@
 
 mod common;
 
-use common::Fixture;
+use common::TestEnv;
 use rusqlite::Connection;
 use serde_json::Value;
 
 const STORE: &str = "v1.18.33";
 
-fn dry_run(fx: &Fixture, args: &[&str]) -> Value {
+fn dry_run(fx: &TestEnv, args: &[&str]) -> Value {
     serde_json::from_str(&fx.ok(&[&["dry-run"], args].concat()).0).unwrap()
 }
 
 #[test]
 fn by_default_no_message_content_leaves() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     let doc = dry_run(&fx, &[&fx.scenario("two-agents").unwrap()]);
     assert!(doc.get("messagesJson").is_none());
     assert!(
@@ -33,7 +33,7 @@ fn by_default_no_message_content_leaves() {
 
 #[test]
 fn hash_paths_replaces_the_project_directory_with_a_stable_hash() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     let a = fx.scenario("no-todos").unwrap();
     let b = fx.scenario("todos-done").unwrap();
     let plain = dry_run(&fx, &[&a]);
@@ -86,7 +86,7 @@ const ORDINARY: &str = "Please refactor src/task-runner.rs; keep the risk_level 
 
 #[test]
 fn a_transcript_holding_secrets_comes_out_redacted_and_ordinary_text_stays() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     let id = fx.scenario("no-todos").unwrap();
     // Put the secrets into the user's prompt of a real session.
     let prompt = format!(

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{FakeServer, Fixture, Reply, TIME_LIMIT, config, json_lines, snapshot, stderr};
+use common::{FakeServer, Reply, TIME_LIMIT, TestEnv, config, json_lines, snapshot, stderr};
 use rusqlite::Connection;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -36,13 +36,13 @@ fn wrapped(command: Command, wrapper: &str, args: &[&str]) -> assert_cmd::Comman
 }
 
 /// The message directory of the JSON fixture's `no-todos` session.
-fn message_dir(fx: &Fixture) -> PathBuf {
+fn message_dir(fx: &TestEnv) -> PathBuf {
     let id = fx.scenario("no-todos").unwrap();
     fx.data.join("storage/message").join(id)
 }
 
 /// Documents of `dry-run --all-complete` on the untouched fixture.
-fn documents(fx: &Fixture) -> usize {
+fn documents(fx: &TestEnv) -> usize {
     let out = fx
         .cmd()
         .args(["dry-run", "--all-complete", "--force"])
@@ -56,7 +56,7 @@ fn documents(fx: &Fixture) -> usize {
 /// name, put out every document (`n`, counted before the culprit came),
 /// and leave the store as it was.
 fn skipped_with_a_warning(
-    fx: &Fixture,
+    fx: &TestEnv,
     n: usize,
     culprit: &Path,
     run: impl Fn(&[&str]) -> assert_cmd::Command,
@@ -92,7 +92,7 @@ fn skipped_with_a_warning(
 
 #[test]
 fn a_message_file_linked_to_dev_zero_is_skipped_within_a_memory_limit() {
-    let fx = Fixture::load(JSON_FIXTURE);
+    let fx = TestEnv::load(JSON_FIXTURE);
     let n = documents(&fx);
     let culprit = message_dir(&fx).join("msg_zzzzzzzzzzzzzzzzzzzzzzzzzz.json");
     std::os::unix::fs::symlink("/dev/zero", &culprit).unwrap();
@@ -106,7 +106,7 @@ fn a_message_file_linked_to_dev_zero_is_skipped_within_a_memory_limit() {
 
 #[test]
 fn a_fifo_named_like_a_message_file_is_skipped_within_a_time_limit() {
-    let fx = Fixture::load(JSON_FIXTURE);
+    let fx = TestEnv::load(JSON_FIXTURE);
     let n = documents(&fx);
     let culprit = message_dir(&fx).join("msg_zzzzzzzzzzzzzzzzzzzzzzzzzz.json");
     let made = Command::new("mkfifo").arg(&culprit).status().unwrap();
@@ -120,9 +120,9 @@ fn a_fifo_named_like_a_message_file_is_skipped_within_a_time_limit() {
 
 #[test]
 fn a_message_file_that_is_a_symlink_to_a_regular_file_is_read() {
-    let fx = Fixture::load(JSON_FIXTURE);
+    let fx = TestEnv::load(JSON_FIXTURE);
     let id = fx.scenario("no-todos").unwrap();
-    let doc = |fx: &Fixture| {
+    let doc = |fx: &TestEnv| {
         let out = fx.cmd().args(["dry-run", &id]).assert().success();
         let err = stderr(out.get_output());
         assert!(err.is_empty(), "{err}");
@@ -145,7 +145,7 @@ fn a_message_file_that_is_a_symlink_to_a_regular_file_is_read() {
 
 #[test]
 fn a_part_file_over_the_size_limit_is_skipped() {
-    let fx = Fixture::load(JSON_FIXTURE);
+    let fx = TestEnv::load(JSON_FIXTURE);
     let part_dir = std::fs::read_dir(fx.data.join("storage/part"))
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -175,7 +175,7 @@ fn a_part_file_over_the_size_limit_is_skipped() {
 
 #[test]
 fn a_truncated_session_file_asked_for_by_id_is_exit_4_naming_it() {
-    let fx = Fixture::load(JSON_FIXTURE);
+    let fx = TestEnv::load(JSON_FIXTURE);
     let id = fx.scenario("no-todos").unwrap();
     let file = fx.session_file(&id);
     let bytes = std::fs::read(&file).unwrap();
@@ -194,7 +194,7 @@ fn a_truncated_session_file_asked_for_by_id_is_exit_4_naming_it() {
 
 #[test]
 fn a_session_file_that_is_a_fifo_asked_for_by_id_is_exit_4_naming_it() {
-    let fx = Fixture::load(JSON_FIXTURE);
+    let fx = TestEnv::load(JSON_FIXTURE);
     let id = fx.scenario("no-todos").unwrap();
     let file = fx.session_file(&id);
     std::fs::remove_file(&file).unwrap();
@@ -218,7 +218,7 @@ fn a_session_file_that_is_a_fifo_asked_for_by_id_is_exit_4_naming_it() {
 
 /// Change the fixture database the way another opencode version would
 /// have written it (then check it in, so no -wal holds the old schema).
-fn alter_db(fx: &Fixture, sql: &str) {
+fn alter_db(fx: &TestEnv, sql: &str) {
     fx.alter_db(|db| {
         db.execute_batch(&format!("PRAGMA foreign_keys = OFF; {sql};"))
             .unwrap()
@@ -227,7 +227,7 @@ fn alter_db(fx: &Fixture, sql: &str) {
 
 /// `dry-run --all-complete` and `export --all-complete` both exit 4 with
 /// one line naming what is missing.
-fn refused(fx: &Fixture, names: &[&str]) {
+fn refused(fx: &TestEnv, names: &[&str]) {
     for command in ["dry-run", "export"] {
         let out = fx.cmd().args([command, "--all-complete"]).assert().code(4);
         let out = out.get_output();
@@ -244,21 +244,21 @@ fn refused(fx: &Fixture, names: &[&str]) {
 
 #[test]
 fn a_database_without_the_message_table_is_exit_4_naming_it() {
-    let fx = Fixture::load(DB_FIXTURE);
+    let fx = TestEnv::load(DB_FIXTURE);
     alter_db(&fx, "DROP TABLE part; DROP TABLE message");
     refused(&fx, &["`message` table"]);
 }
 
 #[test]
 fn a_message_table_without_its_data_column_is_exit_4_naming_it() {
-    let fx = Fixture::load(DB_FIXTURE);
+    let fx = TestEnv::load(DB_FIXTURE);
     alter_db(&fx, "ALTER TABLE message DROP COLUMN data");
     refused(&fx, &["`message`", "`data` column"]);
 }
 
 #[test]
 fn a_database_with_only_unknown_tables_is_exit_4_naming_them() {
-    let fx = Fixture::load(DB_FIXTURE);
+    let fx = TestEnv::load(DB_FIXTURE);
     // opencode 2.x is said to keep sessions in session_v2 and
     // session_message (which 1.18 already has).
     alter_db(
@@ -273,7 +273,7 @@ fn a_database_with_only_unknown_tables_is_exit_4_naming_them() {
 
 #[test]
 fn a_database_without_the_todo_table_still_exports_and_says_so_once() {
-    let fx = Fixture::load(DB_FIXTURE);
+    let fx = TestEnv::load(DB_FIXTURE);
     let n = documents(&fx);
     alter_db(&fx, "DROP TABLE todo");
     let out = fx
@@ -302,7 +302,7 @@ fn a_database_without_the_todo_table_still_exports_and_says_so_once() {
 
 #[test]
 fn a_corrupt_sink_is_exit_5_naming_the_sink_not_opencode() {
-    let fx = Fixture::load(DB_FIXTURE);
+    let fx = TestEnv::load(DB_FIXTURE);
     let sink = fx.local_sink();
     std::fs::create_dir_all(sink.parent().unwrap()).unwrap();
     std::fs::write(&sink, vec![0xA5; 8192]).unwrap();
@@ -314,7 +314,7 @@ fn a_corrupt_sink_is_exit_5_naming_the_sink_not_opencode() {
 
 #[test]
 fn a_file_where_the_sink_directory_should_be_is_exit_5_naming_it() {
-    let fx = Fixture::load(DB_FIXTURE);
+    let fx = TestEnv::load(DB_FIXTURE);
     let sink = fx.local_sink();
     let dir = sink.parent().unwrap();
     std::fs::create_dir_all(dir.parent().unwrap()).unwrap();
@@ -328,7 +328,7 @@ fn a_file_where_the_sink_directory_should_be_is_exit_5_naming_it() {
 
 #[test]
 fn a_sink_held_by_another_writer_is_waited_for() {
-    let fx = Fixture::load(DB_FIXTURE);
+    let fx = TestEnv::load(DB_FIXTURE);
     fx.cmd()
         .args(["export", "--all-complete"])
         .assert()
@@ -366,7 +366,7 @@ fn a_sink_held_by_another_writer_is_waited_for() {
 
 #[test]
 fn when_the_sink_stops_every_session_not_sent_counts_as_failed() {
-    let fx = Fixture::load(DB_FIXTURE);
+    let fx = TestEnv::load(DB_FIXTURE);
     let n = documents(&fx);
     assert!(n > 1);
     config(&fx, "batch_size = 1\n");
@@ -393,7 +393,7 @@ fn when_the_sink_stops_every_session_not_sent_counts_as_failed() {
 
 #[test]
 fn a_password_in_the_convex_url_is_refused_and_never_printed() {
-    let fx = Fixture::load(DB_FIXTURE);
+    let fx = TestEnv::load(DB_FIXTURE);
     let server = FakeServer::start(|req, _| Reply::success_for(req));
     let host = server.url.trim_start_matches("http://");
     let url = format!("http://user:SECRET-pw-1234@{host}");
@@ -434,7 +434,7 @@ fn a_password_in_the_convex_url_is_refused_and_never_printed() {
     assert_eq!(server.count(), 0, "nothing was sent");
 }
 
-fn write_config(fx: &Fixture, text: &str, mode: u32) -> PathBuf {
+fn write_config(fx: &TestEnv, text: &str, mode: u32) -> PathBuf {
     let path = config(fx, text);
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
     path
@@ -442,7 +442,7 @@ fn write_config(fx: &Fixture, text: &str, mode: u32) -> PathBuf {
 
 #[test]
 fn a_config_file_with_a_token_readable_by_others_gets_a_warning() {
-    let fx = Fixture::load(DB_FIXTURE);
+    let fx = TestEnv::load(DB_FIXTURE);
     let token =
         "convex_url = \"https://happy-otter-123.convex.cloud\"\ntoken = \"tok-secret-123456\"\n";
     for (text, mode, warned) in [
@@ -480,7 +480,7 @@ fn mode(path: &Path) -> u32 {
 
 #[test]
 fn sink_and_state_files_are_private_whatever_the_umask() {
-    let fx = Fixture::load(DB_FIXTURE);
+    let fx = TestEnv::load(DB_FIXTURE);
     let mut c = fx.std_cmd();
     c.args(["export", "--all-complete", "--include-messages"]);
     wrapped(c, "sh", &["-c", "umask 000 && exec \"$0\" \"$@\""])
@@ -504,7 +504,7 @@ fn sink_and_state_files_are_private_whatever_the_umask() {
 
 #[test]
 fn files_an_earlier_version_left_readable_are_made_private() {
-    let fx = Fixture::load(DB_FIXTURE);
+    let fx = TestEnv::load(DB_FIXTURE);
     fx.cmd()
         .args(["export", "--all-complete"])
         .assert()
@@ -538,7 +538,7 @@ fn files_an_earlier_version_left_readable_are_made_private() {
 
 #[test]
 fn escape_sequences_in_a_session_id_are_not_echoed_raw() {
-    let fx = Fixture::load(DB_FIXTURE);
+    let fx = TestEnv::load(DB_FIXTURE);
     let id = "ses_\u{1b}]0;pwned\u{7}\u{1b}[31mred\nnext";
     let out = fx.cmd().args(["dry-run", "--", id]).assert().code(3);
     let err = stderr(out.get_output());
@@ -552,7 +552,7 @@ fn escape_sequences_in_a_session_id_are_not_echoed_raw() {
 
 #[test]
 fn a_timeout_of_zero_is_refused() {
-    let fx = Fixture::load(DB_FIXTURE);
+    let fx = TestEnv::load(DB_FIXTURE);
     for t in ["0s", "0ms"] {
         let out = fx
             .cmd()
@@ -574,7 +574,7 @@ fn a_timeout_of_zero_is_refused() {
 
 #[test]
 fn the_first_export_records_everything_and_the_next_run_sends_nothing() {
-    let fx = Fixture::load(DB_FIXTURE);
+    let fx = TestEnv::load(DB_FIXTURE);
     let n = documents(&fx);
     let state = fx.tmp.path().join("state/session-export");
     fx.cmd()
@@ -611,7 +611,7 @@ fn the_first_export_records_everything_and_the_next_run_sends_nothing() {
 
 /// A file of the user's outside every directory the exporter owns, which a
 /// symlink or a hard link in one of them points to.
-fn someone_elses_file(fx: &Fixture, bytes: &[u8]) -> PathBuf {
+fn someone_elses_file(fx: &TestEnv, bytes: &[u8]) -> PathBuf {
     let path = fx.tmp.path().join("precious");
     std::fs::write(&path, bytes).unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
@@ -619,8 +619,8 @@ fn someone_elses_file(fx: &Fixture, bytes: &[u8]) -> PathBuf {
 }
 
 /// A fixture exported once, so that its state and sink files exist.
-fn exported_once() -> Fixture {
-    let fx = Fixture::load(DB_FIXTURE);
+fn exported_once() -> TestEnv {
+    let fx = TestEnv::load(DB_FIXTURE);
     fx.cmd()
         .args(["export", "--all-complete"])
         .assert()
@@ -630,7 +630,7 @@ fn exported_once() -> Fixture {
 
 /// Export everything again, which must fail with `code` and one line of
 /// stderr; that line.
-fn export_refused(fx: &Fixture, code: i32) -> String {
+fn export_refused(fx: &TestEnv, code: i32) -> String {
     let out = fx
         .cmd()
         .args(["export", "--all-complete", "--force"])
@@ -744,7 +744,7 @@ fn a_state_or_sink_directory_of_another_user_or_open_to_everyone_is_refused() {
         assert!(store == snapshot(&fx.data), "the store changed");
     }
     // A world-writable directory with the sticky bit (as /tmp) is fine.
-    let fx = Fixture::load(DB_FIXTURE);
+    let fx = TestEnv::load(DB_FIXTURE);
     for dir in ["state", "xdg-data"] {
         let path = fx.tmp.path().join(dir);
         std::fs::create_dir_all(&path).unwrap();
@@ -757,7 +757,7 @@ fn a_state_or_sink_directory_of_another_user_or_open_to_everyone_is_refused() {
 }
 
 /// Messages counted by `report --by model --json`, over all rows.
-fn reported_messages(fx: &Fixture) -> (u64, String) {
+fn reported_messages(fx: &TestEnv) -> (u64, String) {
     let out = fx
         .cmd()
         .args(["report", "--by", "model", "--json"])
@@ -772,7 +772,7 @@ fn reported_messages(fx: &Fixture) -> (u64, String) {
 
 #[test]
 fn a_message_time_no_calendar_holds_is_a_warning_and_still_counts() {
-    let fx = Fixture::load(DB_FIXTURE);
+    let fx = TestEnv::load(DB_FIXTURE);
     let (n, _) = reported_messages(&fx);
     // 9999-12-31T12:00Z: a time, but its day has no end in any calendar.
     let db = Connection::open(fx.data.join("opencode.db")).unwrap();

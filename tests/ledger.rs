@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{FakeServer, Fixture, Reply, config, json_lines, read_json, stderr};
+use common::{FakeServer, Reply, TestEnv, config, json_lines, read_json, stderr};
 use rusqlite::Connection;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 const STORE: &str = "v1.18.33";
 
 /// Session ids `dry-run` would pick with these extra arguments.
-fn eligible(fx: &Fixture, extra: &[&str]) -> BTreeSet<String> {
+fn eligible(fx: &TestEnv, extra: &[&str]) -> BTreeSet<String> {
     fx.json(&[&["dry-run", "--all-complete", "--force"], extra].concat())
         .iter()
         .map(|d| d["sessionId"].as_str().unwrap().to_string())
@@ -35,7 +35,7 @@ fn sent_ids(server: &FakeServer) -> Vec<String> {
 }
 
 /// `export --all-complete` to the Convex deployment at `url`.
-fn export_to(fx: &Fixture, url: &str) -> std::process::Output {
+fn export_to(fx: &TestEnv, url: &str) -> std::process::Output {
     fx.cmd()
         .env("SESSION_EXPORT_CONVEX_URL", url)
         .args(["export", "--all-complete"])
@@ -43,13 +43,13 @@ fn export_to(fx: &Fixture, url: &str) -> std::process::Output {
         .unwrap()
 }
 
-fn ledger_path(fx: &Fixture) -> std::path::PathBuf {
+fn ledger_path(fx: &TestEnv) -> std::path::PathBuf {
     fx.tmp.path().join("state/session-export/ledger.json")
 }
 
 #[test]
 fn without_convex_export_upserts_into_a_local_sqlite_file_and_says_where() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     let want = eligible(&fx, &[]);
     let (_, err) = fx.ok(&["export", "--all-complete"]);
     let db = fx.local_sink();
@@ -75,7 +75,7 @@ fn without_convex_export_upserts_into_a_local_sqlite_file_and_says_where() {
 
 #[test]
 fn a_second_run_with_nothing_changed_sends_nothing_and_force_sends_all() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     let server = FakeServer::start(|req, _| Reply::success_for(req));
     let run = |extra: &[&str]| {
         let out = fx
@@ -113,7 +113,7 @@ fn a_second_run_with_nothing_changed_sends_nothing_and_force_sends_all() {
 
 #[test]
 fn a_changed_session_is_sent_again_alone() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     let server = FakeServer::start(|req, _| Reply::success_for(req));
     let export = || {
         let out = fx
@@ -141,7 +141,7 @@ fn a_changed_session_is_sent_again_alone() {
 
 #[test]
 fn a_failed_export_is_not_recorded_and_the_next_run_sends_it() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     config(&fx, "max_retries = 0\n");
     // Down for the first request, then back.
     let server = FakeServer::start(|req, n| {
@@ -166,7 +166,7 @@ fn a_failed_export_is_not_recorded_and_the_next_run_sends_it() {
 
 #[test]
 fn a_server_failing_half_way_loses_nothing() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     config(&fx, "max_retries = 0\nbatch_size = 2\n");
     let all = eligible(&fx, &[]);
     assert!(all.len() >= 4, "needs several batches");
@@ -201,7 +201,7 @@ fn a_server_failing_half_way_loses_nothing() {
 
 #[test]
 fn sigkill_in_the_middle_of_a_batch_loses_nothing() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     config(&fx, "batch_size = 2\n");
     let all = eligible(&fx, &[]);
     // The second batch hangs until the exporter is killed.
@@ -270,7 +270,7 @@ fn sent_ids_len_at(server: &FakeServer, requests: usize) -> usize {
 
 #[test]
 fn two_exporters_at_once_both_exit_cleanly_and_the_ledger_stays_valid() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     let server = FakeServer::start(|req, _| {
         let mut r = Reply::success_for(req);
         r.delay = Duration::from_millis(300);
@@ -304,7 +304,7 @@ fn two_exporters_at_once_both_exit_cleanly_and_the_ledger_stays_valid() {
 
 #[test]
 fn a_corrupt_ledger_is_a_warning_and_a_full_resend() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     fx.ok(&["export", "--all-complete"]);
     std::fs::write(ledger_path(&fx), b"{\"version\": 1, \"sinks\": {\"sql").unwrap();
     let (_, err) = fx.ok(&["export", "--all-complete"]);
@@ -325,7 +325,7 @@ fn a_corrupt_ledger_is_a_warning_and_a_full_resend() {
 
 #[test]
 fn sessions_with_open_todos_are_exported_once_abandoned() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     let open = fx.scenario("todos-open").unwrap();
     assert!(!eligible(&fx, &[]).contains(&open));
     // The fixture sessions are minutes to days old: a long threshold keeps
@@ -341,7 +341,7 @@ fn sessions_with_open_todos_are_exported_once_abandoned() {
 
 #[test]
 fn if_complete_exports_only_what_all_complete_would() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     let server = FakeServer::start(|req, _| Reply::success_for(req));
     let done = fx.scenario("todos-done").unwrap();
     let open = fx.scenario("todos-open").unwrap();
@@ -369,7 +369,7 @@ fn if_complete_exports_only_what_all_complete_would() {
 
 /// Run the exporter under a pseudo-terminal (util-linux `script`), so its
 /// stderr is a terminal; returns what the terminal showed.
-fn on_a_terminal(fx: &Fixture, args: &str) -> String {
+fn on_a_terminal(fx: &TestEnv, args: &str) -> String {
     let exe = assert_cmd::cargo::cargo_bin!("session-export");
     let cmd = format!(
         "{} --data-dir '{}' {args}",
@@ -394,7 +394,7 @@ fn on_a_terminal(fx: &Fixture, args: &str) -> String {
 
 #[test]
 fn a_progress_bar_only_on_a_terminal_and_never_with_quiet() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     config(&fx, "batch_size = 1\n");
     let shown = on_a_terminal(&fx, "export --all-complete --force");
     assert!(
@@ -415,7 +415,7 @@ fn a_progress_bar_only_on_a_terminal_and_never_with_quiet() {
     assert!(err.starts_with("exporting "), "{err}");
 }
 
-fn list_states(fx: &Fixture) -> std::collections::BTreeMap<String, String> {
+fn list_states(fx: &TestEnv) -> std::collections::BTreeMap<String, String> {
     let out = fx.cmd().args(["list", "--json"]).output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     json_lines(&out.stdout)
@@ -431,7 +431,7 @@ fn list_states(fx: &Fixture) -> std::collections::BTreeMap<String, String> {
 
 #[test]
 fn list_shows_each_sessions_export_state() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     let done = fx.scenario("todos-done").unwrap();
     let open = fx.scenario("todos-open").unwrap();
     let child = fx
@@ -474,7 +474,7 @@ fn list_shows_each_sessions_export_state() {
 #[test]
 fn on_every_fixture_store_a_second_export_is_a_no_op() {
     for name in common::fixture_names() {
-        let fx = Fixture::load(&name);
+        let fx = TestEnv::load(&name);
         let args = [
             "export",
             "--all-complete",

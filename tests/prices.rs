@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Fixture, bin, fixture_names, snapshot};
+use common::{TestEnv, bin, fixture_names, snapshot};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -100,7 +100,7 @@ fn models_are_matched_exactly_normalised_then_at_their_maker() {
 
 /// Assistant messages by `provider/model`, counted from what `opencode
 /// export` printed.
-fn oracle_models(fx: &Fixture) -> BTreeMap<String, u64> {
+fn oracle_models(fx: &TestEnv) -> BTreeMap<String, u64> {
     let mut counts = BTreeMap::new();
     for export in fx.oracles().values() {
         for m in export["messages"].as_array().unwrap() {
@@ -118,7 +118,7 @@ fn oracle_models(fx: &Fixture) -> BTreeMap<String, u64> {
 #[test]
 fn without_models_the_stores_models_are_listed_and_the_unpriced_counted() {
     for name in fixture_names() {
-        let fx = Fixture::load(&name);
+        let fx = TestEnv::load(&name);
         let before = snapshot(&fx.data);
         let out = fx.cmd().arg("prices").assert().success();
         let got = rows(&out.get_output().stdout);
@@ -157,7 +157,7 @@ fn without_models_the_stores_models_are_listed_and_the_unpriced_counted() {
 
 #[test]
 fn an_override_file_beats_the_table_in_toml_or_json() {
-    let fx = Fixture::load("v1.18.33");
+    let fx = TestEnv::load("v1.18.33");
     let toml = fx.tmp.path().join("rates.toml");
     std::fs::write(
         &toml,

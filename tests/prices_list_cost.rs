@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{FakeServer, Fixture, Reply, fixture_names, json_lines};
+use common::{FakeServer, Reply, TestEnv, fixture_names, json_lines};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -173,7 +173,7 @@ fn check_breakdown(
 #[test]
 fn list_cost_is_the_tokens_at_the_tables_prices_beside_the_stored_cost() {
     let table = table();
-    let fx = Fixture::load("list-prices");
+    let fx = TestEnv::load("list-prices");
     let exports = fx.oracles();
     let ids: Vec<String> = exports.keys().cloned().collect();
     let out = fx.cmd().arg("dry-run").args(&ids).assert().success();
@@ -220,7 +220,7 @@ fn list_cost_is_the_tokens_at_the_tables_prices_beside_the_stored_cost() {
 #[test]
 fn report_rows_carry_list_cost_and_unpriced_messages_in_json_and_csv() {
     let table = table();
-    let fx = Fixture::load("list-prices");
+    let fx = TestEnv::load("list-prices");
     let exports = fx.oracles();
     let (_, models, days) = wants(&table, exports.values());
     let json = |by: &str| {
@@ -271,7 +271,7 @@ fn report_rows_carry_list_cost_and_unpriced_messages_in_json_and_csv() {
 fn on_every_store_unknown_models_are_unpriced_never_zero_and_cost_is_untouched() {
     let table = table();
     for name in fixture_names() {
-        let fx = Fixture::load(&name);
+        let fx = TestEnv::load(&name);
         let exports = fx.oracles();
         let (all, models, _) = wants(&table, exports.values());
         let out = fx
@@ -298,7 +298,7 @@ fn on_every_store_unknown_models_are_unpriced_never_zero_and_cost_is_untouched()
 
 #[test]
 fn an_override_file_changes_list_cost_and_never_cost() {
-    let fx = Fixture::load("list-prices");
+    let fx = TestEnv::load("list-prices");
     let rates = fx.tmp.path().join("rates.toml");
     // Double anthropic's list price, and price the scripted model.
     std::fs::write(
@@ -341,7 +341,7 @@ fn an_override_file_changes_list_cost_and_never_cost() {
 
 #[test]
 fn a_huge_override_price_caps_list_cost_with_a_warning() {
-    let fx = Fixture::load("list-prices");
+    let fx = TestEnv::load("list-prices");
     let rates = fx.tmp.path().join("rates.json");
     std::fs::write(&rates, r#"{"fake/m1": {"input": 1e308, "output": 1e308}}"#).unwrap();
     let (out, err) = fx.ok(&[
@@ -389,7 +389,7 @@ fn table_cells(text: &str) -> BTreeMap<String, BTreeMap<String, String>> {
 
 #[test]
 fn the_table_shows_list_price_beside_cost_and_marks_unpriced_replies() {
-    let fx = Fixture::load("list-prices");
+    let fx = TestEnv::load("list-prices");
     let run = |args: &[&str], columns: Option<&str>| {
         let mut c = fx.cmd();
         match columns {
@@ -459,7 +459,7 @@ fn widest(text: &str) -> usize {
 
 #[test]
 fn the_team_report_carries_the_deployments_list_cost_to_json_csv_and_the_table() {
-    let fx = Fixture::load("list-prices");
+    let fx = TestEnv::load("list-prices");
     let local = |args: &[&str]| {
         let out = fx
             .cmd()

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Fixture, fixture_names, json_lines};
+use common::{TestEnv, fixture_names, json_lines};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -132,14 +132,14 @@ fn check_rows(ctx: &str, got: &[Value], key: &str, want: &BTreeMap<String, Sum>,
     }
 }
 
-fn report_json(fx: &Fixture, args: &[&str]) -> Vec<Value> {
+fn report_json(fx: &TestEnv, args: &[&str]) -> Vec<Value> {
     fx.json(&[&["report"], args, &["--json"]].concat())
 }
 
 #[test]
 fn report_by_model_and_by_utc_day_equal_sums_over_opencode_export() {
     for name in fixture_names() {
-        let fx = Fixture::load(&name);
+        let fx = TestEnv::load(&name);
         let msgs: Vec<Msg> = fx.oracles().values().flat_map(messages_of).collect();
         assert!(msgs.iter().any(|m| m.assistant), "{name}: has usage");
         let mut by_model: BTreeMap<String, Sum> = BTreeMap::new();
@@ -197,7 +197,7 @@ fn report_by_model_and_by_utc_day_equal_sums_over_opencode_export() {
 #[test]
 fn totals_equal_the_documents_own_costs_with_subagents_counted_once() {
     for name in fixture_names() {
-        let fx = Fixture::load(&name);
+        let fx = TestEnv::load(&name);
         let ids: Vec<String> = fx.oracles().into_keys().collect();
         let out = fx.cmd().arg("dry-run").args(&ids).assert().success();
         let docs = json_lines(&out.get_output().stdout);
@@ -248,7 +248,7 @@ fn totals_equal_the_documents_own_costs_with_subagents_counted_once() {
 #[test]
 fn documents_break_usage_down_by_model_agent_and_day() {
     for name in fixture_names() {
-        let fx = Fixture::load(&name);
+        let fx = TestEnv::load(&name);
         let exports = fx.oracles();
         let children: HashMap<&str, Vec<&str>> =
             exports.iter().fold(HashMap::new(), |mut acc, (id, e)| {
@@ -368,7 +368,7 @@ fn check_breakdown(ctx: &str, doc: &Value, msgs: &[Msg]) {
 
 #[test]
 fn since_and_until_keep_only_the_messages_created_in_between() {
-    let fx = Fixture::load("v1.18.33");
+    let fx = TestEnv::load("v1.18.33");
     let msgs: Vec<Msg> = fx.oracles().values().flat_map(messages_of).collect();
     let mut times: Vec<i64> = msgs.iter().map(|m| m.created).collect();
     times.sort();
@@ -427,7 +427,7 @@ fn since_and_until_keep_only_the_messages_created_in_between() {
 /// shown in the README).
 #[test]
 fn the_table_reads_as_shown_in_the_readme() {
-    let fx = Fixture::load("v1.18.33");
+    let fx = TestEnv::load("v1.18.33");
     let out = fx
         .cmd()
         .env("COLUMNS", "80")
@@ -481,11 +481,11 @@ const TABLE_BY_DAY: &str = r#"Usage by day, all time, UTC
 /// directory to a 60-character path. Only those values differ from what
 /// opencode wrote; the fixtures' `fake/m1` and short paths hid how tables
 /// treat real names.
-fn long_names() -> (Fixture, &'static str, &'static str) {
+fn long_names() -> (TestEnv, &'static str, &'static str) {
     const MODEL: &str = "anthropic/claude-sonnet-4-5-20250929";
     const PATH: &str = "/home/dev/src/github.com/example-org/payment-service/backend";
     assert_eq!(PATH.chars().count(), 60);
-    let fx = Fixture::load("v1.18.33");
+    let fx = TestEnv::load("v1.18.33");
     let db = rusqlite::Connection::open(fx.data.join("opencode.db")).unwrap();
     db.execute_batch(&format!(
         "UPDATE message SET data = json_set(data, '$.providerID', 'anthropic',
@@ -499,7 +499,7 @@ fn long_names() -> (Fixture, &'static str, &'static str) {
 }
 
 /// `report` with `args` at `columns` (none: through a pipe, no `$COLUMNS`).
-fn table_at(fx: &Fixture, columns: Option<usize>, args: &[&str]) -> String {
+fn table_at(fx: &TestEnv, columns: Option<usize>, args: &[&str]) -> String {
     let mut c = fx.cmd();
     if let Some(n) = columns {
         c.env("COLUMNS", n.to_string());
@@ -559,7 +559,7 @@ fn tables_give_real_names_the_width_they_need_and_cut_only_when_too_narrow() {
 
 #[test]
 fn sessions_and_devices_are_named_with_their_id_beside_when_there_is_room() {
-    let fx = Fixture::load("v1.18.33");
+    let fx = TestEnv::load("v1.18.33");
     let long = fx.scenario("long-chat").unwrap();
     let wide = table_at(&fx, Some(200), &["--by", "session"]);
     let row = wide.lines().find(|l| l.contains(&long)).expect(&wide);

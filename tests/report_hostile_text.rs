@@ -5,14 +5,14 @@
 
 mod common;
 
-use common::{Fixture, snapshot};
+use common::{TestEnv, snapshot};
 use std::time::{Duration, Instant};
 
 /// An OSC 52 clipboard write and a screen clear.
 const ESCAPES: &str = "\u{1b}]52;c;aGVsbG8=\u{7}\u{1b}[2J";
 
-fn damaged() -> Fixture {
-    let fx = Fixture::load("v1.18.33");
+fn damaged() -> TestEnv {
+    let fx = TestEnv::load("v1.18.33");
     fx.alter_db(|conn| {
         let long_model = "m".repeat(80_000);
         conn.execute("UPDATE session SET title = ?1", [format!("{ESCAPES}title")])
@@ -33,7 +33,7 @@ fn damaged() -> Fixture {
     fx
 }
 
-fn run(fx: &Fixture, args: &[&str]) -> String {
+fn run(fx: &TestEnv, args: &[&str]) -> String {
     fx.ok(args).0
 }
 

@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{FakeServer, Fixture, Reply, TIME_LIMIT, json_lines, snapshot, stderr};
+use common::{FakeServer, Reply, TIME_LIMIT, TestEnv, json_lines, snapshot, stderr};
 use rusqlite::Connection;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 const FIXTURES: [&str; 2] = ["v1.18.33", "v1.1.65"];
 
 /// The messages of session `id`, by message id, as stored.
-fn messages(fx: &Fixture, id: &str) -> BTreeMap<String, Value> {
+fn messages(fx: &TestEnv, id: &str) -> BTreeMap<String, Value> {
     let db = fx.data.join("opencode.db");
     if db.exists() {
         let conn = Connection::open(&db).unwrap();
@@ -48,7 +48,7 @@ fn messages(fx: &Fixture, id: &str) -> BTreeMap<String, Value> {
 }
 
 /// Damage the stored message `msg` of session `id`: `change` edits its JSON.
-fn damage(fx: &Fixture, id: &str, msg: &str, change: impl FnOnce(&mut Value)) {
+fn damage(fx: &TestEnv, id: &str, msg: &str, change: impl FnOnce(&mut Value)) {
     let mut data = messages(fx, id).remove(msg).unwrap();
     change(&mut data);
     let db = fx.data.join("opencode.db");
@@ -73,7 +73,7 @@ fn damage(fx: &Fixture, id: &str, msg: &str, change: impl FnOnce(&mut Value)) {
 }
 
 /// The ids of session `id`'s assistant messages, in id order.
-fn assistant_messages(fx: &Fixture, id: &str) -> Vec<String> {
+fn assistant_messages(fx: &TestEnv, id: &str) -> Vec<String> {
     messages(fx, id)
         .into_iter()
         .filter(|(_, m)| m["role"] == "assistant")
@@ -83,7 +83,7 @@ fn assistant_messages(fx: &Fixture, id: &str) -> Vec<String> {
 
 /// Run the binary with `args` within the time limit; it must succeed.
 /// Returns stdout and stderr.
-fn run(fx: &Fixture, args: &[&str]) -> (String, String) {
+fn run(fx: &TestEnv, args: &[&str]) -> (String, String) {
     fx.ok(args)
 }
 
@@ -129,7 +129,7 @@ fn the_row<'a>(rows: &'a [Value], key: &str) -> &'a Value {
 #[test]
 fn odd_costs_are_skipped_and_sums_past_the_largest_float_are_capped_never_null_nor_a_hang() {
     for name in FIXTURES {
-        let fx = Fixture::load(name);
+        let fx = TestEnv::load(name);
         let child = fx.scenario("subagent-child").unwrap();
         let parent = fx.scenario("subagent").unwrap();
         let plain = fx.scenario("no-todos").unwrap();
@@ -212,7 +212,7 @@ fn deployment(rows: Value) -> FakeServer {
     })
 }
 
-fn team(fx: &Fixture, server: &FakeServer, args: &[&str]) -> (String, String) {
+fn team(fx: &TestEnv, server: &FakeServer, args: &[&str]) -> (String, String) {
     let out = fx
         .cmd()
         .env("SESSION_EXPORT_CONVEX_URL", &server.url)
@@ -237,7 +237,7 @@ fn team_row(day: &str, cost: f64, input: u64) -> Value {
 
 #[test]
 fn a_team_report_whose_rows_sum_past_the_largest_numbers_is_capped_and_drawn() {
-    let fx = Fixture::load(FIXTURES[0]);
+    let fx = TestEnv::load(FIXTURES[0]);
     let big = 1u64 << 63;
     let server = deployment(json!([
         team_row("2026-11-01", 1e308, big),
@@ -259,7 +259,7 @@ fn token_sums_past_the_largest_count_are_capped_never_wrapped() {
     // 2^63 - 1 reads as 2^63 (through a double): two of them pass 2^64.
     let big = json!(i64::MAX);
     for name in FIXTURES {
-        let fx = Fixture::load(name);
+        let fx = TestEnv::load(name);
         let child = fx.scenario("subagent-child").unwrap();
         let parent = fx.scenario("subagent").unwrap();
         for m in assistant_messages(&fx, &child) {
@@ -330,7 +330,7 @@ fn active_ms(m: &Value) -> i64 {
 #[test]
 fn a_message_without_a_usable_time_counts_in_the_totals_but_in_no_day() {
     for name in FIXTURES {
-        let fx = Fixture::load(name);
+        let fx = TestEnv::load(name);
         let id = fx.scenario("long-chat").unwrap();
         let (out, _) = run(&fx, &["dry-run", &id]);
         let was: Value = serde_json::from_str(&out).unwrap();

@@ -5,25 +5,25 @@
 
 mod common;
 
-use common::{Fixture, stderr};
+use common::{TestEnv, stderr};
 use jiff::{Timestamp, ToSpan};
 use std::process::Output;
 
 const STORE: &str = "v1.18.33";
 
-fn run(fx: &Fixture, args: &[&str]) -> Output {
+fn run(fx: &TestEnv, args: &[&str]) -> Output {
     fx.run(args)
 }
 
 /// Exit status 2 with one line on stderr naming every one of `names`.
-fn usage_error(fx: &Fixture, args: &[&str], names: &[&str]) {
+fn usage_error(fx: &TestEnv, args: &[&str], names: &[&str]) {
     let err = clap_error(fx, args, names);
     assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
 }
 
 /// Exit status 2, the first line on stderr naming every one of `names`
 /// (clap's errors add the usage below it); stderr.
-fn clap_error(fx: &Fixture, args: &[&str], names: &[&str]) -> String {
+fn clap_error(fx: &TestEnv, args: &[&str], names: &[&str]) -> String {
     let out = run(fx, args);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
@@ -35,7 +35,7 @@ fn clap_error(fx: &Fixture, args: &[&str], names: &[&str]) -> String {
 }
 
 /// The `key`s of `report --json` rows.
-fn keys(fx: &Fixture, args: &[&str]) -> Vec<String> {
+fn keys(fx: &TestEnv, args: &[&str]) -> Vec<String> {
     fx.json(&[&["report", "--json"], args].concat())
         .iter()
         .map(|r| r["key"].as_str().unwrap().to_string())
@@ -44,7 +44,7 @@ fn keys(fx: &Fixture, args: &[&str]) -> Vec<String> {
 
 #[test]
 fn a_reversed_range_is_a_usage_error_naming_both_ends() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     usage_error(
         &fx,
         &["report", "--since", "1d", "--until", "7d"],
@@ -67,7 +67,7 @@ fn a_reversed_range_is_a_usage_error_naming_both_ends() {
 
 #[test]
 fn a_project_that_matches_nothing_says_so_and_one_that_matches_does_not() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     let out = run(&fx, &["report", "--project", "/no/such/project"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let err = stderr(&out);
@@ -89,7 +89,7 @@ fn a_project_that_matches_nothing_says_so_and_one_that_matches_does_not() {
 
 #[test]
 fn html_dash_writes_the_page_to_stdout_and_no_file() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     let cwd = fx.tmp.path().join("cwd");
     std::fs::create_dir_all(&cwd).unwrap();
     let out = fx
@@ -109,7 +109,7 @@ fn html_dash_writes_the_page_to_stdout_and_no_file() {
 
 #[test]
 fn report_help_has_examples_and_exit_statuses_and_the_top_level_shows_report() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     let help = String::from_utf8(run(&fx, &["report", "--help"]).stdout).unwrap();
     for want in [
         "Examples:",
@@ -126,7 +126,7 @@ fn report_help_has_examples_and_exit_statuses_and_the_top_level_shows_report() {
 
 #[test]
 fn tz_cuts_days_in_that_zone_and_reads_dates_there() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     assert_eq!(keys(&fx, &["--utc"]), ["2026-11-25"]);
     assert_eq!(keys(&fx, &["--tz", "UTC"]), ["2026-11-25"]);
     // 04:46 UTC is the evening before in Los Angeles, the afternoon in Tokyo.
@@ -185,7 +185,7 @@ fn months_since_the_fixture() -> u32 {
 
 #[test]
 fn last_n_counts_whole_periods_back_from_today_in_the_zone() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     let n = months_since_the_fixture();
     let n_str = n.to_string();
     assert_eq!(

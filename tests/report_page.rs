@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::Fixture;
+use common::TestEnv;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -156,7 +156,7 @@ fn assert_readable(chart: &str, labels: &[&str]) {
 /// value-axis labels; a screenshot goes to `target/report-html/NAME.png`.
 fn look(
     browser: &Path,
-    fx: &Fixture,
+    fx: &TestEnv,
     name: &str,
     args: &[&str],
 ) -> (String, String, Vec<(String, Vec<String>)>) {
@@ -221,7 +221,7 @@ fn assert_axes_readable(ticks: &[(String, Vec<String>)]) {
 
 #[test]
 fn the_page_opens_without_network_or_errors_and_every_chart_is_drawn() {
-    let fx = Fixture::load("v1.18.33");
+    let fx = TestEnv::load("v1.18.33");
     let dir = fx.tmp.path().join("html");
     std::fs::create_dir_all(&dir).unwrap();
     let page = dir.join("report.html");
@@ -319,7 +319,7 @@ fn without_a_browser_the_page_test_is_skipped_loudly_except_in_ci() {
 }
 
 /// Run `report --html FILE` on the fixture; its exit status and stderr.
-fn report_to(fx: &Fixture, file: &Path) -> (i32, String) {
+fn report_to(fx: &TestEnv, file: &Path) -> (i32, String) {
     let out = fx
         .cmd()
         .args(["report", "--utc", "--html"])
@@ -331,7 +331,7 @@ fn report_to(fx: &Fixture, file: &Path) -> (i32, String) {
 
 #[test]
 fn a_page_never_goes_into_the_opencode_data_dir_or_over_a_sqlite_database() {
-    let fx = Fixture::load("v1.18.33");
+    let fx = TestEnv::load("v1.18.33");
     let db = fx.data.join("opencode.db");
     let copy = fx.tmp.path().join("copy.db");
     std::fs::copy(&db, &copy).unwrap();
@@ -361,7 +361,7 @@ fn a_page_never_goes_into_the_opencode_data_dir_or_over_a_sqlite_database() {
 
 #[test]
 fn a_page_that_cannot_be_written_is_a_failure_not_a_usage_error() {
-    let fx = Fixture::load("v1.18.33");
+    let fx = TestEnv::load("v1.18.33");
     // A directory that is not there: nothing can be written, and the
     // command line was fine.
     let file = fx.tmp.path().join("no-such-dir/report.html");
@@ -378,7 +378,7 @@ fn a_page_that_cannot_be_written_is_a_failure_not_a_usage_error() {
 #[test]
 fn a_page_cut_short_leaves_the_old_page_whole() {
     use std::os::unix::fs::PermissionsExt;
-    let fx = Fixture::load("v1.18.33");
+    let fx = TestEnv::load("v1.18.33");
     let store = common::snapshot(&fx.data);
     let page = fx.tmp.path().join("report.html");
     assert_eq!(report_to(&fx, &page).0, 0);
@@ -436,7 +436,7 @@ fn one_project_without_todos_reads_right() {
     let Some(browser) = chromium() else {
         return;
     };
-    let fx = Fixture::load("tool-errors");
+    let fx = TestEnv::load("tool-errors");
     let (html, drawn, ticks) = look(&browser, &fx, "no-todos", &[]);
     assert_eq!(
         drawn,
@@ -467,7 +467,7 @@ fn a_range_without_messages_says_so_instead_of_empty_charts() {
     let Some(browser) = chromium() else {
         return;
     };
-    let fx = Fixture::load("v1.18.33");
+    let fx = TestEnv::load("v1.18.33");
     let (html, drawn, _) = look(&browser, &fx, "nothing", &["--until", "2000-01-01"]);
     assert_eq!(drawn, "");
     for id in &CHARTS[..4] {
@@ -489,7 +489,7 @@ fn long_real_model_names_and_many_projects_read_right() {
     let Some(browser) = chromium() else {
         return;
     };
-    let fx = Fixture::load("v1.18.33");
+    let fx = TestEnv::load("v1.18.33");
     let db = rusqlite::Connection::open(fx.data.join("opencode.db")).unwrap();
     db.execute_batch(
         "UPDATE message SET data = json_set(data,
@@ -560,7 +560,7 @@ fn the_page_shows_spend_and_list_price_apart_with_a_legend() {
     };
     // Real opencode 1.18.33: a paid key, a subscription storing cost 0 for
     // the same model, and a model no table prices.
-    let fx = Fixture::load("list-prices");
+    let fx = TestEnv::load("list-prices");
     let out = fx
         .cmd()
         .args(["report", "--utc", "--json", "--by", "model"])

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Fixture, db_copy, fixture_names, json_lines, snapshot, stderr};
+use common::{TestEnv, db_copy, fixture_names, json_lines, snapshot, stderr};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -74,7 +74,7 @@ fn json_counts(data: &Path, session: &str) -> Counts {
 }
 
 /// The expected counts of every session of the fixture (the DB's copy wins).
-fn expected(fx: &Fixture) -> BTreeMap<String, Counts> {
+fn expected(fx: &TestEnv) -> BTreeMap<String, Counts> {
     let db = db_counts(&fx.data);
     fx.sessions()
         .iter()
@@ -90,7 +90,7 @@ fn expected(fx: &Fixture) -> BTreeMap<String, Counts> {
         .collect()
 }
 
-fn ids(fx: &Fixture) -> Vec<String> {
+fn ids(fx: &TestEnv) -> Vec<String> {
     fx.sessions()
         .iter()
         .map(|s| s["id"].as_str().unwrap().to_string())
@@ -99,7 +99,7 @@ fn ids(fx: &Fixture) -> Vec<String> {
 
 /// `dry-run --include-tools` of every session: its `tools` by session id,
 /// checked to be sorted by calls (then name); and stderr.
-fn documented(fx: &Fixture, extra: &[&str]) -> (BTreeMap<String, Counts>, String) {
+fn documented(fx: &TestEnv, extra: &[&str]) -> (BTreeMap<String, Counts>, String) {
     let ids = ids(fx);
     let out = fx
         .cmd()
@@ -148,7 +148,7 @@ fn tools_equal_the_part_rows_on_every_fixture_store() {
     let names = fixture_names();
     assert!(names.iter().any(|n| n == "tool-errors"));
     for name in names {
-        let fx = Fixture::load(&name);
+        let fx = TestEnv::load(&name);
         let before = snapshot(&fx.data);
         let want = expected(&fx);
         let (got, err) = documented(&fx, &["--include-tools"]);
@@ -173,7 +173,7 @@ fn tools_equal_the_part_rows_on_every_fixture_store() {
 
 #[test]
 fn tools_are_left_out_unless_asked_and_config_can_ask() {
-    let fx = Fixture::load("tool-errors");
+    let fx = TestEnv::load("tool-errors");
     let ids = ids(&fx);
     let out = fx.cmd().arg("dry-run").args(&ids).assert().success();
     for d in json_lines(&out.get_output().stdout) {
@@ -199,7 +199,7 @@ fn tools_are_left_out_unless_asked_and_config_can_ask() {
 
 /// In the scratch database, the first tool part (by id) becomes invalid JSON
 /// and the second loses its tool name; returns their ids.
-fn damage_two_tool_rows(fx: &Fixture) -> (String, String) {
+fn damage_two_tool_rows(fx: &TestEnv) -> (String, String) {
     let mut ids: Vec<String> = Vec::new();
     fx.alter_db(|conn| {
         ids = conn
@@ -228,7 +228,7 @@ fn damage_two_tool_rows(fx: &Fixture) -> (String, String) {
 /// the JSON store.
 #[test]
 fn damaged_parts_are_skipped_with_a_warning_each() {
-    let fx = Fixture::load("tool-errors");
+    let fx = TestEnv::load("tool-errors");
     let clean = expected(&fx);
 
     let (broken_id, nameless_id) = damage_two_tool_rows(&fx);
@@ -285,7 +285,7 @@ fn damaged_parts_are_skipped_with_a_warning_each() {
 /// Every tool part of the fixture's sessions (the DB's copy wins) with
 /// its session and the time it counts at: the row's `time_created`, in the
 /// JSON store the call's start, else its message's creation.
-fn tool_parts(fx: &Fixture) -> Vec<(String, Option<i64>, Value)> {
+fn tool_parts(fx: &TestEnv) -> Vec<(String, Option<i64>, Value)> {
     let mut out = Vec::new();
     let in_db: Vec<String> = fx
         .sessions()
@@ -359,7 +359,7 @@ fn tool_rows(
     rows
 }
 
-fn reported(fx: &Fixture, extra: &[&str]) -> (ToolRows, String) {
+fn reported(fx: &TestEnv, extra: &[&str]) -> (ToolRows, String) {
     let out = fx
         .cmd()
         .args(["report", "--by", "tool", "--json"])
@@ -388,7 +388,7 @@ fn reported(fx: &Fixture, extra: &[&str]) -> (ToolRows, String) {
 #[test]
 fn report_by_tool_equals_the_part_rows_with_since_and_project() {
     for name in fixture_names() {
-        let fx = Fixture::load(&name);
+        let fx = TestEnv::load(&name);
         let before = snapshot(&fx.data);
         let parts = tool_parts(&fx);
         let (got, err) = reported(&fx, &[]);
@@ -433,7 +433,7 @@ fn report_by_tool_equals_the_part_rows_with_since_and_project() {
 
 #[test]
 fn report_by_tool_skips_damaged_parts_with_a_warning_each() {
-    let fx = Fixture::load("tool-errors");
+    let fx = TestEnv::load("tool-errors");
     let (broken_id, nameless_id) = damage_two_tool_rows(&fx);
     let parts = tool_parts(&fx);
     let before = snapshot(&fx.data);
@@ -468,7 +468,7 @@ fn report_by_tool_skips_damaged_parts_with_a_warning_each() {
 
 #[test]
 fn report_by_tool_is_not_a_team_report() {
-    let fx = Fixture::load("tool-errors");
+    let fx = TestEnv::load("tool-errors");
     let out = fx
         .cmd()
         .args(["report", "--by", "tool", "--convex"])
@@ -481,7 +481,7 @@ fn report_by_tool_is_not_a_team_report() {
 fn the_tool_table_keeps_long_tool_names_whole_through_a_pipe_and_fits_80_columns() {
     // MCP tools have long names; the fixture's bash calls are renamed to one
     // (only the name differs from what opencode wrote).
-    let fx = Fixture::load("tool-errors");
+    let fx = TestEnv::load("tool-errors");
     let long = "github_create_pull_request_review_comment_reply";
     fx.alter_db(|db| {
         db.execute(
@@ -509,6 +509,9 @@ fn the_tool_table_keeps_long_tool_names_whole_through_a_pipe_and_fits_80_columns
     assert_eq!(table(Some("200")), piped);
     let narrow = table(Some("80"));
     assert_eq!(widest(&narrow), 80, "{narrow}");
-    assert!(narrow.contains("│ github_create_pull_request… ┆"), "{narrow}");
+    assert!(
+        narrow.contains("│ github_create_pull_request… ┆"),
+        "{narrow}"
+    );
     assert!(narrow.contains("┆ Sessions │"), "{narrow}");
 }

@@ -3,13 +3,13 @@
 
 mod common;
 
-use common::{Fixture, config, stderr};
+use common::{TestEnv, config, stderr};
 
 const STORE: &str = "v1.18.33";
 
 #[test]
 fn a_bad_duration_in_the_config_file_names_the_file_and_key() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     config(&fx, "abandoned_after = \"soon\"\n");
     let out = fx
         .cmd()
@@ -28,7 +28,7 @@ fn a_bad_duration_in_the_config_file_names_the_file_and_key() {
 
 #[test]
 fn a_bad_duration_on_the_command_line_names_the_flag() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     let out = fx
         .cmd()
         .args(["dry-run", "--all-complete", "--abandoned-after", "soon"])
@@ -44,7 +44,7 @@ fn a_bad_duration_on_the_command_line_names_the_flag() {
 
 #[test]
 fn an_unreadable_config_file_is_not_a_usage_error() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     // A directory where the file should be: reading it fails with an I/O error.
     std::fs::create_dir_all(fx.tmp.path().join("config/session-export/config.toml")).unwrap();
     let out = fx
@@ -62,7 +62,7 @@ fn an_unreadable_config_file_is_not_a_usage_error() {
 /// every message (no `--include-subagents`, `--abandoned-after`).
 #[test]
 fn a_flag_that_would_do_nothing_is_not_offered() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     for args in [
         &["dry-run", "--all-complete", "--timeout", "5s"][..],
         &["list", "--timeout", "5s"],

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{FakeServer, Fixture, Reply, config};
+use common::{FakeServer, Reply, TestEnv, config};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -12,7 +12,7 @@ const TOKEN: &str = "tok-9f8e7d6c5b4a-very-secret";
 const STORE: &str = "v1.15.13";
 
 /// Export through `server` with the token set; returns (exit code, stderr).
-fn export(fx: &Fixture, url: &str, args: &[&str]) -> (i32, String) {
+fn export(fx: &TestEnv, url: &str, args: &[&str]) -> (i32, String) {
     let out = fx
         .cmd()
         .env("SESSION_EXPORT_CONVEX_URL", url)
@@ -30,7 +30,7 @@ fn export(fx: &Fixture, url: &str, args: &[&str]) -> (i32, String) {
     (out.status.code().unwrap(), stderr)
 }
 
-fn one_session(fx: &Fixture) -> String {
+fn one_session(fx: &TestEnv) -> String {
     fx.scenario("no-todos").unwrap()
 }
 
@@ -44,7 +44,7 @@ fn error_reply(message: &str, data: Option<Value>) -> Reply {
 
 #[test]
 fn one_session_goes_through_the_seed_shaped_upsert_with_the_token() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     let server = FakeServer::start(|req, _| Reply::success_for(req));
     let id = one_session(&fx);
     let (code, err) = export(&fx, &server.url, &[&id]);
@@ -65,7 +65,7 @@ fn one_session_goes_through_the_seed_shaped_upsert_with_the_token() {
 
 #[test]
 fn a_backfill_is_one_batch_call() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     let server = FakeServer::start(|req, _| Reply::success_for(req));
     let (code, err) = export(&fx, &server.url, &["--all-complete"]);
     assert_eq!(code, 0, "{err}");
@@ -79,7 +79,7 @@ fn a_backfill_is_one_batch_call() {
 
 #[test]
 fn connection_refused_is_retried_then_fails_with_exit_5() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     config(&fx, "max_retries = 1\n");
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -95,7 +95,7 @@ fn connection_refused_is_retried_then_fails_with_exit_5() {
 
 #[test]
 fn a_500_is_retried_with_backoff_and_then_fails() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     config(&fx, "max_retries = 2\n");
     let server = FakeServer::start(|_, _| {
         Reply::json(
@@ -111,7 +111,7 @@ fn a_500_is_retried_with_backoff_and_then_fails() {
 
 #[test]
 fn a_503_then_success_is_a_success() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     let server = FakeServer::start(|req, n| {
         if n < 2 {
             Reply::json(503, json!({"code": "Overloaded", "message": "try later"}))
@@ -126,7 +126,7 @@ fn a_503_then_success_is_a_success() {
 
 #[test]
 fn a_429_waits_for_retry_after() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     let server = FakeServer::start(|req, n| {
         if n == 0 {
             let mut r = Reply::json(
@@ -152,7 +152,7 @@ fn a_429_waits_for_retry_after() {
 
 #[test]
 fn a_slow_server_times_out() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     config(&fx, "max_retries = 0\n");
     let server = FakeServer::start(|req, _| {
         let mut r = Reply::success_for(req);
@@ -175,7 +175,7 @@ fn a_slow_server_times_out() {
 
 #[test]
 fn a_401_is_not_retried() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     let server = FakeServer::start(|_, _| {
         Reply::json(
             401,
@@ -190,7 +190,7 @@ fn a_401_is_not_retried() {
 
 #[test]
 fn a_wrong_token_stops_the_export_with_a_clear_message() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     let server = FakeServer::start(|_, _| {
         error_reply(
             "[Request ID: abc] Server Error",
@@ -210,7 +210,7 @@ fn a_wrong_token_stops_the_export_with_a_clear_message() {
 
 #[test]
 fn a_function_error_without_error_data_names_the_session() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     let id = one_session(&fx);
     // A validation error echoes the arguments, token included.
     let server = FakeServer::start(|req, _| {
@@ -236,7 +236,7 @@ fn a_function_error_without_error_data_names_the_session() {
 
 #[test]
 fn status_560_is_read_like_200() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     let server = FakeServer::start(|req, _| {
         let mut r = Reply::success_for(req);
         r.status = 560;
@@ -248,7 +248,7 @@ fn status_560_is_read_like_200() {
 
 #[test]
 fn one_bad_document_does_not_block_the_batch() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     let bad = fx.scenario("long-chat").unwrap();
     let bad2 = bad.clone();
     let server = FakeServer::start(move |req, _| {
@@ -280,7 +280,7 @@ fn one_bad_document_does_not_block_the_batch() {
 
 #[test]
 fn plain_http_to_another_host_is_refused() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     let out = fx
         .cmd()
         .args([
@@ -301,7 +301,7 @@ fn plain_http_to_another_host_is_refused() {
 
 #[test]
 fn flags_beat_env_beat_file() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     let used = FakeServer::start(|req, _| Reply::success_for(req));
     let unused = FakeServer::start(|req, _| Reply::success_for(req));
     config(
@@ -338,7 +338,7 @@ fn flags_beat_env_beat_file() {
 
 #[test]
 fn an_answer_over_the_size_limit_is_not_downloaded_again() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     // Over the 64 MiB a Convex answer may have; JSON whitespace, then `{}`.
     let server = FakeServer::start(|_, _| Reply {
         body: format!("{}{{}}", " ".repeat(65 << 20)),
@@ -364,7 +364,7 @@ fn an_answer_over_the_size_limit_is_not_downloaded_again() {
 
 #[test]
 fn the_team_report_takes_the_deployment_from_the_flag() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     let server = FakeServer::start(|_, _| {
         Reply::json(
             200,
@@ -393,7 +393,7 @@ fn the_team_report_takes_the_deployment_from_the_flag() {
 /// token finds what was sent with it.
 #[test]
 fn the_ledger_knows_the_deployment_without_its_token() {
-    let fx = Fixture::load(STORE);
+    let fx = TestEnv::load(STORE);
     let id = one_session(&fx);
     let server = FakeServer::start(|req, _| Reply::success_for(req));
     assert_eq!(export(&fx, &server.url, &[&id]).0, 0);

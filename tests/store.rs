@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Fixture, bin, fixture_names, json_lines, snapshot, stderr};
+use common::{TestEnv, bin, fixture_names, json_lines, snapshot, stderr};
 use rusqlite::Connection;
 use serde_json::Value;
 
@@ -15,7 +15,7 @@ const JSON_FIXTURE: &str = "v1.1.65";
 #[test]
 fn no_command_changes_a_byte_of_any_store() {
     for name in fixture_names() {
-        let fx = Fixture::load(&name);
+        let fx = TestEnv::load(&name);
         let before = snapshot(fx.tmp.path());
         fx.cmd()
             .args([
@@ -60,10 +60,10 @@ fn append_message_in_wal(db: &std::path::Path, session: &str) -> Connection {
 
 #[test]
 fn rows_only_in_the_wal_are_read_without_touching_wal_or_shm() {
-    let fx = Fixture::load(DB_FIXTURE);
+    let fx = TestEnv::load(DB_FIXTURE);
     let id = fx.scenario("no-todos").expect("no-todos scenario");
     let db = fx.data.join("opencode.db");
-    let count = |fx: &Fixture| -> u64 {
+    let count = |fx: &TestEnv| -> u64 {
         let doc: Value = serde_json::from_str(&fx.ok(&["dry-run", &id]).0).unwrap();
         doc["messageCount"].as_u64().unwrap()
     };
@@ -84,7 +84,7 @@ fn rows_only_in_the_wal_are_read_without_touching_wal_or_shm() {
 
 #[test]
 fn a_cleanly_closed_database_gets_no_wal_or_shm_created() {
-    let fx = Fixture::load(DB_FIXTURE);
+    let fx = TestEnv::load(DB_FIXTURE);
     let db = fx.data.join("opencode.db");
     // Whatever the fixture holds, check the database in: no -wal, no -shm.
     Connection::open(&db)
@@ -102,7 +102,7 @@ fn a_cleanly_closed_database_gets_no_wal_or_shm_created() {
 
 #[test]
 fn a_wal_without_its_shm_is_still_read() {
-    let fx = Fixture::load(DB_FIXTURE);
+    let fx = TestEnv::load(DB_FIXTURE);
     let id = fx.scenario("no-todos").unwrap();
     let db = fx.data.join("opencode.db");
     let writer = append_message_in_wal(&db, &id);
@@ -128,7 +128,7 @@ fn a_wal_without_its_shm_is_still_read() {
 
 #[test]
 fn an_unknown_session_id_is_exit_3_naming_it() {
-    let fx = Fixture::load(DB_FIXTURE);
+    let fx = TestEnv::load(DB_FIXTURE);
     let known = fx.scenario("no-todos").unwrap();
     let out = fx
         .cmd()
@@ -160,7 +160,7 @@ fn a_missing_data_dir_is_exit_4_naming_it() {
 
 #[test]
 fn a_corrupt_database_is_exit_4_naming_it() {
-    let fx = Fixture::load(DB_FIXTURE);
+    let fx = TestEnv::load(DB_FIXTURE);
     let db = fx.data.join("opencode.db");
     let mut bytes = std::fs::read(&db).unwrap();
     for b in bytes.iter_mut().take(4096).skip(16) {
@@ -181,7 +181,7 @@ fn a_corrupt_database_is_exit_4_naming_it() {
 }
 
 /// The message files of a JSON-store session.
-fn message_files(fx: &Fixture, id: &str) -> Vec<std::path::PathBuf> {
+fn message_files(fx: &TestEnv, id: &str) -> Vec<std::path::PathBuf> {
     let mut v: Vec<_> = std::fs::read_dir(fx.data.join("storage/message").join(id))
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -197,7 +197,7 @@ fn truncate(path: &std::path::Path) {
 
 #[test]
 fn a_truncated_json_file_fails_its_session_and_warns_in_a_backfill() {
-    let fx = Fixture::load(JSON_FIXTURE);
+    let fx = TestEnv::load(JSON_FIXTURE);
     let victim = fx.scenario("no-todos").unwrap();
     let n_before = fx.json(&["dry-run", "--all-complete"]).len();
     let file = message_files(&fx, &victim).pop().unwrap();
@@ -229,7 +229,7 @@ fn a_truncated_json_file_fails_its_session_and_warns_in_a_backfill() {
 
 #[test]
 fn a_truncated_session_file_is_a_warning_and_the_rest_come_out() {
-    let fx = Fixture::load(JSON_FIXTURE);
+    let fx = TestEnv::load(JSON_FIXTURE);
     let victim = fx.scenario("no-todos").unwrap();
     let session_file = fx.session_file(&victim);
     truncate(&session_file);
@@ -240,8 +240,8 @@ fn a_truncated_session_file_is_a_warning_and_the_rest_come_out() {
 
 #[test]
 fn a_session_id_that_is_not_an_opencode_id_never_becomes_a_path() {
-    let fx = Fixture::load(JSON_FIXTURE);
-    let backfill = |fx: &Fixture| {
+    let fx = TestEnv::load(JSON_FIXTURE);
+    let backfill = |fx: &TestEnv| {
         let (out, err) = fx.ok(&["dry-run", "--all-complete", "--include-messages"]);
         (json_lines(out.as_bytes()), err)
     };

@@ -1,5 +1,5 @@
-//! Shared set-up for the integration tests, in the manner of fd's
-//! `TestEnv`: a [`Fixture`] is a scratch copy of a store written by real
+//! Shared set-up for the integration tests, in the manner of fd's tests:
+//! a [`TestEnv`] is a scratch copy of a store written by real
 //! opencode (see `fixtures/generate.sh`), so that a test can damage it or
 //! check no byte of it changed, with HOME and the XDG dirs beside it, and
 //! runs the binary on it and reads what it printed.
@@ -32,7 +32,7 @@ pub fn fixture_names() -> Vec<String> {
     names
 }
 
-pub struct Fixture {
+pub struct TestEnv {
     pub name: String,
     /// Scratch copy of the store; `data` is the opencode data dir.
     pub tmp: tempfile::TempDir,
@@ -40,14 +40,14 @@ pub struct Fixture {
     pub manifest: Value,
 }
 
-impl Fixture {
-    pub fn load(name: &str) -> Fixture {
+impl TestEnv {
+    pub fn load(name: &str) -> TestEnv {
         let src = fixtures_root().join(name);
         let tmp = tempfile::tempdir().unwrap();
         let data = tmp.path().join("data");
         copy_dir(&src.join("data"), &data);
         let manifest = read_json(&src.join("manifest.json"));
-        Fixture {
+        TestEnv {
             name: name.to_string(),
             tmp,
             data,
@@ -142,7 +142,7 @@ impl Fixture {
             .unwrap();
     }
 
-    /// [`Fixture::cmd`] as a plain `std::process::Command`.
+    /// [`TestEnv::cmd`] as a plain `std::process::Command`.
     pub fn std_cmd(&self) -> std::process::Command {
         let mut c = std_bin(self.tmp.path());
         c.arg("--data-dir").arg(&self.data);
@@ -333,7 +333,7 @@ fn header(name: &str, value: &str) -> tiny_http::Header {
 }
 
 /// A config file for the fixture's scratch HOME; returns its path.
-pub fn config(fx: &Fixture, text: &str) -> PathBuf {
+pub fn config(fx: &TestEnv, text: &str) -> PathBuf {
     let dir = fx.tmp.path().join("config/session-export");
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("config.toml");
