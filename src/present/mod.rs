@@ -32,6 +32,21 @@ pub fn count(n: u64) -> String {
     }
 }
 
+/// Marks a list price that leaves out replies whose model has none.
+pub const UNPRICED: char = '*';
+
+/// A list price: `$1.23`; marked with [`UNPRICED`] when `unpriced` replies
+/// had none, `–*` when no reply had one, `–` when the figure is unknown (a
+/// deployment that keeps none).
+pub fn list_price(usd: Option<f64>, unpriced: u64) -> String {
+    match usd {
+        Some(c) if unpriced == 0 => money(c),
+        Some(c) if c > 0.0 => format!("{}{UNPRICED}", money(c)),
+        Some(_) => format!("–{UNPRICED}"),
+        None => "–".into(),
+    }
+}
+
 /// `850ms`, `12.3s`, `4m 05s`, `3h 02m`.
 pub fn duration(ms: i64) -> String {
     let ms = ms.max(0);

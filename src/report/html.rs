@@ -1,10 +1,9 @@
 //! Rows -> one self-contained HTML page: inline SVG charts drawn with
 //! plotters (no script, no network), and tables.
 
-use super::table::list_price;
 use super::tools::ToolRow;
 use super::{Dashboard, Row};
-use crate::present::{count, duration, money, percent, todos};
+use crate::present::{count, duration, list_price, money, percent, todos};
 use crate::usage::add_usd;
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
@@ -492,7 +491,7 @@ pub fn render(d: &Dashboard) -> Result<String, ChartError> {
     for (value, id, what) in [
         (money(total.cost), "spent", "spent".to_string()),
         (
-            list_price(total),
+            list_price(total.list_cost, total.unpriced_messages),
             "list-price",
             format!("at list price{unpriced}"),
         ),
@@ -568,7 +567,10 @@ pub fn render(d: &Dashboard) -> Result<String, ChartError> {
     };
     let list_cell = |r: &Row| {
         if listed {
-            format!("<td class=\"n\">{}</td>", esc(&list_price(r)))
+            format!(
+                "<td class=\"n\">{}</td>",
+                esc(&list_price(r.list_cost, r.unpriced_messages))
+            )
         } else {
             String::new()
         }

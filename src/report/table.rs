@@ -8,7 +8,7 @@ use super::tools::ToolRow;
 use super::{Report, Row};
 use crate::output::{cell, terminal_width, truncate};
 use crate::present::layout::{Column, Frame, fit};
-use crate::present::{count, duration, money, percent};
+use crate::present::{UNPRICED, count, duration, list_price, money, percent};
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
 use unicode_width::UnicodeWidthStr;
 
@@ -41,9 +41,6 @@ const NUMBERS: [&str; 8] = [
 
 /// The column of the list price, beside Cost.
 const LIST: usize = 7;
-
-/// Marks a list price that leaves out messages whose model has none.
-const UNPRICED: char = '*';
 
 pub fn render(report: &Report) -> String {
     render_to(report, terminal_width())
@@ -208,7 +205,7 @@ fn line(name: String, key: String, r: &Row) -> Line {
             count(t.cache_read + t.cache_write),
             count(r.total_tokens()),
             money(r.cost),
-            list_price(r),
+            list_price(r.list_cost, r.unpriced_messages),
         ],
     }
 }
@@ -288,17 +285,6 @@ fn tools_to(title: &str, rows: &[ToolRow], width: Option<usize>) -> String {
         }
     }
     format!("{title}\n{t}\n")
-}
-
-/// `$1.23`; marked when some replies had no list price, and `–` when none
-/// had one (or the rows do not say).
-pub(super) fn list_price(r: &Row) -> String {
-    match r.list_cost {
-        Some(c) if r.unpriced_messages == 0 => money(c),
-        Some(c) if c > 0.0 => format!("{}{UNPRICED}", money(c)),
-        Some(_) => format!("–{UNPRICED}"),
-        None => "–".into(),
-    }
 }
 
 #[cfg(test)]
