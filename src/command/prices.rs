@@ -37,15 +37,21 @@ pub fn run(s: &Settings, args: &Prices, out: &mut Output) -> Result<ExitCode, Er
     let unpriced: Vec<&Row> = rows.iter().filter(|r| r.prices.is_none()).collect();
     if !unpriced.is_empty() {
         let messages: u64 = unpriced.iter().filter_map(|r| r.messages).sum();
-        let counted = if args.models.is_empty() {
-            format!(" (their {messages} messages are counted as unpriced)")
-        } else {
-            String::new()
+        let one = unpriced.len() == 1;
+        let counted = match (args.models.is_empty(), messages) {
+            (false, _) => String::new(),
+            (true, n) => format!(
+                " ({} {n} {} counted as unpriced)",
+                if one { "its" } else { "their" },
+                if n == 1 { "message is" } else { "messages are" }
+            ),
         };
         out.note(&format!(
-            "{} of {} models have no list price{counted}; give them one with --prices FILE",
+            "{} of {} models {} no list price{counted}; give {} one with --prices FILE",
             unpriced.len(),
-            rows.len()
+            rows.len(),
+            if one { "has" } else { "have" },
+            if one { "it" } else { "them" }
         ));
     }
     Ok(ExitCode::Ok)
