@@ -15,8 +15,9 @@ use crate::sink::Target;
 use crate::sink::convex::Deployment;
 use crate::store::StorePaths;
 use crate::{when, xdg};
+use clap::ValueEnum;
 use jiff::tz::TimeZone;
-use jiff::{SignedDuration, Timestamp, Unit};
+use jiff::{SignedDuration, Timestamp};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -296,12 +297,18 @@ fn report(
         (None, false, true) => Format::Csv,
         (None, false, false) => Format::Table,
     };
-    if a.convex && a.by == By::Tool {
-        return Err(Error::Usage(
-            "report --convex --by tool: the deployment keeps no tool calls (documents carry \
-             them only with --include-tools); report --by tool reads this machine's store"
-                .into(),
-        ));
+    if a.convex && !a.by.on_team_report() {
+        let kept: Vec<&str> = By::value_variants()
+            .iter()
+            .filter(|b| b.on_team_report())
+            .map(|b| b.wire())
+            .collect();
+        return Err(Error::Usage(format!(
+            "report --convex --by {by}: the deployment keeps totals by {} only; report --by {by} \
+             reads this machine's store",
+            kept.join(", "),
+            by = a.by.wire()
+        )));
     }
     let file = load_config(warnings)?;
     let convex = if a.convex {
@@ -315,13 +322,6 @@ fn report(
                     .into(),
             ));
         };
-        if !a.by.on_team_report() {
-            return Err(Error::Usage(format!(
-                "report --convex --by {}: the deployment keeps totals by day, week, month, \
-                 device, project and model only",
-                a.by.wire()
-            )));
-        }
         if let Some(name) = a.tz.as_deref().filter(|_| tz != TimeZone::UTC) {
             return Err(Error::Usage(format!(
                 "report --convex --tz {name}: the deployment keeps totals per UTC day"
@@ -340,16 +340,11 @@ fn report(
     };
     let since_ms = match a.last {
         Some(n) => {
-            let unit = match a.by {
-                By::Day => Unit::Day,
-                By::Week => Unit::Week,
-                By::Month => Unit::Month,
-                _ => {
-                    return Err(Error::Usage(format!(
-                        "--last {n} counts days, weeks or months: give --by day, week or month \
-                         with it (or --since {n}d)"
-                    )));
-                }
+            let Some(unit) = a.by.period() else {
+                return Err(Error::Usage(format!(
+                    "--last {n} counts days, weeks or months: give --by day, week or month \
+                     with it (or --since {n}d)"
+                )));
             };
             Some(when::start_of_last(n, unit, now, &tz)?)
         }

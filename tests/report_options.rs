@@ -236,3 +236,19 @@ fn last_n_counts_whole_periods_back_from_today_in_the_zone() {
     );
     clap_error(&fx, &["report", "--last", "99999999999"], &["--last"]);
 }
+
+#[test]
+fn a_team_report_by_a_row_the_deployment_does_not_keep_names_those_it_keeps() {
+    let fx = TestEnv::load(STORE);
+    for by in ["agent", "session", "tool"] {
+        usage_error(
+            &fx,
+            &["report", "--convex", "--by", by],
+            &[
+                &format!("--convex --by {by}"),
+                "day, week, month, project, model, device only",
+                &format!("report --by {by} reads this machine's store"),
+            ],
+        );
+    }
+}

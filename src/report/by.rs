@@ -52,7 +52,17 @@ impl By {
 
     /// A span of time: rows in time order, each split by model.
     pub fn is_period(self) -> bool {
-        matches!(self, By::Day | By::Week | By::Month)
+        self.period().is_some()
+    }
+
+    /// The span of time a row is, for a period.
+    pub fn period(self) -> Option<jiff::Unit> {
+        match self {
+            By::Day => Some(jiff::Unit::Day),
+            By::Week => Some(jiff::Unit::Week),
+            By::Month => Some(jiff::Unit::Month),
+            _ => None,
+        }
     }
 
     /// Whether a Convex deployment keeps totals by this.
