@@ -19,6 +19,16 @@ pub struct Window {
     pub tz: TimeZone,
 }
 
+impl Window {
+    /// Whether something created at `created_ms` is in `[since, until)`;
+    /// without a usable time, only in a window open at both ends.
+    pub fn contains(&self, created_ms: Option<i64>) -> bool {
+        let after = |t| created_ms.is_some_and(|c| c >= t);
+        let before = |t| created_ms.is_some_and(|c| c < t);
+        self.since_ms.is_none_or(after) && self.until_ms.is_none_or(before)
+    }
+}
+
 /// Usage of one session on one day with one model (assistant messages
 /// without a model, and user messages, have none) and one agent.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -167,14 +177,7 @@ impl Session {
         lane: &mut Lane,
     ) -> Result<(), Error> {
         let created = meta.created();
-        // A message without a usable time is in no window.
-        if window
-            .since_ms
-            .is_some_and(|t| created.is_none_or(|c| c < t))
-            || window
-                .until_ms
-                .is_some_and(|t| created.is_none_or(|c| c >= t))
-        {
+        if !window.contains(created) {
             return Ok(());
         }
         let day = match created {

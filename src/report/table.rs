@@ -12,6 +12,10 @@ use crate::present::{UNPRICED, count, duration, list_price, money, percent};
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
 use unicode_width::UnicodeWidthStr;
 
+/// What the tables' borders take of a line: a column takes its text, a
+/// space either side and a border; the table one more border.
+const FRAME: Frame = Frame { outer: 4, gap: 3 };
+
 /// The narrowest a cut name column is made: narrower says nothing.
 const NAME_MIN: usize = 12;
 
@@ -119,10 +123,7 @@ fn render_to(report: &Report, width: Option<usize>) -> String {
             if has_key {
                 columns.push(Column::whole(key_w, KEY));
             }
-            // A column takes its text, a space either side and a border;
-            // the table one more border.
-            let frame = Frame { outer: 4, gap: 3 };
-            let widths = fit(&columns, frame, width);
+            let widths = fit(&columns, FRAME, width);
             for (&i, w) in numbers.iter().zip(&widths[1..]) {
                 if w.is_none() {
                     shown[i] = false;
@@ -234,13 +235,7 @@ fn tools_to(title: &str, rows: &[ToolRow], width: Option<usize>) -> String {
         .iter()
         .map(|r| line(&r.key, r, r.sessions.to_string()))
         .collect();
-    let mut total = ToolRow {
-        key: "Total".into(),
-        calls: 0,
-        errors: 0,
-        ms: 0,
-        sessions: 0,
-    };
+    let mut total = ToolRow::new("Total".into());
     for r in rows {
         total.calls = total.calls.saturating_add(r.calls);
         total.errors = total.errors.saturating_add(r.errors);
@@ -267,7 +262,7 @@ fn tools_to(title: &str, rows: &[ToolRow], width: Option<usize>) -> String {
             kept: Some(n),
             ..Column::whole(n, 0)
         }));
-        fit(&columns, Frame { outer: 4, gap: 3 }, width)[0].filter(|&w| w < natural[0])
+        fit(&columns, FRAME, width)[0].filter(|&w| w < natural[0])
     });
     let mut t = Table::new();
     t.load_preset(presets::UTF8_FULL_CONDENSED)

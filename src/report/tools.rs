@@ -25,6 +25,17 @@ pub struct ToolRow {
 }
 
 impl ToolRow {
+    /// The row of `key`, before any call is counted.
+    pub fn new(key: String) -> ToolRow {
+        ToolRow {
+            key,
+            calls: 0,
+            errors: 0,
+            ms: 0,
+            sessions: 0,
+        }
+    }
+
     /// Failed calls as a share of calls, 0 to 1.
     pub fn error_rate(&self) -> f64 {
         if self.calls == 0 {
@@ -72,29 +83,15 @@ pub fn collect(
 ) -> Result<Vec<ToolRow>, Error> {
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut accs: Vec<Acc> = Vec::new();
-    let inside = |created: Option<i64>| {
-        window
-            .since_ms
-            .is_none_or(|t| created.is_some_and(|c| c >= t))
-            && window
-                .until_ms
-                .is_none_or(|t| created.is_some_and(|c| c < t))
-    };
     let warnings = store.tool_calls_of(sessions, &mut |session, call| {
-        if !inside(call.created_ms) {
+        if !window.contains(call.created_ms) {
             return;
         }
         let i = match index.get(&call.tool) {
             Some(&i) => i,
             None => {
                 accs.push(Acc {
-                    row: ToolRow {
-                        key: call.tool.clone(),
-                        calls: 0,
-                        errors: 0,
-                        ms: 0,
-                        sessions: 0,
-                    },
+                    row: ToolRow::new(call.tool.clone()),
                     seen: Vec::new(),
                 });
                 index.insert(call.tool.clone(), accs.len() - 1);
@@ -123,13 +120,7 @@ mod tests {
             created_ms: Some(1),
         };
         let mut acc = Acc {
-            row: ToolRow {
-                key: "bash".into(),
-                calls: 0,
-                errors: 0,
-                ms: 0,
-                sessions: 0,
-            },
+            row: ToolRow::new("bash".into()),
             seen: Vec::new(),
         };
         for (session, status) in [
